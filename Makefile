@@ -1,0 +1,76 @@
+# finsight — every target runs inside .venv, which `make setup` creates.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TOOLS := .tools
+# Parallel test processes: the suite is mostly waiting on servers, so more than the core count.
+TEST_WORKERS ?= 4
+
+.PHONY: help setup env dev test test-unit test-integration lint format typecheck migrate seed \
+        shell db-shell ci bench clean clean-data
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP) ## create .venv with finsight installed (editable) and the dev tools
+
+env: ## create .env from .env.example (keeps an existing .env)
+	@test -f .env && echo ".env exists; left as it is" || (cp .env.example .env && echo "wrote .env")
+
+dev: setup ## run the whole platform on embedded PostgreSQL and Redis (Ctrl-C stops it)
+	$(BIN)/finsight dev
+
+test: setup ## install what the suite needs and run it all in parallel
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+
+test-unit: setup ## only tests that need no server
+	$(BIN)/pytest -n $(TEST_WORKERS) -m "not integration and not slow"
+
+test-integration: setup ## only tests against real PostgreSQL, Redis and HTTP servers
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup -m "integration or slow"
+
+lint: setup ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+typecheck: setup
+	$(BIN)/mypy
+
+format: setup ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrate: setup ## upgrade the platform schema and every tenant schema
+	$(BIN)/finsight db upgrade
+
+seed: setup ## create the demo organization (idempotent)
+	$(BIN)/finsight seed
+
+shell: setup ## a Python shell with settings and a database session
+	$(BIN)/finsight shell
+
+db-shell: setup ## psql on the configured (or embedded) database
+	$(BIN)/finsight db shell
+
+ci: lint test ## what CI runs
+
+bench: setup ## benchmarks; results go to BENCHMARKS.md by hand, with the machine and date
+	$(BIN)/python -m bench
+
+clean: ## remove caches and build output (keeps .venv and data)
+	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+clean-data: ## remove the embedded database and Redis data of `make dev`
+	rm -rf .finsight

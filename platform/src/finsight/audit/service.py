@@ -1,0 +1,116 @@
+"""Append to and verify the hash-chained audit log (DESIGN §5)."""
+
+from __future__ import annotations
+
+import getpass
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, text
+from sqlalchemy.orm import Session
+
+from finsight.audit.models import AuditEntry
+from finsight.kit.models import utcnow
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did it, and from where."""
+
+    user_id: uuid.UUID | None
+    email: str | None
+    ip: str | None = None
+    request_id: str | None = None
+
+    @classmethod
+    def system(cls, name: str) -> Actor:
+        """A non-human actor: the CLI (as the operating-system user), the operator, a task."""
+        return cls(user_id=None, email=name)
+
+    @classmethod
+    def cli(cls) -> Actor:
+        return cls.system(f"cli:{getpass.getuser()}")
+
+
+def record(
+    session: Session,
+    *,
+    org_id: uuid.UUID | None,
+    actor: Actor,
+    action: str,
+    target_type: str | None = None,
+    target_id: str | uuid.UUID | None = None,
+    result: str = "success",
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Append one entry in the caller's transaction, so it lands exactly when the change does.
+
+    `org_id=None` writes to the platform's own chain. Never put secrets in `details`.
+    """
+    session.execute(
+        insert(AuditEntry).values(
+            org_id=org_id,
+            occurred_at=utcnow(),
+            actor_id=actor.user_id,
+            actor_email=actor.email,
+            action=action,
+            target_type=target_type,
+            target_id=str(target_id) if target_id is not None else None,
+            result=result,
+            ip=actor.ip,
+            request_id=actor.request_id,
+            details=details or {},
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    org_id: uuid.UUID | None
+    entries: int
+    first_broken_seq: int | None
+    reason: str | None
+
+    @property
+    def intact(self) -> bool:
+        return self.first_broken_seq is None
+
+
+# Recomputes every hash with the same database function the insert trigger used, and checks
+# that each entry links to the one before it with no gap in the sequence.
+_VERIFY_SQL = """
+WITH chain AS (
+    SELECT a.seq, a.hash, a.prev_hash,
+           platform.audit_entry_hash(a) AS expected_hash,
+           lag(a.hash) OVER (ORDER BY a.seq) AS previous_hash,
+           lag(a.seq) OVER (ORDER BY a.seq) AS previous_seq
+      FROM platform.audit_log a
+     WHERE a.org_id IS NOT DISTINCT FROM CAST(:org_id AS uuid)
+)
+SELECT (SELECT count(*) FROM chain) AS entries, seq,
+       CASE
+         WHEN hash <> expected_hash THEN 'entry content does not match its hash (edited)'
+         WHEN seq <> coalesce(previous_seq, 0) + 1 THEN 'sequence gap before it (entries removed)'
+         WHEN prev_hash <> coalesce(previous_hash, repeat('0', 64))
+           THEN 'does not link to the entry before it'
+       END AS reason
+  FROM chain
+ WHERE hash <> expected_hash
+    OR seq <> coalesce(previous_seq, 0) + 1
+    OR prev_hash <> coalesce(previous_hash, repeat('0', 64))
+ ORDER BY seq
+ LIMIT 1
+"""
+
+
+def verify_chain(session: Session, org_id: uuid.UUID | None) -> ChainReport:
+    row = session.execute(text(_VERIFY_SQL), {"org_id": org_id}).first()
+    if row is None:
+        count = session.execute(
+            text("SELECT count(*) FROM platform.audit_log WHERE org_id IS NOT DISTINCT FROM "
+                 "CAST(:org_id AS uuid)"),
+            {"org_id": org_id},
+        ).scalar_one()
+        return ChainReport(org_id, int(count), None, None)
+    return ChainReport(org_id, int(row.entries), int(row.seq), str(row.reason))

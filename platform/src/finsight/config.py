@@ -1,0 +1,95 @@
+"""Settings, read from the environment and `.env` (no prefix), shared by every service and the CLI."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+MIN_JWT_SECRET_BYTES = 32
+
+
+class InsecureConfiguration(RuntimeError):
+    """Raised at start-up when production settings would be unsafe."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    environment: Environment = "development"
+
+    # --- data stores -------------------------------------------------------------------------
+    # Unset in development: the embedded PostgreSQL / Redis under DATA_DIR are used.
+    database_url: str | None = None
+    # Other PostgreSQL clusters by name, for `spec.database.cluster`; "default" is DATABASE_URL.
+    database_clusters: dict[str, str] = Field(default_factory=dict)
+    redis_url: str | None = None
+    data_dir: Path = Path(".finsight")
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+
+    # --- identity ----------------------------------------------------------------------------
+    jwt_secret: SecretStr | None = None
+    # Earlier secrets still accepted for verification while tokens signed with them live.
+    jwt_previous_secrets: list[SecretStr] = Field(default_factory=list)
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    argon2_time_cost: int = 3
+    argon2_memory_cost_kib: int = 65536
+    argon2_parallelism: int = 4
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 30
+    login_failure_window_seconds: int = 900
+
+    # --- feature flags -----------------------------------------------------------------------
+    enable_rbac: bool = True
+    enable_multitenancy: bool = True
+    enable_monitoring: bool = True
+
+    # --- services ----------------------------------------------------------------------------
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    # Addresses whose X-Forwarded-For is believed (uvicorn's forwarded_allow_ips).
+    forwarded_allow_ips: str = "127.0.0.1"
+    log_level: str = "INFO"
+    log_format: Literal["json", "console"] = "json"
+
+    @model_validator(mode="after")
+    def _production_needs_real_stores(self) -> Settings:
+        if self.environment == "production" and not self.database_url:
+            raise ValueError("DATABASE_URL is required when ENVIRONMENT=production")
+        return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment != "production"
+
+    def require_safe_secrets(self) -> None:
+        """Refuse to serve outside development with a missing, default or short JWT secret."""
+        if self.is_development:
+            return
+        secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+        if len(secret.encode()) < MIN_JWT_SECRET_BYTES or "change-me" in secret:
+            raise InsecureConfiguration(
+                f"JWT_SECRET must be a random value of at least {MIN_JWT_SECRET_BYTES} bytes "
+                "when ENVIRONMENT=production (generate one: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+
+    def signing_secret(self) -> str:
+        """The JWT secret; in development an unset one becomes a per-process random value."""
+        if self.jwt_secret is None:
+            self.require_safe_secrets()
+            self.jwt_secret = SecretStr(secrets.token_urlsafe(48))
+        return self.jwt_secret.get_secret_value()
+
+
+@functools.cache
+def get_settings() -> Settings:
+    return Settings()

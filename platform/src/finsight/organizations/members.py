@@ -1,0 +1,137 @@
+"""Members of an organization and their roles. Never commits."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from finsight.audit.service import Actor, record
+from finsight.auth.models import AuthSession
+from finsight.errors import Conflict, NotFound
+from finsight.kit.models import utcnow
+from finsight.organizations.models import Membership, Organization
+from finsight.rbac.models import Role
+from finsight.rbac.permissions import OWNER_ROLE
+from finsight.rbac.service import ensure_can_grant, role_by_name
+from finsight.users.service import create_user, find_user_by_email, generate_password
+
+
+@dataclass(frozen=True)
+class AddedMember:
+    membership: Membership
+    generated_password: str | None
+
+
+def list_members(session: Session, org: Organization) -> list[Membership]:
+    return list(
+        session.scalars(
+            select(Membership).where(Membership.org_id == org.id).order_by(Membership.created_at)
+        )
+    )
+
+
+def get_member(session: Session, org: Organization, user_id: uuid.UUID) -> Membership:
+    membership = session.scalar(
+        select(Membership).where(Membership.org_id == org.id, Membership.user_id == user_id)
+    )
+    if membership is None:
+        raise NotFound("member not found")
+    return membership
+
+
+def _owner_count(session: Session, org: Organization) -> int:
+    return session.scalar(
+        select(func.count())
+        .select_from(Membership)
+        .join(Role, Role.id == Membership.role_id)
+        .where(Membership.org_id == org.id, Role.is_builtin, Role.name == OWNER_ROLE)
+    ) or 0
+
+
+def _ensure_not_last_owner(session: Session, org: Organization, membership: Membership) -> None:
+    if membership.role.is_builtin and membership.role.name == OWNER_ROLE and _owner_count(session, org) <= 1:
+        raise Conflict("an organization must keep at least one owner")
+
+
+def add_member(
+    session: Session,
+    org: Organization,
+    *,
+    email: str,
+    role_name: str,
+    password: str | None,
+    granter_permissions: frozenset[str],
+    actor: Actor,
+) -> AddedMember:
+    """Add a user to the organization, creating the user if new (with the given password or a
+    generated one returned once)."""
+    role = role_by_name(session, org.id, role_name)
+    ensure_can_grant(granter_permissions, role)
+    generated = None
+    user = find_user_by_email(session, email)
+    if user is None:
+        generated = None if password else generate_password()
+        user = create_user(session, email, password or generated or "", actor=actor)
+    elif session.scalar(
+        select(Membership.id).where(Membership.org_id == org.id, Membership.user_id == user.id)
+    ):
+        raise Conflict(f"{user.email} is already a member")
+    membership = Membership(org_id=org.id, user_id=user.id, role_id=role.id)
+    session.add(membership)
+    session.flush()
+    session.refresh(membership)
+    record(session, org_id=org.id, actor=actor, action="member.add", target_type="user",
+           target_id=user.id, details={"email": user.email, "role": role.name})
+    return AddedMember(membership, generated)
+
+
+def change_member_role(
+    session: Session,
+    org: Organization,
+    user_id: uuid.UUID,
+    *,
+    role_name: str,
+    granter_permissions: frozenset[str],
+    actor: Actor,
+) -> Membership:
+    membership = get_member(session, org, user_id)
+    role = role_by_name(session, org.id, role_name)
+    ensure_can_grant(granter_permissions, role)
+    # Demoting someone more powerful than yourself is an escalation too.
+    ensure_can_grant(granter_permissions, membership.role)
+    if role.id != membership.role_id:
+        _ensure_not_last_owner(session, org, membership)
+        previous = membership.role.name
+        membership.role_id = role.id
+        session.flush()
+        session.refresh(membership)
+        record(session, org_id=org.id, actor=actor, action="member.role.change",
+               target_type="user", target_id=user_id, details={"from": previous, "to": role.name})
+    return membership
+
+
+def remove_member(
+    session: Session,
+    org: Organization,
+    user_id: uuid.UUID,
+    *,
+    granter_permissions: frozenset[str],
+    actor: Actor,
+) -> None:
+    membership = get_member(session, org, user_id)
+    ensure_can_grant(granter_permissions, membership.role)
+    _ensure_not_last_owner(session, org, membership)
+    email = membership.user.email
+    session.delete(membership)
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.org_id == org.id, AuthSession.user_id == user_id,
+               AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_reason="membership removed")
+    )
+    session.flush()
+    record(session, org_id=org.id, actor=actor, action="member.remove", target_type="user",
+           target_id=user_id, details={"email": email})

@@ -1,0 +1,225 @@
+"""The one code path that creates, suspends and deletes an organization (DESIGN §4).
+
+The operator, the CLI and the API all call it. It keeps the organization's row, its owner and
+members; its database objects go through finsight.tenancy. Never commits.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.orm import Session
+
+from finsight.audit.service import Actor, record
+from finsight.auth.models import AuthSession
+from finsight.config import get_settings
+from finsight.db import get_engine
+from finsight.errors import Conflict, InvalidInput, NotFound
+from finsight.kit.models import utcnow
+from finsight.organizations.models import Membership, Organization
+from finsight.rbac.permissions import OWNER_ROLE
+from finsight.rbac.service import role_by_name
+from finsight.tenancy import (
+    DeletionPolicy,
+    TenantNames,
+    deprovision_tenant,
+    provision_tenant,
+    validate_slug,
+)
+from finsight.users.models import User
+from finsight.users.service import create_user, find_user_by_email, generate_password
+
+PLANS = ("free", "standard", "enterprise")
+
+
+@dataclass(frozen=True)
+class OrganizationSpec:
+    slug: str
+    name: str
+    owner_email: str
+    owner_password: str | None = None
+    plan: str = "standard"
+    database_cluster: str = "default"
+
+
+@dataclass(frozen=True)
+class EnsuredOrganization:
+    organization: Organization
+    owner: User
+    created: bool
+    # Set only when this call created the owner without a given password: shown once.
+    generated_owner_password: str | None = None
+
+
+def find_organization(session: Session, slug: str) -> Organization | None:
+    return session.scalar(
+        select(Organization).where(Organization.slug == slug, Organization.deleted_at.is_(None))
+    )
+
+
+def get_organization(session: Session, slug: str) -> Organization:
+    org = find_organization(session, slug)
+    if org is None:
+        raise NotFound(f"no organization {slug!r}")
+    return org
+
+
+def list_organizations(session: Session) -> list[Organization]:
+    return list(
+        session.scalars(
+            select(Organization).where(Organization.deleted_at.is_(None)).order_by(Organization.slug)
+        )
+    )
+
+
+@contextmanager
+def _tenant_database(session: Session, cluster: str) -> Iterator[Connection]:
+    """The default cluster shares the caller's transaction, so creating an organization there is
+    atomic; another cluster gets its own transaction, and a rerun converges (each step is
+    idempotent)."""
+    if cluster == "default":
+        yield session.connection()
+        return
+    with get_engine(cluster).begin() as connection:
+        yield connection
+
+
+def _validate_spec(spec: OrganizationSpec) -> None:
+    validate_slug(spec.slug)
+    if not spec.name.strip():
+        raise InvalidInput("organization name must not be empty", field="name")
+    if spec.plan not in PLANS:
+        raise InvalidInput(f"plan must be one of {', '.join(PLANS)}", field="plan")
+    if spec.database_cluster != "default" and spec.database_cluster not in (
+        get_settings().database_clusters
+    ):
+        raise InvalidInput(
+            f"unknown database cluster {spec.database_cluster!r} (configure DATABASE_CLUSTERS)",
+            field="database_cluster",
+        )
+
+
+def ensure_organization(session: Session, spec: OrganizationSpec, actor: Actor) -> EnsuredOrganization:
+    """Create the organization or complete a half-made one; on a complete one, change nothing."""
+    _validate_spec(spec)
+    org = find_organization(session, spec.slug)
+    created = org is None
+    if org is None:
+        org = Organization(
+            slug=spec.slug,
+            name=spec.name.strip(),
+            plan=spec.plan,
+            schema_name=TenantNames.for_slug(spec.slug).schema,
+            database_cluster=spec.database_cluster,
+        )
+        session.add(org)
+        session.flush()
+    with _tenant_database(session, org.database_cluster) as connection:
+        provision_tenant(connection, org.slug)
+
+    generated = None
+    owner = find_user_by_email(session, spec.owner_email)
+    if owner is None:
+        password = spec.owner_password or generate_password()
+        generated = None if spec.owner_password else password
+        owner = create_user(session, spec.owner_email, password, actor=actor)
+    owner_role = role_by_name(session, org.id, OWNER_ROLE)
+    if session.scalar(
+        select(Membership.id).where(Membership.org_id == org.id, Membership.user_id == owner.id)
+    ) is None:
+        session.add(Membership(org_id=org.id, user_id=owner.id, role_id=owner_role.id))
+        session.flush()
+    if created:
+        details = {"slug": org.slug, "plan": org.plan, "owner": owner.email}
+        record(session, org_id=None, actor=actor, action="organization.create",
+               target_type="organization", target_id=org.id, details=details)
+        record(session, org_id=org.id, actor=actor, action="organization.create",
+               target_type="organization", target_id=org.id, details=details)
+    return EnsuredOrganization(org, owner, created, generated)
+
+
+def create_organization(session: Session, spec: OrganizationSpec, actor: Actor) -> EnsuredOrganization:
+    """Create a new organization; an existing slug is a conflict."""
+    _validate_spec(spec)
+    if find_organization(session, spec.slug) is not None:
+        raise Conflict(f"organization {spec.slug!r} exists")
+    if not get_settings().enable_multitenancy:
+        existing = list_organizations(session)
+        if existing:
+            raise Conflict(
+                "multitenancy is disabled (ENABLE_MULTITENANCY=false): this installation holds "
+                f"its one organization {existing[0].slug!r}"
+            )
+    return ensure_organization(session, spec, actor)
+
+
+def update_organization(
+    session: Session, org: Organization, *, name: str | None, plan: str | None, actor: Actor
+) -> Organization:
+    changes: dict[str, str] = {}
+    if name is not None:
+        if not name.strip():
+            raise InvalidInput("organization name must not be empty", field="name")
+        changes["name"] = org.name = name.strip()
+    if plan is not None:
+        if plan not in PLANS:
+            raise InvalidInput(f"plan must be one of {', '.join(PLANS)}", field="plan")
+        changes["plan"] = org.plan = plan
+    session.flush()
+    record(session, org_id=org.id, actor=actor, action="organization.update",
+           target_type="organization", target_id=org.id, details=changes)
+    return org
+
+
+def _end_sessions(session: Session, org: Organization, reason: str) -> None:
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.org_id == org.id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_reason=reason)
+    )
+
+
+def set_suspended(session: Session, slug: str, suspended: bool, actor: Actor) -> Organization:
+    """Suspend (sign-ins refused, sessions ended) or reactivate. Idempotent."""
+    org = get_organization(session, slug)
+    status = "suspended" if suspended else "active"
+    if org.status != status:
+        org.status = status
+        if suspended:
+            _end_sessions(session, org, "organization suspended")
+        record(session, org_id=org.id, actor=actor, action=f"organization.{'suspend' if suspended else 'resume'}",
+               target_type="organization", target_id=org.id)
+        session.flush()
+    return org
+
+
+def delete_organization(
+    session: Session, slug: str, policy: DeletionPolicy, actor: Actor
+) -> str | None:
+    """Delete an organization: its sign-ins end, its members leave, and its schema is archived
+    (`Retain`, name returned) or dropped (`Delete`)."""
+    org = get_organization(session, slug)
+    with _tenant_database(session, org.database_cluster) as connection:
+        archived = deprovision_tenant(connection, org.slug, policy)
+    _end_sessions(session, org, "organization deleted")
+    for membership in session.scalars(select(Membership).where(Membership.org_id == org.id)):
+        session.delete(membership)
+    org.deleted_at = utcnow()
+    details = {"slug": org.slug, "policy": policy.value, "archived_schema": archived}
+    record(session, org_id=org.id, actor=actor, action="organization.delete",
+           target_type="organization", target_id=org.id, details=details)
+    record(session, org_id=None, actor=actor, action="organization.delete",
+           target_type="organization", target_id=org.id, details=details)
+    session.flush()
+    return archived
+
+
+def organization_by_id(session: Session, org_id: uuid.UUID) -> Organization:
+    org = session.get(Organization, org_id)
+    if org is None or org.deleted_at is not None:
+        raise NotFound("organization not found")
+    return org

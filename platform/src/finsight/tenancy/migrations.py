@@ -1,0 +1,64 @@
+"""Alembic, driven from code: the `platform` tree once, the `tenant` tree in every tenant schema."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Literal
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, text
+
+from finsight.tenancy.names import TenantNames
+from finsight.tenancy.session import scope_to_tenant, unscope
+
+Tree = Literal["platform", "tenant"]
+PLATFORM_SCHEMA = "platform"
+
+
+def migrations_dir() -> Path:
+    """MIGRATIONS_DIR where set (a container image copies the folder), else the repository's."""
+    configured = os.environ.get("MIGRATIONS_DIR")
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parents[4] / "migrations"
+
+
+def _config(tree: Tree, connection: Connection, schema: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir() / tree))
+    config.attributes["connection"] = connection
+    config.attributes["schema"] = schema
+    return config
+
+
+@functools.cache
+def head(tree: Tree) -> str:
+    script = ScriptDirectory(str(migrations_dir() / tree))
+    heads = script.get_heads()
+    if len(heads) != 1:
+        raise RuntimeError(f"the {tree} migration tree has {len(heads)} heads: {heads}")
+    return heads[0]
+
+
+def current_revision(connection: Connection, schema: str) -> str | None:
+    context = MigrationContext.configure(connection, opts={"version_table_schema": schema})
+    return context.get_current_revision()
+
+
+def upgrade_platform(connection: Connection) -> None:
+    connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {PLATFORM_SCHEMA}"))
+    command.upgrade(_config("platform", connection, PLATFORM_SCHEMA), "head")
+
+
+def upgrade_tenant(connection: Connection, names: TenantNames) -> None:
+    """Run the tenant tree as the tenant's own role, so everything it creates belongs to it."""
+    scope_to_tenant(connection, names)
+    try:
+        command.upgrade(_config("tenant", connection, names.schema), "head")
+    finally:
+        unscope(connection)

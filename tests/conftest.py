@@ -1,0 +1,112 @@
+"""Session-wide servers, shared by every test.
+
+The controlling pytest process starts one embedded PostgreSQL and one Redis (unless
+TEST_DATABASE_URL / TEST_REDIS_URL name existing ones); each xdist worker gets its own database
+(migrated once) and its own Redis database number, so workers never see each other's data.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from finsight.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
+
+_embedded: list[EmbeddedPostgres | EmbeddedRedis] = []
+
+TEST_ENVIRONMENT = {
+    "ENVIRONMENT": "test",
+    "JWT_SECRET": "test-secret-" + "x" * 40,
+    # Cheap hashing keeps the suite fast; the benchmark states the production cost.
+    "ARGON2_TIME_COST": "1",
+    "ARGON2_MEMORY_COST_KIB": "1024",
+    "ARGON2_PARALLELISM": "1",
+    "LOG_FORMAT": "console",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):
+        return  # an xdist worker: the controller already started the servers
+    root = Path(tempfile.mkdtemp(prefix="finsight-test-"))
+    os.environ["FINSIGHT_TEST_ROOT"] = str(root)
+    if not os.environ.get("TEST_DATABASE_URL"):
+        postgres = EmbeddedPostgres(root / "pg")
+        postgres.start(scratch=True)
+        _embedded.append(postgres)
+        os.environ["TEST_DATABASE_URL"] = postgres.url("postgres")
+    if not os.environ.get("TEST_REDIS_URL"):
+        redis = EmbeddedRedis(root / "redis", persistent=False)
+        redis.start()
+        _embedded.append(redis)
+        os.environ["TEST_REDIS_URL"] = redis.url
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    while _embedded:
+        _embedded.pop().stop()
+
+
+def worker_id() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _worker_database_url() -> str:
+    """Create this worker's database afresh and return its URL."""
+    server = make_url(os.environ["TEST_DATABASE_URL"]).set(drivername="postgresql+psycopg")
+    name = f"finsight_test_{worker_id()}"
+    admin = server.set(drivername="postgresql", database="postgres")
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def test_env() -> Iterator[dict[str, str]]:
+    """This worker's settings, applied to os.environ and handed to server processes."""
+    from finsight.config import get_settings
+    from finsight.db import platform_session, reset_engines
+    from finsight.tenancy.migrations import upgrade_platform
+
+    env = dict(TEST_ENVIRONMENT)
+    env["DATABASE_URL"] = _worker_database_url()
+    env["REDIS_URL"] = f"{os.environ['TEST_REDIS_URL'].rsplit('/', 1)[0]}/{_redis_index()}"
+    env["DATA_DIR"] = str(Path(os.environ["FINSIGHT_TEST_ROOT"]) / f"data-{worker_id()}")
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    get_settings.cache_clear()
+    reset_engines()
+    with platform_session() as session:
+        upgrade_platform(session.connection())
+    yield {**os.environ, **env}
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    reset_engines()
+    get_settings.cache_clear()
+
+
+def _redis_index() -> int:
+    return 0 if worker_id() == "main" else int(worker_id().removeprefix("gw")) % 15 + 1
+
+
+@pytest.fixture
+def unique_slug() -> str:
+    """Slugs are global per PostgreSQL cluster (roles are), so every test makes its own."""
+    return "t" + uuid.uuid4().hex[:12]
+
+
+@pytest.fixture(scope="session")
+def api_port() -> int:
+    return free_port()
