@@ -5,13 +5,15 @@ from __future__ import annotations
 import getpass
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from finsight.audit.models import AuditEntry
 from finsight.kit.models import utcnow
+from finsight.kit.query import escape_like
 
 
 @dataclass(frozen=True)
@@ -114,3 +116,46 @@ def verify_chain(session: Session, org_id: uuid.UUID | None) -> ChainReport:
         ).scalar_one()
         return ChainReport(org_id, int(count), None, None)
     return ChainReport(org_id, int(row.entries), int(row.seq), str(row.reason))
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor: str | None = None  # a user id or an email
+    action: str | None = None  # exact, or a prefix ending in "*"
+    target_type: str | None = None
+    target_id: str | None = None
+    result: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def list_entries(
+    session: Session, where: AuditFilter, *, before_seq: int | None, limit: int
+) -> list[AuditEntry]:
+    """Newest first. Run it in a tenant-scoped session: row security then shows exactly the
+    caller's organization (the platform's own chain and other tenants are invisible)."""
+    query = select(AuditEntry)
+    if where.actor:
+        try:
+            query = query.where(AuditEntry.actor_id == uuid.UUID(where.actor))
+        except ValueError:
+            query = query.where(AuditEntry.actor_email == where.actor.strip().lower())
+    if where.action:
+        if where.action.endswith("*"):
+            query = query.where(AuditEntry.action.like(escape_like(where.action[:-1]) + "%"))
+        else:
+            query = query.where(AuditEntry.action == where.action)
+    for column, value in (
+        (AuditEntry.target_type, where.target_type),
+        (AuditEntry.target_id, where.target_id),
+        (AuditEntry.result, where.result),
+    ):
+        if value:
+            query = query.where(column == value)
+    if where.since:
+        query = query.where(AuditEntry.occurred_at >= where.since)
+    if where.until:
+        query = query.where(AuditEntry.occurred_at < where.until)
+    if before_seq is not None:
+        query = query.where(AuditEntry.seq < before_seq)
+    return list(session.scalars(query.order_by(AuditEntry.seq.desc()).limit(limit)))

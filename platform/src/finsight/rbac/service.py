@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from finsight.audit.service import Actor, record
 from finsight.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from finsight.organizations.models import Membership
 from finsight.rbac.models import Role
@@ -73,6 +74,7 @@ def create_role(
     description: str,
     permissions: list[str],
     granter_permissions: frozenset[str],
+    actor: Actor,
 ) -> Role:
     name, perms = _validated(name, permissions)
     role = Role(org_id=org_id, name=name, description=description, stored_permissions=perms)
@@ -83,6 +85,7 @@ def create_role(
         raise Conflict(f"a role named {name!r} exists")
     session.add(role)
     session.flush()
+    _audit(session, role, "role.create", actor)
     return role
 
 
@@ -94,6 +97,7 @@ def update_role(
     description: str | None,
     permissions: list[str] | None,
     granter_permissions: frozenset[str],
+    actor: Actor,
 ) -> Role:
     if role.is_builtin:
         raise Conflict(f"built-in role {role.name!r} cannot be changed")
@@ -111,14 +115,21 @@ def update_role(
         role.description = description
     ensure_can_grant(granter_permissions, role)
     session.flush()
+    _audit(session, role, "role.update", actor)
     return role
 
 
-def delete_role(session: Session, role: Role) -> None:
+def delete_role(session: Session, role: Role, actor: Actor) -> None:
     if role.is_builtin:
         raise Conflict(f"built-in role {role.name!r} cannot be deleted")
     holders = session.scalar(select(func.count()).where(Membership.role_id == role.id)) or 0
     if holders:
         raise Conflict(f"role {role.name!r} is held by {holders} member(s); reassign them first")
+    _audit(session, role, "role.delete", actor)
     session.delete(role)
     session.flush()
+
+
+def _audit(session: Session, role: Role, action: str, actor: Actor) -> None:
+    record(session, org_id=role.org_id, actor=actor, action=action, target_type="role",
+           target_id=role.id, details={"name": role.name, "permissions": sorted(role.permissions)})

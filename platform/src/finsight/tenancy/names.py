@@ -16,9 +16,15 @@ SLUG_RULE = (
 )
 
 
+# Words the API uses in organization paths (/api/organizations/current).
+RESERVED_SLUGS = frozenset({"current"})
+
+
 def validate_slug(slug: str) -> str:
     if not SLUG_PATTERN.fullmatch(slug) or "--" in slug:
         raise InvalidInput(f"invalid organization slug {slug!r}: {SLUG_RULE}", field="slug")
+    if slug in RESERVED_SLUGS:
+        raise InvalidInput(f"organization slug {slug!r} is reserved", field="slug")
     return slug
 
 

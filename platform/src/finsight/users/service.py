@@ -82,9 +82,10 @@ def set_password(
     *,
     actor: Actor,
     keep_session: uuid.UUID | None = None,
+    field: str = "password",
 ) -> int:
     """Set a new password and end the user's other sign-ins; returns how many were ended."""
-    validate_new_password(password)
+    validate_new_password(password, field)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     ended = session.execute(

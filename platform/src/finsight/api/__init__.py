@@ -1,0 +1,1 @@
+"""Cross-cutting HTTP concerns: dependencies, problem documents, middleware, pagination."""

@@ -1,0 +1,90 @@
+"""Request dependencies: the unit of work, the caller, permissions and tenant scope."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from finsight.audit.service import Actor
+from finsight.auth.principal import Principal, load_principal
+from finsight.auth.service import ClientInfo
+from finsight.auth.tokens import decode_access_token
+from finsight.db import session_factory
+from finsight.errors import NotAuthenticated, PermissionDenied
+from finsight.tenancy import TenantNames, scope_to_tenant
+
+bearer = HTTPBearer(auto_error=False, description="An access token from POST /api/auth/login")
+
+
+def get_db() -> Iterator[Session]:
+    """One transaction per request, committed before the response is sent (scope="function"),
+    so a failed commit is an error response, never a false success."""
+    with session_factory()() as session, session.begin():
+        yield session
+
+
+DB = Annotated[Session, Depends(get_db, scope="function")]
+
+
+def get_principal(
+    request: Request,
+    session: DB,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise NotAuthenticated()
+    principal = load_principal(session, decode_access_token(credentials.credentials))
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def require(permission: str) -> Callable[..., Principal]:
+    """A dependency that admits callers whose role in the token's organization holds
+    `permission` (every endpoint declares exactly one)."""
+
+    def dependency(principal: CurrentPrincipal) -> Principal:
+        principal.require_org()
+        if permission not in principal.permissions:
+            raise PermissionDenied(f"your role lacks the permission {permission!r}")
+        return principal
+
+    dependency.__name__ = f"require_{permission.replace(':', '_')}"
+    return dependency
+
+
+def require_platform_admin(principal: CurrentPrincipal) -> Principal:
+    if not principal.is_platform_admin:
+        raise PermissionDenied("only platform administrators manage organizations")
+    return principal
+
+
+PlatformAdmin = Annotated[Principal, Depends(require_platform_admin)]
+
+
+def client_info(request: Request) -> ClientInfo:
+    return ClientInfo(
+        ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+        request_id=getattr(request.state, "request_id", None),
+    )
+
+
+Client = Annotated[ClientInfo, Depends(client_info)]
+
+
+def actor_of(principal: Principal, client: ClientInfo) -> Actor:
+    return Actor(principal.user_id, principal.email, client.ip, client.request_id)
+
+
+def scoped_to_tenant(session: Session, principal: Principal) -> Session:
+    """Turn the request's transaction into the caller's tenant: from here on PostgreSQL refuses
+    every other tenant's data (and the platform tables)."""
+    scope_to_tenant(session, TenantNames.for_slug(principal.require_org().slug))
+    return session

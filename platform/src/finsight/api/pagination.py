@@ -1,0 +1,41 @@
+"""Opaque keyset cursors: the last row's sort key, base64url-encoded JSON."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+from finsight.errors import InvalidInput
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` to get the next page; null on the last page"
+    )
+
+
+def encode_cursor(key: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key, default=str).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput("invalid cursor", field="cursor") from exc
+    if not isinstance(value, dict):
+        raise InvalidInput("invalid cursor", field="cursor")
+    return value

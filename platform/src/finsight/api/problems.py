@@ -1,0 +1,121 @@
+"""Every error leaves the API as an RFC 9457 problem document, rendered here and nowhere else.
+
+Refused or failed sign-ins and writes (401, 403, 429 on a mutating call) are audited here, in a
+transaction of their own, since the request's own transaction rolls back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from finsight.audit.service import Actor, record
+from finsight.db import platform_session
+from finsight.errors import FinsightError
+from finsight.observability.logging import get_logger
+
+log = get_logger(__name__)
+
+MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+AUDITED_STATUSES = {401: "failure", 403: "denied", 429: "denied"}
+
+
+class FieldError(BaseModel):
+    field: str | None = Field(description="Dotted path of the offending field", examples=["email"])
+    message: str = Field(examples=["value is not a valid email address"])
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    type: str = Field(examples=["https://finsight.dev/problems/not_found"])
+    title: str = Field(examples=["Not found"])
+    status: int = Field(examples=[404])
+    detail: str = Field(examples=["member not found"])
+    code: str = Field(description="Stable machine-readable error code", examples=["not_found"])
+    request_id: str | None = Field(default=None, examples=["0f1e2d3c4b5a69788796a5b4c3d2e1f0"])
+    errors: list[FieldError] = Field(default_factory=list)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries documenting the problems a route can answer."""
+    return {status: {"model": Problem, "content": {"application/problem+json": {}}}
+            for status in statuses}
+
+
+def _render(request: Request, status: int, code: str, title: str, detail: str,
+            errors: list[dict[str, Any]] | None = None,
+            headers: dict[str, str] | None = None) -> JSONResponse:
+    body = Problem(
+        type=f"https://finsight.dev/problems/{code}",
+        title=title,
+        status=status,
+        detail=detail,
+        code=code,
+        request_id=getattr(request.state, "request_id", None),
+        errors=[FieldError(**error) for error in errors or []],
+    )
+    return JSONResponse(
+        body.model_dump(), status_code=status, headers=headers,
+        media_type="application/problem+json",
+    )
+
+
+def _audit_refusal(request: Request, status: int, detail: str) -> None:
+    result = AUDITED_STATUSES.get(status)
+    if result is None or request.method not in MUTATING_METHODS:
+        return
+    route = request.scope.get("route")
+    action = getattr(route, "name", None) or f"{request.method} {request.url.path}"
+    principal = getattr(request.state, "principal", None)
+    actor = Actor(
+        user_id=principal.user_id if principal else None,
+        email=principal.email if principal else getattr(request.state, "actor_email", None),
+        ip=request.client.host if request.client else None,
+        request_id=getattr(request.state, "request_id", None),
+    )
+    org_id = principal.org.id if principal and principal.org else None
+    try:
+        with platform_session() as session:
+            record(session, org_id=org_id, actor=actor, action=action, result=result,
+                   details={"status": status, "detail": detail})
+    except Exception:  # an unreachable database must not turn a 401 into a 500
+        log.exception("audit.refusal_not_recorded", action=action)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(FinsightError)
+    async def finsight_error(request: Request, exc: FinsightError) -> JSONResponse:
+        from starlette.concurrency import run_in_threadpool
+
+        await run_in_threadpool(_audit_refusal, request, exc.status, exc.detail)
+        return _render(request, exc.status, exc.code, exc.title, exc.detail, exc.errors,
+                       exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": ".".join(str(part) for part in error["loc"][1:]) or None,
+             "message": error["msg"]}
+            for error in exc.errors()
+        ]
+        first = errors[0] if errors else {"field": None, "message": "invalid request"}
+        detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+        return _render(request, 422, "invalid_input", "Invalid input", detail, errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _render(request, exc.status_code, code, str(exc.detail), str(exc.detail),
+                       headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("request.failed", error=type(exc).__name__)
+        return _render(request, 500, "internal_error", "Internal error",
+                       "an unexpected error occurred; quote the request id when reporting it")

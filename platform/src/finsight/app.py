@@ -1,0 +1,67 @@
+"""create_app(): the FastAPI application — routers, middleware, problem handlers, metrics."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from finsight import __version__
+from finsight.api.middleware import RequestContextMiddleware
+from finsight.api.problems import install_problem_handlers
+from finsight.audit.router import router as audit_router
+from finsight.auth.router import router as auth_router
+from finsight.config import get_settings
+from finsight.observability.health import metrics_router
+from finsight.observability.health import router as health_router
+from finsight.observability.logging import configure_logging
+from finsight.observability.metrics import register_pool_collector
+from finsight.organizations.members_router import router as members_router
+from finsight.organizations.router import router as organizations_router
+from finsight.rbac.router import router as roles_router
+from finsight.users.router import router as users_router
+
+DESCRIPTION = """
+Multi-tenant financial analytics.
+
+**Authentication**: `POST /api/auth/login` returns an access token; send it as
+`Authorization: Bearer <token>`. The token chooses the organization: tenant endpoints act on the
+token's organization, and `POST /api/auth/switch` gives a token for another one you belong to.
+
+**Errors** are RFC 9457 problem documents (`application/problem+json`) with a stable `code`,
+the offending `field` where there is one, and the `request_id` to quote when reporting.
+
+**Permissions**: each endpoint names the one permission it needs (`GET /api/permissions`).
+"""
+
+TAGS = [
+    {"name": "auth", "description": "Sign in, token refresh, sign out, organization switch"},
+    {"name": "users", "description": "You"},
+    {"name": "organizations", "description": "Organizations (tenants)"},
+    {"name": "members", "description": "Members of your organization"},
+    {"name": "roles", "description": "Roles and permissions"},
+    {"name": "audit", "description": "The tamper-evident audit log"},
+    {"name": "operations", "description": "Health, readiness and metrics"},
+]
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    settings.require_safe_secrets()
+    configure_logging(settings)
+    app = FastAPI(
+        title="finsight API",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        docs_url="/docs",
+        redoc_url="/redoc",
+    )
+    app.add_middleware(RequestContextMiddleware)
+    install_problem_handlers(app)
+    app.include_router(health_router)
+    if settings.enable_monitoring:
+        register_pool_collector()
+        app.include_router(metrics_router)
+    for router in (auth_router, users_router, organizations_router, members_router,
+                   roles_router, audit_router):
+        app.include_router(router)
+    return app

@@ -1,0 +1,132 @@
+"""Organizations: platform administrators manage them; members see and edit their own."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, status
+from sqlalchemy import select
+
+from finsight.api.deps import DB, Client, PlatformAdmin, actor_of, require
+from finsight.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from finsight.api.problems import problem_responses
+from finsight.auth.principal import Principal
+from finsight.kit.query import escape_like
+from finsight.organizations import service
+from finsight.organizations.models import Organization
+from finsight.organizations.schemas import (
+    OrganizationCreate,
+    OrganizationCreated,
+    OrganizationDeleted,
+    OrganizationOut,
+    OrganizationUpdate,
+)
+from finsight.tenancy import DeletionPolicy
+
+router = APIRouter(prefix="/api/organizations", tags=["organizations"])
+
+
+@router.get("", response_model=Page[OrganizationOut], summary="List organizations (platform admins)",
+            responses=problem_responses(401, 403, 422))
+def list_organizations(
+    admin: PlatformAdmin,
+    db: DB,
+    status_filter: Annotated[Literal["active", "suspended"] | None, Query(alias="status")] = None,
+    q: Annotated[str | None, Query(description="Substring of slug or name", max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[OrganizationOut]:
+    query = select(Organization).where(Organization.deleted_at.is_(None))
+    if status_filter:
+        query = query.where(Organization.status == status_filter)
+    if q:
+        pattern = f"%{escape_like(q)}%"
+        query = query.where(Organization.slug.ilike(pattern) | Organization.name.ilike(pattern))
+    after = decode_cursor(cursor)
+    if after:
+        query = query.where(Organization.slug > str(after.get("slug", "")))
+    rows = list(db.scalars(query.order_by(Organization.slug).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(
+        items=[OrganizationOut.model_validate(org) for org in rows],
+        next_cursor=encode_cursor({"slug": rows[-1].slug}) if more else None,
+    )
+
+
+@router.post(
+    "", name="organization.create", status_code=status.HTTP_201_CREATED,
+    response_model=OrganizationCreated,
+    summary="Create an organization: its schema, roles and owner (platform admins)",
+    responses=problem_responses(401, 403, 409, 422),
+)
+def create_organization(
+    body: OrganizationCreate, admin: PlatformAdmin, db: DB, client: Client
+) -> OrganizationCreated:
+    spec = service.OrganizationSpec(
+        slug=body.slug, name=body.name, owner_email=body.owner_email,
+        owner_password=body.owner_password, plan=body.plan,
+        database_cluster=body.database_cluster,
+    )
+    created = service.create_organization(db, spec, actor_of(admin, client))
+    return OrganizationCreated(
+        **OrganizationOut.model_validate(created.organization).model_dump(),
+        owner_email=created.owner.email,
+        owner_initial_password=created.generated_owner_password,
+    )
+
+
+@router.post("/{slug}/suspend", name="organization.suspend", response_model=OrganizationOut,
+             summary="Suspend: sign-ins refused and sessions ended (platform admins)",
+             responses=problem_responses(401, 403, 404))
+def suspend_organization(slug: str, admin: PlatformAdmin, db: DB, client: Client) -> OrganizationOut:
+    return OrganizationOut.model_validate(
+        service.set_suspended(db, slug, True, actor_of(admin, client))
+    )
+
+
+@router.post("/{slug}/resume", name="organization.resume", response_model=OrganizationOut,
+             summary="Lift a suspension (platform admins)",
+             responses=problem_responses(401, 403, 404))
+def resume_organization(slug: str, admin: PlatformAdmin, db: DB, client: Client) -> OrganizationOut:
+    return OrganizationOut.model_validate(
+        service.set_suspended(db, slug, False, actor_of(admin, client))
+    )
+
+
+@router.delete(
+    "/{slug}", name="organization.delete", response_model=OrganizationDeleted,
+    summary="Delete an organization (platform admins)",
+    description="By default its schema is archived (`Retain`); `purge=true` drops it (`Delete`).",
+    responses=problem_responses(401, 403, 404),
+)
+def delete_organization(
+    slug: str, admin: PlatformAdmin, db: DB, client: Client, purge: bool = False
+) -> OrganizationDeleted:
+    policy = DeletionPolicy.DELETE if purge else DeletionPolicy.RETAIN
+    archived = service.delete_organization(db, slug, policy, actor_of(admin, client))
+    return OrganizationDeleted(slug=slug, policy=policy.value, archived_schema=archived)
+
+
+@router.get("/current", response_model=OrganizationOut, summary="Your organization",
+            responses=problem_responses(401, 403))
+def read_current(
+    principal: Annotated[Principal, Depends(require("organization:read"))], db: DB
+) -> OrganizationOut:
+    return OrganizationOut.model_validate(service.organization_by_id(db, principal.require_org().id))
+
+
+@router.patch("/current", name="organization.update", response_model=OrganizationOut,
+              summary="Change your organization's profile",
+              responses=problem_responses(401, 403, 422))
+def update_current(
+    body: OrganizationUpdate,
+    principal: Annotated[Principal, Depends(require("organization:write"))],
+    db: DB,
+    client: Client,
+) -> OrganizationOut:
+    org = service.organization_by_id(db, principal.require_org().id)
+    return OrganizationOut.model_validate(
+        service.update_organization(db, org, name=body.name, plan=None,
+                                    actor=actor_of(principal, client))
+    )

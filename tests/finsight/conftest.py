@@ -1,0 +1,45 @@
+"""A real api process (uvicorn, the production app factory) per xdist worker."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from support.api import Member, create_org, login
+from support.processes import ServerProcess
+
+from finsight.embedded import free_port
+
+
+@pytest.fixture(scope="session")
+def api_url(test_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    log = Path(tmp_path_factory.mktemp("api")) / "api.log"
+    server = ServerProcess(
+        [sys.executable, "-m", "uvicorn", "finsight.app:create_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--proxy-headers",
+         "--forwarded-allow-ips", "127.0.0.1", "--no-access-log"],
+        env=test_env,
+        log_path=log,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        server.wait_http(url + "/healthz")
+        yield url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def client(api_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=api_url, timeout=30) as http:
+        yield http
+
+
+@pytest.fixture
+def owner(client: httpx.Client, unique_slug: str) -> Member:
+    """The owner of a fresh organization, signed in."""
+    return login(client, create_org(unique_slug), unique_slug)
