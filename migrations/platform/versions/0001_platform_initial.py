@@ -113,10 +113,10 @@ def upgrade() -> None:
 def _audit_log() -> None:
     op.execute("""
     -- What every tenant role may use in the platform schema: its own audit trail, nothing else.
+    -- Roles are shared by every database of the cluster: another database may create it first.
     DO $$ BEGIN
-        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'finsight_tenant') THEN
-            CREATE ROLE finsight_tenant NOLOGIN;
-        END IF;
+        CREATE ROLE finsight_tenant NOLOGIN;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
     END $$;
     GRANT USAGE ON SCHEMA platform TO finsight_tenant;
 

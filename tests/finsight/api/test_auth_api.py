@@ -6,6 +6,7 @@ import uuid
 
 import httpx
 import pytest
+
 from support.api import PASSWORD, Member, add_user, create_org, login, unique_email
 
 pytestmark = pytest.mark.integration

@@ -11,9 +11,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from support.api import Member
 
 from finsight.auth.tokens import AUDIENCE, ISSUER, key_id
+from support.api import Member
 
 pytestmark = pytest.mark.integration
 

@@ -1,0 +1,29 @@
+"""The app's own route table (from its OpenAPI document), so tests cover every endpoint,
+including ones added later."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+MUTATING = {"post", "put", "patch", "delete"}
+# Acting on yourself, not on an organization: no organization permission applies.
+SELF_SERVICE = {"auth.login", "auth.refresh", "auth.logout", "auth.switch",
+                "user.update", "user.password.change"}
+
+
+def openapi() -> dict[str, Any]:
+    os.environ.setdefault("JWT_SECRET", "x" * 48)
+    from finsight.app import create_app
+
+    return create_app().openapi()
+
+
+def mutating_routes() -> list[tuple[str, str, str]]:
+    """(METHOD, path template, operation id = route name) of every write endpoint."""
+    return [
+        (method.upper(), path, operation["operationId"])
+        for path, operations in openapi()["paths"].items()
+        for method, operation in operations.items()
+        if method in MUTATING
+    ]
