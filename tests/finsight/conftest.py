@@ -8,10 +8,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support.api import Member, create_org, login
-from support.processes import ServerProcess
 
 from finsight.embedded import free_port
+
+from support.api import Member, create_org, login
+from support.processes import ServerProcess
 
 
 @pytest.fixture(scope="session")
@@ -19,9 +20,21 @@ def api_url(test_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) 
     port = free_port()
     log = Path(tmp_path_factory.mktemp("api")) / "api.log"
     server = ServerProcess(
-        [sys.executable, "-m", "uvicorn", "finsight.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--proxy-headers",
-         "--forwarded-allow-ips", "127.0.0.1", "--no-access-log"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "finsight.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--proxy-headers",
+            "--forwarded-allow-ips",
+            "127.0.0.1",
+            "--no-access-log",
+        ],
         env=test_env,
         log_path=log,
     )

@@ -40,8 +40,9 @@ def create_org(slug: str, owner_email: str | None = None) -> str:
     with platform_session() as session:
         create_organization(
             session,
-            OrganizationSpec(slug=slug, name=f"Org {slug}", owner_email=owner_email,
-                             owner_password=PASSWORD),
+            OrganizationSpec(
+                slug=slug, name=f"Org {slug}", owner_email=owner_email, owner_password=PASSWORD
+            ),
             TEST_ACTOR,
         )
     return owner_email
@@ -50,8 +51,15 @@ def create_org(slug: str, owner_email: str | None = None) -> str:
 def add_user(slug: str, role: str, email: str | None = None) -> str:
     email = email or unique_email(role)
     with platform_session() as session:
-        add_member(session, get_organization(session, slug), email=email, role_name=role,
-                   password=PASSWORD, granter_permissions=ALL_PERMISSIONS, actor=TEST_ACTOR)
+        add_member(
+            session,
+            get_organization(session, slug),
+            email=email,
+            role_name=role,
+            password=PASSWORD,
+            granter_permissions=ALL_PERMISSIONS,
+            actor=TEST_ACTOR,
+        )
     return email
 
 
@@ -62,8 +70,9 @@ def create_platform_admin() -> str:
     return email
 
 
-def login(client: httpx.Client, email: str, org: str | None = None,
-          password: str = PASSWORD) -> Member:
+def login(
+    client: httpx.Client, email: str, org: str | None = None, password: str = PASSWORD
+) -> Member:
     body: dict[str, str] = {"email": email, "password": password}
     if org:
         body["organization"] = org

@@ -8,8 +8,14 @@ from typing import Any
 
 MUTATING = {"post", "put", "patch", "delete"}
 # Acting on yourself, not on an organization: no organization permission applies.
-SELF_SERVICE = {"auth.login", "auth.refresh", "auth.logout", "auth.switch",
-                "user.update", "user.password.change"}
+SELF_SERVICE = {
+    "auth.login",
+    "auth.refresh",
+    "auth.logout",
+    "auth.switch",
+    "user.update",
+    "user.password.change",
+}
 
 
 def openapi() -> dict[str, Any]:

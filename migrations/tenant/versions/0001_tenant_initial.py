@@ -7,6 +7,7 @@ Create Date: 2026-11-24
 Runs as the tenant's role with search_path set to its schema: names are unqualified.
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "t0001"
@@ -52,16 +53,17 @@ def upgrade() -> None:
     CREATE UNIQUE INDEX uq_categories_parent_name ON categories (parent_id, lower(name))
         NULLS NOT DISTINCT WHERE deleted_at IS NULL;
     """)
+    insert_top = sa.text(
+        "INSERT INTO categories (name, kind, is_system) VALUES (:name, :kind, true)"
+    )
+    insert_child = sa.text(
+        "INSERT INTO categories (parent_id, name, kind, is_system) "
+        "SELECT id, :child, kind, true FROM categories WHERE parent_id IS NULL AND name = :name"
+    )
     for name, kind, children in DEFAULT_CATEGORIES:
-        op.execute(
-            f"INSERT INTO categories (name, kind, is_system) VALUES ('{name}', '{kind}', true)"
-        )
+        op.execute(insert_top.bindparams(name=name, kind=kind))
         for child in children:
-            op.execute(
-                "INSERT INTO categories (parent_id, name, kind, is_system) "
-                f"SELECT id, '{child}', '{kind}', true FROM categories "
-                f"WHERE parent_id IS NULL AND name = '{name}'"
-            )
+            op.execute(insert_child.bindparams(child=child, name=name))
 
 
 def downgrade() -> None:

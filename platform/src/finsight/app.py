@@ -69,7 +69,13 @@ def create_app() -> FastAPI:
     if settings.enable_monitoring:
         register_pool_collector()
         app.include_router(metrics_router)
-    for router in (auth_router, users_router, organizations_router, members_router,
-                   roles_router, audit_router):
+    for router in (
+        auth_router,
+        users_router,
+        organizations_router,
+        members_router,
+        roles_router,
+        audit_router,
+    ):
         app.include_router(router)
     return app

@@ -1,4 +1,4 @@
-"""Settings, read from the environment and `.env` (no prefix), shared by every service and the CLI."""
+"""Settings from the environment and `.env` (no prefix), shared by every service and the CLI."""
 
 from __future__ import annotations
 

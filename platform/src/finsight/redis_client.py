@@ -10,7 +10,7 @@ from finsight.config import get_settings
 
 
 @functools.cache
-def get_redis() -> redis.Redis:
+def get_redis() -> redis.Redis[str]:
     url = get_settings().redis_url
     if not url:
         raise RuntimeError("REDIS_URL is not set (run `finsight dev`, or set it)")

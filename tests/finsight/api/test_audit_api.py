@@ -14,6 +14,7 @@ from finsight.audit.service import verify_chain
 from finsight.db import get_engine, platform_session
 from finsight.organizations.service import get_organization
 from finsight.tenancy import TenantNames, scope_to_tenant
+
 from support.api import PASSWORD, add_user, create_org, create_platform_admin, login, unique_email
 from support.routes import mutating_routes
 
@@ -40,13 +41,18 @@ def test_every_mutating_endpoint_writes_one_entry(client: httpx.Client, unique_s
     owner = login(client, owner_email, slug)
     admin = login(client, create_platform_admin())
     viewer_email = add_user(slug, "viewer")
-    viewer_id = next(m["user_id"] for m in client.get(
-        "/api/organizations/current/members", headers=owner.headers).json()["items"]
-        if m["email"] == viewer_email)
+    viewer_id = next(
+        m["user_id"]
+        for m in client.get("/api/organizations/current/members", headers=owner.headers).json()[
+            "items"
+        ]
+        if m["email"] == viewer_email
+    )
     exercised: dict[str, int] = {}
 
-    def run(name: str, expected_status: int, call: Callable[[], httpx.Response],
-            entries: int = 1) -> httpx.Response:
+    def run(
+        name: str, expected_status: int, call: Callable[[], httpx.Response], entries: int = 1
+    ) -> httpx.Response:
         response, written = _rows_written(call)
         assert response.status_code == expected_status, (name, response.text)
         assert written == entries, (name, written)
@@ -54,44 +60,105 @@ def test_every_mutating_endpoint_writes_one_entry(client: httpx.Client, unique_s
         return response
 
     h = owner.headers
-    run("auth.login", 200, lambda: client.post(
-        "/api/auth/login", json={"email": owner_email, "password": PASSWORD}))
+    run(
+        "auth.login",
+        200,
+        lambda: client.post("/api/auth/login", json={"email": owner_email, "password": PASSWORD}),
+    )
     fresh = login(client, owner_email, slug)
-    run("auth.refresh", 200, lambda: client.post(
-        "/api/auth/refresh", json={"refresh_token": fresh.refresh_token}))
-    run("auth.switch", 200, lambda: client.post(
-        "/api/auth/switch", json={"organization": other}, headers=h))
-    run("user.update", 200, lambda: client.patch("/api/users/me", json={"full_name": "Ann"},
-                                                  headers=h))
-    run("organization.update", 200, lambda: client.patch(
-        "/api/organizations/current", json={"name": "Renamed"}, headers=h))
+    run(
+        "auth.refresh",
+        200,
+        lambda: client.post("/api/auth/refresh", json={"refresh_token": fresh.refresh_token}),
+    )
+    run(
+        "auth.switch",
+        200,
+        lambda: client.post("/api/auth/switch", json={"organization": other}, headers=h),
+    )
+    run(
+        "user.update",
+        200,
+        lambda: client.patch("/api/users/me", json={"full_name": "Ann"}, headers=h),
+    )
+    run(
+        "organization.update",
+        200,
+        lambda: client.patch("/api/organizations/current", json={"name": "Renamed"}, headers=h),
+    )
     new_email = unique_email("new")
     # A new user and their membership: user.create (platform chain) + member.add.
-    run("member.add", 201, lambda: client.post(
-        "/api/organizations/current/members", headers=h,
-        json={"email": new_email, "role": "viewer", "password": "p" * 12}), entries=2)
-    run("member.role.change", 200, lambda: client.patch(
-        f"/api/organizations/current/members/{viewer_id}", headers=h, json={"role": "analyst"}))
-    run("member.remove", 204, lambda: client.delete(
-        f"/api/organizations/current/members/{viewer_id}", headers=h))
-    role = run("role.create", 201, lambda: client.post(
-        "/api/roles", headers=h, json={"name": "r1", "permissions": ["audit:read"]})).json()
-    run("role.update", 200, lambda: client.patch(
-        f"/api/roles/{role['id']}", headers=h, json={"description": "d"}))
+    run(
+        "member.add",
+        201,
+        lambda: client.post(
+            "/api/organizations/current/members",
+            headers=h,
+            json={"email": new_email, "role": "viewer", "password": "p" * 12},
+        ),
+        entries=2,
+    )
+    run(
+        "member.role.change",
+        200,
+        lambda: client.patch(
+            f"/api/organizations/current/members/{viewer_id}", headers=h, json={"role": "analyst"}
+        ),
+    )
+    run(
+        "member.remove",
+        204,
+        lambda: client.delete(f"/api/organizations/current/members/{viewer_id}", headers=h),
+    )
+    role = run(
+        "role.create",
+        201,
+        lambda: client.post(
+            "/api/roles", headers=h, json={"name": "r1", "permissions": ["audit:read"]}
+        ),
+    ).json()
+    run(
+        "role.update",
+        200,
+        lambda: client.patch(f"/api/roles/{role['id']}", headers=h, json={"description": "d"}),
+    )
     run("role.delete", 204, lambda: client.delete(f"/api/roles/{role['id']}", headers=h))
     third = unique_slug + "y"
-    run("organization.create", 201, lambda: client.post(
-        "/api/organizations", headers=admin.headers,
-        json={"slug": third, "name": "Third", "owner_email": unique_email("o3")}), entries=3)
-    run("organization.suspend", 200, lambda: client.post(
-        f"/api/organizations/{third}/suspend", headers=admin.headers))
-    run("organization.resume", 200, lambda: client.post(
-        f"/api/organizations/{third}/resume", headers=admin.headers))
-    run("organization.delete", 200, lambda: client.delete(
-        f"/api/organizations/{third}", headers=admin.headers), entries=2)
-    run("user.password.change", 204, lambda: client.post(
-        "/api/users/me/password", headers=h,
-        json={"current_password": PASSWORD, "new_password": "a new long password"}))
+    run(
+        "organization.create",
+        201,
+        lambda: client.post(
+            "/api/organizations",
+            headers=admin.headers,
+            json={"slug": third, "name": "Third", "owner_email": unique_email("o3")},
+        ),
+        entries=3,
+    )
+    run(
+        "organization.suspend",
+        200,
+        lambda: client.post(f"/api/organizations/{third}/suspend", headers=admin.headers),
+    )
+    run(
+        "organization.resume",
+        200,
+        lambda: client.post(f"/api/organizations/{third}/resume", headers=admin.headers),
+    )
+    run(
+        "organization.delete",
+        200,
+        lambda: client.delete(f"/api/organizations/{third}", headers=admin.headers),
+        entries=2,
+    )
+    run(
+        "user.password.change",
+        204,
+        lambda: client.post(
+            "/api/users/me/password",
+            headers=h,
+            json={"current_password": PASSWORD, "new_password": "a new long password"},
+        ),
+    )
     run("auth.logout", 204, lambda: client.post("/api/auth/logout", headers=h))
 
     assert {name for _, _, name in mutating_routes()} == set(exercised)
@@ -100,13 +167,19 @@ def test_every_mutating_endpoint_writes_one_entry(client: httpx.Client, unique_s
 def test_refused_writes_are_audited_as_denied(client: httpx.Client, unique_slug: str):
     create_org(unique_slug)
     viewer = login(client, add_user(unique_slug, "viewer"))
-    response, written = _rows_written(lambda: client.post(
-        "/api/roles", headers=viewer.headers, json={"name": "x", "permissions": []}))
+    response, written = _rows_written(
+        lambda: client.post(
+            "/api/roles", headers=viewer.headers, json={"name": "x", "permissions": []}
+        )
+    )
     assert response.status_code == 403 and written == 1
     with get_engine().connect() as connection:
-        row = connection.execute(text(
-            "SELECT action, result, actor_email FROM platform.audit_log ORDER BY id DESC LIMIT 1"
-        )).one()
+        row = connection.execute(
+            text(
+                "SELECT action, result, actor_email FROM platform.audit_log "
+                "ORDER BY id DESC LIMIT 1"
+            )
+        ).one()
     assert tuple(row) == ("role.create", "denied", viewer.email)
     # Viewers cannot read the log they appear in.
     assert client.get("/api/audit", headers=viewer.headers).status_code == 403
@@ -115,17 +188,23 @@ def test_refused_writes_are_audited_as_denied(client: httpx.Client, unique_slug:
 def test_audit_endpoint_filters_and_paginates(client: httpx.Client, unique_slug: str):
     owner = login(client, create_org(unique_slug))
     for index in range(3):
-        client.post("/api/roles", headers=owner.headers,
-                    json={"name": f"role{index}", "permissions": []})
-    page = client.get("/api/audit", headers=owner.headers,
-                      params={"action": "role.*", "limit": 2}).json()
+        client.post(
+            "/api/roles", headers=owner.headers, json={"name": f"role{index}", "permissions": []}
+        )
+    page = client.get(
+        "/api/audit", headers=owner.headers, params={"action": "role.*", "limit": 2}
+    ).json()
     assert [e["action"] for e in page["items"]] == ["role.create", "role.create"]
     assert page["items"][0]["seq"] > page["items"][1]["seq"]
-    rest = client.get("/api/audit", headers=owner.headers,
-                      params={"action": "role.*", "limit": 2, "cursor": page["next_cursor"]}).json()
+    rest = client.get(
+        "/api/audit",
+        headers=owner.headers,
+        params={"action": "role.*", "limit": 2, "cursor": page["next_cursor"]},
+    ).json()
     assert len(rest["items"]) == 1 and rest["next_cursor"] is None
-    by_actor = client.get("/api/audit", headers=owner.headers,
-                          params={"actor": owner.email, "action": "auth.login"}).json()["items"]
+    by_actor = client.get(
+        "/api/audit", headers=owner.headers, params={"actor": owner.email, "action": "auth.login"}
+    ).json()["items"]
     assert by_actor and all(e["actor_email"] == owner.email for e in by_actor)
     bad = client.get("/api/audit", headers=owner.headers, params={"since": "yesterday"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "since"
@@ -133,8 +212,11 @@ def test_audit_endpoint_filters_and_paginates(client: httpx.Client, unique_slug:
 
 def test_update_and_delete_are_refused_even_for_the_owner(test_env, unique_slug):
     create_org(unique_slug)
-    for statement in ("UPDATE platform.audit_log SET action = 'x'",
-                      "DELETE FROM platform.audit_log", "TRUNCATE platform.audit_log"):
+    for statement in (
+        "UPDATE platform.audit_log SET action = 'x'",
+        "DELETE FROM platform.audit_log",
+        "TRUNCATE platform.audit_log",
+    ):
         with pytest.raises(DBAPIError, match="append-only"), get_engine().begin() as connection:
             connection.execute(text(statement))
 
@@ -149,10 +231,19 @@ def test_verify_names_the_first_edited_entry(test_env, unique_slug):
         report = verify_chain(session, org_id)
         assert report.intact and report.entries >= 3
     with get_engine().begin() as connection:  # an attacker with superuser rights
-        connection.execute(text("ALTER TABLE platform.audit_log DISABLE TRIGGER audit_log_append_only"))
-        connection.execute(text("UPDATE platform.audit_log SET details = '{\"email\": \"x\"}' "
-                                "WHERE org_id = :org AND seq = 2"), {"org": org_id})
-        connection.execute(text("ALTER TABLE platform.audit_log ENABLE TRIGGER audit_log_append_only"))
+        connection.execute(
+            text("ALTER TABLE platform.audit_log DISABLE TRIGGER audit_log_append_only")
+        )
+        connection.execute(
+            text(
+                'UPDATE platform.audit_log SET details = \'{"email": "x"}\' '
+                "WHERE org_id = :org AND seq = 2"
+            ),
+            {"org": org_id},
+        )
+        connection.execute(
+            text("ALTER TABLE platform.audit_log ENABLE TRIGGER audit_log_append_only")
+        )
     with platform_session() as session:
         report = verify_chain(session, org_id)
     assert not report.intact and report.first_broken_seq == 2 and "edited" in (report.reason or "")
@@ -166,10 +257,17 @@ def test_tenant_role_sees_and_appends_only_its_own_entries(test_env, unique_slug
         b_id = get_organization(session, b).id
     with get_engine().connect() as connection, connection.begin():
         scope_to_tenant(connection, TenantNames.for_slug(a))
-        orgs_seen = connection.execute(
-            text("SELECT DISTINCT org_id FROM platform.audit_log")).scalars().all()
+        orgs_seen = (
+            connection.execute(text("SELECT DISTINCT org_id FROM platform.audit_log"))
+            .scalars()
+            .all()
+        )
         assert len(orgs_seen) == 1 and b_id not in orgs_seen
         with pytest.raises(ProgrammingError, match="row-level security"):
-            connection.execute(text(
-                "INSERT INTO platform.audit_log (org_id, occurred_at, action, result) "
-                "VALUES (:org, now(), 'forged', 'success')"), {"org": b_id})
+            connection.execute(
+                text(
+                    "INSERT INTO platform.audit_log (org_id, occurred_at, action, result) "
+                    "VALUES (:org, now(), 'forged', 'success')"
+                ),
+                {"org": b_id},
+            )

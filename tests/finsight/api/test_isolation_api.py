@@ -17,8 +17,9 @@ def test_organization_a_cannot_see_or_touch_b(client: httpx.Client, unique_slug:
     b_member_email = add_user(b_slug, "analyst")
     b_members = client.get("/api/organizations/current/members", headers=b.headers).json()["items"]
     b_user_id = next(m["user_id"] for m in b_members if m["email"] == b_member_email)
-    b_role = client.post("/api/roles", headers=b.headers,
-                         json={"name": "b-only", "permissions": ["audit:read"]}).json()
+    b_role = client.post(
+        "/api/roles", headers=b.headers, json={"name": "b-only", "permissions": ["audit:read"]}
+    ).json()
 
     # Reads show only A.
     assert client.get("/api/organizations/current", headers=a.headers).json()["slug"] == a_slug
@@ -30,8 +31,11 @@ def test_organization_a_cannot_see_or_touch_b(client: httpx.Client, unique_slug:
 
     # Writes aimed at B's ids answer 404, exactly as an id that does not exist.
     for response in (
-        client.patch(f"/api/organizations/current/members/{b_user_id}", headers=a.headers,
-                     json={"role": "viewer"}),
+        client.patch(
+            f"/api/organizations/current/members/{b_user_id}",
+            headers=a.headers,
+            json={"role": "viewer"},
+        ),
         client.delete(f"/api/organizations/current/members/{b_user_id}", headers=a.headers),
         client.patch(f"/api/roles/{b_role['id']}", headers=a.headers, json={"name": "mine"}),
         client.delete(f"/api/roles/{b_role['id']}", headers=a.headers),
@@ -47,6 +51,7 @@ def test_organization_a_cannot_see_or_touch_b(client: httpx.Client, unique_slug:
 def test_token_of_a_cannot_switch_into_b(client: httpx.Client, unique_slug: str):
     a = login(client, create_org(unique_slug + "a"))
     create_org(unique_slug + "b")
-    response = client.post("/api/auth/switch", json={"organization": unique_slug + "b"},
-                           headers=a.headers)
+    response = client.post(
+        "/api/auth/switch", json={"organization": unique_slug + "b"}, headers=a.headers
+    )
     assert response.status_code == 403

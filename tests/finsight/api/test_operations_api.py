@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+
 from support.api import Member
 from support.routes import openapi
 
@@ -22,12 +23,17 @@ def test_metrics_use_route_templates_not_raw_paths(client: httpx.Client, owner: 
     client.delete(f"/api/organizations/current/members/{member_id}", headers=owner.headers)
     client.get("/no/such/path")
     body = client.get("/metrics").text
-    assert ('finsight_http_requests_total{method="DELETE",'
-            'route="/api/organizations/current/members/{user_id}",status_class="4xx"}') in body
+    assert (
+        'finsight_http_requests_total{method="DELETE",'
+        'route="/api/organizations/current/members/{user_id}",status_class="4xx"}'
+    ) in body
     assert 'route="<unmatched>"' in body
     assert member_id not in body and owner.email not in body
-    for name in ("finsight_http_request_duration_seconds_bucket",
-                 "finsight_http_requests_in_flight", "finsight_db_pool_connections"):
+    for name in (
+        "finsight_http_request_duration_seconds_bucket",
+        "finsight_http_requests_in_flight",
+        "finsight_db_pool_connections",
+    ):
         assert name in body
 
 
@@ -46,10 +52,16 @@ def test_openapi_documents_every_operation():
         for method, operation in operations.items():
             where = f"{method.upper()} {path}"
             assert operation.get("summary"), where
-            assert "200" in operation["responses"] or "201" in operation["responses"] or \
-                "204" in operation["responses"], where
-            if path.startswith("/api/") and path != "/api/auth/login" and \
-                    path != "/api/auth/refresh":
+            assert (
+                "200" in operation["responses"]
+                or "201" in operation["responses"]
+                or "204" in operation["responses"]
+            ), where
+            if (
+                path.startswith("/api/")
+                and path != "/api/auth/login"
+                and path != "/api/auth/refresh"
+            ):
                 assert "401" in operation["responses"], where
             if "requestBody" in operation:
                 assert "422" in operation["responses"], where

@@ -14,8 +14,11 @@ pytestmark = pytest.mark.integration
 
 
 def _fill(path: str) -> str:
-    return path.replace("{user_id}", str(uuid.uuid4())).replace(
-        "{role_id}", str(uuid.uuid4())).replace("{slug}", "some-org")
+    return (
+        path.replace("{user_id}", str(uuid.uuid4()))
+        .replace("{role_id}", str(uuid.uuid4()))
+        .replace("{slug}", "some-org")
+    )
 
 
 @pytest.mark.parametrize(
@@ -31,19 +34,33 @@ def test_viewer_is_refused_every_write(client: httpx.Client, method, path, name,
 
 
 def test_custom_role_grants_exactly_its_permission(client: httpx.Client, owner: Member):
-    created = client.post("/api/roles", headers=owner.headers, json={
-        "name": "member-reader", "permissions": ["members:read"]})
+    created = client.post(
+        "/api/roles",
+        headers=owner.headers,
+        json={"name": "member-reader", "permissions": ["members:read"]},
+    )
     assert created.status_code == 201, created.text
     email = unique_email("reader")
-    added = client.post("/api/organizations/current/members", headers=owner.headers,
-                        json={"email": email, "role": "member-reader", "password": "p" * 12})
+    added = client.post(
+        "/api/organizations/current/members",
+        headers=owner.headers,
+        json={"email": email, "role": "member-reader", "password": "p" * 12},
+    )
     assert added.status_code == 201, added.text
     reader = login(client, email, password="p" * 12)
-    assert client.get("/api/organizations/current/members", headers=reader.headers).status_code == 200
+    assert (
+        client.get("/api/organizations/current/members", headers=reader.headers).status_code == 200
+    )
     for path in ("/api/roles", "/api/audit", "/api/organizations/current", "/api/permissions"):
         assert client.get(path, headers=reader.headers).status_code == 403, path
-    assert client.post("/api/organizations/current/members", headers=reader.headers,
-                       json={"email": unique_email(), "role": "viewer"}).status_code == 403
+    assert (
+        client.post(
+            "/api/organizations/current/members",
+            headers=reader.headers,
+            json={"email": unique_email(), "role": "viewer"},
+        ).status_code
+        == 403
+    )
     me = client.get("/api/users/me", headers=reader.headers).json()
     assert me["permissions"] == ["members:read"] and me["role"] == "member-reader"
 
@@ -51,37 +68,55 @@ def test_custom_role_grants_exactly_its_permission(client: httpx.Client, owner: 
 def test_nobody_grants_more_than_they_hold(client: httpx.Client, unique_slug: str):
     create_org(unique_slug)
     admin = login(client, add_user(unique_slug, "admin"))
-    as_owner = client.post("/api/organizations/current/members", headers=admin.headers,
-                           json={"email": unique_email(), "role": "owner"})
+    as_owner = client.post(
+        "/api/organizations/current/members",
+        headers=admin.headers,
+        json={"email": unique_email(), "role": "owner"},
+    )
     assert as_owner.status_code == 403 and "organization:delete" in as_owner.json()["detail"]
-    role = client.post("/api/roles", headers=admin.headers,
-                       json={"name": "sneaky", "permissions": ["organization:delete"]})
+    role = client.post(
+        "/api/roles",
+        headers=admin.headers,
+        json={"name": "sneaky", "permissions": ["organization:delete"]},
+    )
     assert role.status_code == 403
 
 
 def test_last_owner_cannot_leave_or_be_demoted(client: httpx.Client, owner: Member):
     me = client.get("/api/users/me", headers=owner.headers).json()
-    demote = client.patch(f"/api/organizations/current/members/{me['id']}",
-                          headers=owner.headers, json={"role": "viewer"})
+    demote = client.patch(
+        f"/api/organizations/current/members/{me['id']}",
+        headers=owner.headers,
+        json={"role": "viewer"},
+    )
     assert demote.status_code == 409
     leave = client.delete(f"/api/organizations/current/members/{me['id']}", headers=owner.headers)
     assert leave.status_code == 409
 
 
 def test_role_lifecycle_and_errors(client: httpx.Client, owner: Member):
-    bad = client.post("/api/roles", headers=owner.headers,
-                      json={"name": "x", "permissions": ["nope:write"]})
+    bad = client.post(
+        "/api/roles", headers=owner.headers, json={"name": "x", "permissions": ["nope:write"]}
+    )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "permissions"
-    builtin = client.post("/api/roles", headers=owner.headers,
-                          json={"name": "Admin", "permissions": []})
+    builtin = client.post(
+        "/api/roles", headers=owner.headers, json={"name": "Admin", "permissions": []}
+    )
     assert builtin.status_code == 409
-    role = client.post("/api/roles", headers=owner.headers,
-                       json={"name": "auditor", "permissions": ["audit:read"]}).json()
-    renamed = client.patch(f"/api/roles/{role['id']}", headers=owner.headers,
-                           json={"permissions": ["audit:read", "members:read"]})
+    role = client.post(
+        "/api/roles", headers=owner.headers, json={"name": "auditor", "permissions": ["audit:read"]}
+    ).json()
+    renamed = client.patch(
+        f"/api/roles/{role['id']}",
+        headers=owner.headers,
+        json={"permissions": ["audit:read", "members:read"]},
+    )
     assert renamed.json()["permissions"] == ["audit:read", "members:read"]
-    client.post("/api/organizations/current/members", headers=owner.headers,
-                json={"email": unique_email(), "role": "auditor", "password": "p" * 12})
+    client.post(
+        "/api/organizations/current/members",
+        headers=owner.headers,
+        json={"email": unique_email(), "role": "auditor", "password": "p" * 12},
+    )
     in_use = client.delete(f"/api/roles/{role['id']}", headers=owner.headers)
     assert in_use.status_code == 409 and "held by 1" in in_use.json()["detail"]
     roles = client.get("/api/roles", headers=owner.headers).json()

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from finsight.auth.tokens import AUDIENCE, ISSUER, key_id
+
 from support.api import Member
 
 pytestmark = pytest.mark.integration
@@ -60,8 +61,9 @@ def test_alg_none(client: httpx.Client, owner: Member):
 
 def test_unknown_kid(client: httpx.Client, owner: Member, test_env):
     _, claims = _claims(owner)
-    token = jwt.encode(claims, test_env["JWT_SECRET"], algorithm="HS256",
-                       headers={"kid": "not-a-known-key"})
+    token = jwt.encode(
+        claims, test_env["JWT_SECRET"], algorithm="HS256", headers={"kid": "not-a-known-key"}
+    )
     response = _me(client, token)
     assert response.status_code == 401 and "unknown key" in response.json()["detail"]
 
@@ -79,10 +81,12 @@ def test_rs256_and_hs_rs_confusion(client: httpx.Client, owner: Member):
     assert _me(client, rs_token).status_code == 401
     # The classic confusion: an HS256 token keyed with a public key the server might hold.
     public_pem = private.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     signing_input = f"{_b64({'alg': 'HS256', 'kid': header['kid']})}.{_b64(claims)}"
     import hashlib
     import hmac
+
     mac = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
     confused = f"{signing_input}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
     assert _me(client, confused).status_code == 401
@@ -90,8 +94,13 @@ def test_rs256_and_hs_rs_confusion(client: httpx.Client, owner: Member):
 
 def test_missing_and_malformed_credentials(client: httpx.Client):
     assert client.get("/api/users/me").status_code == 401
-    assert client.get("/api/users/me", headers={"Authorization": "Bearer abc.def"}).status_code == 401
-    assert client.get("/api/users/me", headers={"Authorization": "Basic Zm9vOmJhcg=="}).status_code == 401
+    assert (
+        client.get("/api/users/me", headers={"Authorization": "Bearer abc.def"}).status_code == 401
+    )
+    assert (
+        client.get("/api/users/me", headers={"Authorization": "Basic Zm9vOmJhcg=="}).status_code
+        == 401
+    )
 
 
 def test_previous_secret_still_verifies_during_rotation(monkeypatch):
@@ -106,8 +115,9 @@ def test_previous_secret_still_verifies_during_rotation(monkeypatch):
     monkeypatch.setenv("JWT_SECRET", old_secret)
     get_settings.cache_clear()
     user, session = uuid.uuid4(), uuid.uuid4()
-    token, _ = issue_access_token(user_id=user, session_id=session, org_id=None, role=None,
-                                  now=datetime.now(UTC))
+    token, _ = issue_access_token(
+        user_id=user, session_id=session, org_id=None, role=None, now=datetime.now(UTC)
+    )
     monkeypatch.setenv("JWT_SECRET", new_secret)
     monkeypatch.setenv("JWT_PREVIOUS_SECRETS", json.dumps([old_secret]))
     get_settings.cache_clear()

@@ -9,12 +9,14 @@ from finsight.config import InsecureConfiguration, Settings
 
 def test_production_refuses_a_missing_short_or_default_secret():
     for secret in (None, "short", "change-me-" + "x" * 40):
-        settings = Settings(environment="production", database_url="postgresql://x/y",
-                            jwt_secret=secret)
+        settings = Settings(
+            environment="production", database_url="postgresql://x/y", jwt_secret=secret
+        )
         with pytest.raises(InsecureConfiguration, match="JWT_SECRET"):
             settings.require_safe_secrets()
-    Settings(environment="production", database_url="postgresql://x/y",
-             jwt_secret="k" * 48).require_safe_secrets()
+    Settings(
+        environment="production", database_url="postgresql://x/y", jwt_secret="k" * 48
+    ).require_safe_secrets()
 
 
 def test_development_generates_a_secret_when_unset():

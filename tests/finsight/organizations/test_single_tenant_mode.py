@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
-from support.api import TEST_ACTOR, unique_email
 
 from finsight.config import get_settings
 from finsight.db import get_engine
 from finsight.errors import Conflict
 from finsight.organizations.service import OrganizationSpec, create_organization
+
+from support.api import TEST_ACTOR, unique_email
 
 pytestmark = pytest.mark.integration
 
@@ -22,11 +23,19 @@ def test_second_organization_is_refused(test_env, unique_slug, monkeypatch):
     with get_engine().connect() as connection, Session(bind=connection) as session:
         try:
             session.execute(text("UPDATE platform.orgs SET deleted_at = now()"))
-            create_organization(session, OrganizationSpec(
-                slug=unique_slug, name="Only", owner_email=unique_email()), TEST_ACTOR)
+            create_organization(
+                session,
+                OrganizationSpec(slug=unique_slug, name="Only", owner_email=unique_email()),
+                TEST_ACTOR,
+            )
             with pytest.raises(Conflict, match="multitenancy is disabled"):
-                create_organization(session, OrganizationSpec(
-                    slug=unique_slug + "b", name="Second", owner_email=unique_email()), TEST_ACTOR)
+                create_organization(
+                    session,
+                    OrganizationSpec(
+                        slug=unique_slug + "b", name="Second", owner_email=unique_email()
+                    ),
+                    TEST_ACTOR,
+                )
         finally:
             session.rollback()
             monkeypatch.undo()

@@ -61,7 +61,9 @@ def test_provision_creates_owned_schema_with_default_categories(conn, unique_slu
     ).scalar_one()
     assert rolcanlogin is False
     scope_to_tenant(conn, names)
-    assert conn.execute(text("SELECT count(*) FROM categories WHERE parent_id IS NULL")).scalar() > 10
+    assert (
+        conn.execute(text("SELECT count(*) FROM categories WHERE parent_id IS NULL")).scalar() > 10
+    )
 
 
 def test_provision_twice_changes_nothing(conn, unique_slug):

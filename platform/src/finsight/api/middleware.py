@@ -56,6 +56,11 @@ class RequestContextMiddleware:
             HTTP_REQUESTS.labels(method, template, f"{status // 100}xx").inc()
             HTTP_LATENCY.labels(method, template).observe(elapsed)
             if template not in QUIET_ROUTES:
-                log.info("request", method=method, route=template, status=status,
-                         duration_ms=round(elapsed * 1000, 2))
+                log.info(
+                    "request",
+                    method=method,
+                    route=template,
+                    status=status,
+                    duration_ms=round(elapsed * 1000, 2),
+                )
             structlog.contextvars.unbind_contextvars("request_id")

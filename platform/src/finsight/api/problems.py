@@ -44,13 +44,21 @@ class Problem(BaseModel):
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries documenting the problems a route can answer."""
-    return {status: {"model": Problem, "content": {"application/problem+json": {}}}
-            for status in statuses}
+    return {
+        status: {"model": Problem, "content": {"application/problem+json": {}}}
+        for status in statuses
+    }
 
 
-def _render(request: Request, status: int, code: str, title: str, detail: str,
-            errors: list[dict[str, Any]] | None = None,
-            headers: dict[str, str] | None = None) -> JSONResponse:
+def _render(
+    request: Request,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     body = Problem(
         type=f"https://finsight.dev/problems/{code}",
         title=title,
@@ -61,7 +69,9 @@ def _render(request: Request, status: int, code: str, title: str, detail: str,
         errors=[FieldError(**error) for error in errors or []],
     )
     return JSONResponse(
-        body.model_dump(), status_code=status, headers=headers,
+        body.model_dump(),
+        status_code=status,
+        headers=headers,
         media_type="application/problem+json",
     )
 
@@ -82,8 +92,14 @@ def _audit_refusal(request: Request, status: int, detail: str) -> None:
     org_id = principal.org.id if principal and principal.org else None
     try:
         with platform_session() as session:
-            record(session, org_id=org_id, actor=actor, action=action, result=result,
-                   details={"status": status, "detail": detail})
+            record(
+                session,
+                org_id=org_id,
+                actor=actor,
+                action=action,
+                result=result,
+                details={"status": status, "detail": detail},
+            )
     except Exception:  # an unreachable database must not turn a 401 into a 500
         log.exception("audit.refusal_not_recorded", action=action)
 
@@ -94,28 +110,44 @@ def install_problem_handlers(app: FastAPI) -> None:
         from starlette.concurrency import run_in_threadpool
 
         await run_in_threadpool(_audit_refusal, request, exc.status, exc.detail)
-        return _render(request, exc.status, exc.code, exc.title, exc.detail, exc.errors,
-                       exc.headers)
+        return _render(
+            request, exc.status, exc.code, exc.title, exc.detail, exc.errors, exc.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": ".".join(str(part) for part in error["loc"][1:]) or None,
-             "message": error["msg"]}
+            {
+                "field": ".".join(str(part) for part in error["loc"][1:]) or None,
+                "message": error["msg"],
+            }
             for error in exc.errors()
         ]
         first = errors[0] if errors else {"field": None, "message": "invalid request"}
-        detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+        detail = (
+            f"{first['field']}: {first['message']}" if first["field"] else str(first["message"])
+        )
         return _render(request, 422, "invalid_input", "Invalid input", detail, errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return _render(request, exc.status_code, code, str(exc.detail), str(exc.detail),
-                       headers=getattr(exc, "headers", None))
+        return _render(
+            request,
+            exc.status_code,
+            code,
+            str(exc.detail),
+            str(exc.detail),
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
         log.exception("request.failed", error=type(exc).__name__)
-        return _render(request, 500, "internal_error", "Internal error",
-                       "an unexpected error occurred; quote the request id when reporting it")
+        return _render(
+            request,
+            500,
+            "internal_error",
+            "Internal error",
+            "an unexpected error occurred; quote the request id when reporting it",
+        )

@@ -17,15 +17,18 @@ router = APIRouter(prefix="/api/audit", tags=["audit"])
 
 
 @router.get(
-    "", response_model=Page[AuditEntryOut], summary="Your organization's audit log, newest first",
+    "",
+    response_model=Page[AuditEntryOut],
+    summary="Your organization's audit log, newest first",
     responses=problem_responses(401, 403, 422),
 )
 def read_audit_log(
     principal: Annotated[Principal, Depends(require("audit:read"))],
     db: DB,
     actor: Annotated[str | None, Query(description="User id or email")] = None,
-    action: Annotated[str | None, Query(description="Exact, or a prefix ending in *",
-                                        examples=["member.*"])] = None,
+    action: Annotated[
+        str | None, Query(description="Exact, or a prefix ending in *", examples=["member.*"])
+    ] = None,
     target_type: str | None = None,
     target_id: str | None = None,
     result: Literal["success", "failure", "denied"] | None = None,
@@ -42,9 +45,12 @@ def read_audit_log(
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidInput("invalid cursor", field="cursor") from exc
     where = AuditFilter(actor, action, target_type, target_id, result, since, until)
-    rows = list_entries(scoped_to_tenant(db, principal), where, before_seq=before_seq,
-                        limit=limit + 1)
+    rows = list_entries(
+        scoped_to_tenant(db, principal), where, before_seq=before_seq, limit=limit + 1
+    )
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(items=[AuditEntryOut.model_validate(row) for row in rows],
-                next_cursor=encode_cursor({"seq": rows[-1].seq}) if more else None)
+    return Page(
+        items=[AuditEntryOut.model_validate(row) for row in rows],
+        next_cursor=encode_cursor({"seq": rows[-1].seq}) if more else None,
+    )

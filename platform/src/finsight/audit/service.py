@@ -110,8 +110,10 @@ def verify_chain(session: Session, org_id: uuid.UUID | None) -> ChainReport:
     row = session.execute(text(_VERIFY_SQL), {"org_id": org_id}).first()
     if row is None:
         count = session.execute(
-            text("SELECT count(*) FROM platform.audit_log WHERE org_id IS NOT DISTINCT FROM "
-                 "CAST(:org_id AS uuid)"),
+            text(
+                "SELECT count(*) FROM platform.audit_log WHERE org_id IS NOT DISTINCT FROM "
+                "CAST(:org_id AS uuid)"
+            ),
             {"org_id": org_id},
         ).scalar_one()
         return ChainReport(org_id, int(count), None, None)

@@ -29,9 +29,7 @@ class AuthSession(IdMixin, TimestampMixin, PlatformBase):
 class RefreshToken(IdMixin, TimestampMixin, PlatformBase):
     __tablename__ = "refresh_tokens"
 
-    session_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey(AuthSession.id)
-    )
+    session_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey(AuthSession.id))
     token_hash: Mapped[bytes] = mapped_column(LargeBinary)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

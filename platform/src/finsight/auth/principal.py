@@ -56,7 +56,9 @@ def effective_permissions(role: Role) -> frozenset[str]:
 def load_principal(session: Session, claims: AccessClaims) -> Principal:
     row = session.execute(
         select(User, AuthSession, Membership, Organization, Role)
-        .join(AuthSession, and_(AuthSession.id == claims.session_id, AuthSession.user_id == User.id))
+        .join(
+            AuthSession, and_(AuthSession.id == claims.session_id, AuthSession.user_id == User.id)
+        )
         .outerjoin(
             Membership, and_(Membership.user_id == User.id, Membership.org_id == AuthSession.org_id)
         )
@@ -74,8 +76,9 @@ def load_principal(session: Session, claims: AccessClaims) -> Principal:
     if auth_session.org_id != claims.org_id:
         raise NotAuthenticated("invalid access token")
     if claims.org_id is None:
-        return Principal(user.id, user.email, user.is_platform_admin, auth_session.id,
-                         None, None, frozenset())
+        return Principal(
+            user.id, user.email, user.is_platform_admin, auth_session.id, None, None, frozenset()
+        )
     if membership is None or org is None or org.deleted_at is not None:
         raise NotAuthenticated("no longer a member of this organization")
     if org.is_suspended:

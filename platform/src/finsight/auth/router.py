@@ -33,7 +33,9 @@ def _response(tokens: IssuedTokens) -> TokenResponse:
 
 
 @router.post(
-    "/login", name="auth.login", response_model=TokenResponse,
+    "/login",
+    name="auth.login",
+    response_model=TokenResponse,
     summary="Sign in with email and password",
     description="Unknown accounts and wrong passwords get the same answer. Repeated failures "
     "per account or per client address answer 429 with Retry-After.",
@@ -43,14 +45,20 @@ def login(body: LoginRequest, request: Request, db: DB, client: Client) -> Token
     request.state.actor_email = body.email.strip().lower()
     throttle = LoginThrottle(get_redis(), get_settings())
     tokens = service.login(
-        db, throttle, email=body.email, password=body.password,
-        org_slug=body.organization, client=client,
+        db,
+        throttle,
+        email=body.email,
+        password=body.password,
+        org_slug=body.organization,
+        client=client,
     )
     return _response(tokens)
 
 
 @router.post(
-    "/refresh", name="auth.refresh", response_model=TokenResponse,
+    "/refresh",
+    name="auth.refresh",
+    response_model=TokenResponse,
     summary="Exchange a refresh token for new tokens (rotation)",
     description="Each refresh token works once. Presenting a spent one revokes its whole "
     "session (every token descended from the same sign-in) and answers 401.",
@@ -67,7 +75,9 @@ def refresh(body: RefreshRequest, db: DB, client: Client) -> TokenResponse:
 
 
 @router.post(
-    "/logout", name="auth.logout", status_code=status.HTTP_204_NO_CONTENT,
+    "/logout",
+    name="auth.logout",
+    status_code=status.HTTP_204_NO_CONTENT,
     summary="End this session: its access and refresh tokens stop working at once",
     responses=problem_responses(401),
 )
@@ -76,9 +86,13 @@ def logout(principal: CurrentPrincipal, db: DB, client: Client) -> None:
 
 
 @router.post(
-    "/switch", name="auth.switch", response_model=TokenResponse,
+    "/switch",
+    name="auth.switch",
+    response_model=TokenResponse,
     summary="Get tokens for another organization you belong to",
     responses=problem_responses(401, 403, 409, 422),
 )
-def switch(body: SwitchRequest, principal: CurrentPrincipal, db: DB, client: Client) -> TokenResponse:
+def switch(
+    body: SwitchRequest, principal: CurrentPrincipal, db: DB, client: Client
+) -> TokenResponse:
     return _response(service.switch(db, principal, org_slug=body.organization, client=client))

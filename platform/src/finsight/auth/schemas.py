@@ -6,9 +6,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class LoginRequest(BaseModel):
-    model_config = ConfigDict(json_schema_extra={
-        "examples": [{"email": "demo@example.com", "password": "correct horse battery", "organization": "demo"}]
-    })
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "demo@example.com",
+                    "password": "correct horse battery",
+                    "organization": "demo",
+                }
+            ]
+        }
+    )
 
     email: str = Field(max_length=320)
     password: str = Field(min_length=1, max_length=1024)
@@ -22,8 +30,9 @@ class RefreshRequest(BaseModel):
 
 
 class SwitchRequest(BaseModel):
-    organization: str = Field(description="Slug of another organization you belong to",
-                              examples=["acme"])
+    organization: str = Field(
+        description="Slug of another organization you belong to", examples=["acme"]
+    )
 
 
 class OrganizationSummary(BaseModel):

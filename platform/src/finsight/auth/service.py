@@ -76,7 +76,10 @@ def _choose_membership(
 
 
 def _start_session(
-    session: Session, user: User, membership: Membership | None, org: Organization | None,
+    session: Session,
+    user: User,
+    membership: Membership | None,
+    org: Organization | None,
     client: ClientInfo,
 ) -> IssuedTokens:
     if org is not None and org.is_suspended:
@@ -96,12 +99,16 @@ def _start_session(
 
 
 def _issue(
-    session: Session, auth_session: AuthSession, membership: Membership | None,
+    session: Session,
+    auth_session: AuthSession,
+    membership: Membership | None,
     org: Organization | None,
 ) -> IssuedTokens:
     refresh, digest = new_refresh_token()
     session.add(
-        RefreshToken(session_id=auth_session.id, token_hash=digest, expires_at=auth_session.expires_at)
+        RefreshToken(
+            session_id=auth_session.id, token_hash=digest, expires_at=auth_session.expires_at
+        )
     )
     access, expires_in = issue_access_token(
         user_id=auth_session.user_id,
@@ -136,9 +143,14 @@ def login(
     membership, org = _choose_membership(session, user, org_slug)
     tokens = _start_session(session, user, membership, org, client)
     user.last_login_at = utcnow()
-    record(session, org_id=org.id if org else None,
-           actor=Actor(user.id, user.email, client.ip, client.request_id),
-           action="auth.login", target_type="user", target_id=user.id)
+    record(
+        session,
+        org_id=org.id if org else None,
+        actor=Actor(user.id, user.email, client.ip, client.request_id),
+        action="auth.login",
+        target_type="user",
+        target_id=user.id,
+    )
     return tokens
 
 
@@ -174,9 +186,14 @@ def refresh(session: Session, *, refresh_token: str, client: ClientInfo) -> Issu
         if org.is_suspended:
             raise PermissionDenied(suspended_message(org.slug))
     tokens = _issue(session, auth_session, membership, org)
-    record(session, org_id=auth_session.org_id,
-           actor=Actor(user.id, user.email, client.ip, client.request_id),
-           action="auth.refresh", target_type="session", target_id=auth_session.id)
+    record(
+        session,
+        org_id=auth_session.org_id,
+        actor=Actor(user.id, user.email, client.ip, client.request_id),
+        action="auth.refresh",
+        target_type="session",
+        target_id=auth_session.id,
+    )
     return tokens
 
 
@@ -192,16 +209,28 @@ def revoke_reused_family(session: Session, session_id: uuid.UUID, client: Client
     auth_session = session.get(AuthSession, session_id)
     revoke_session(session, session_id, "refresh token reuse")
     if auth_session is not None:
-        record(session, org_id=auth_session.org_id,
-               actor=Actor(auth_session.user_id, None, client.ip, client.request_id),
-               action="auth.refresh.reuse", target_type="session", target_id=session_id,
-               result="denied", details={"revoked": "session and every token of it"})
+        record(
+            session,
+            org_id=auth_session.org_id,
+            actor=Actor(auth_session.user_id, None, client.ip, client.request_id),
+            action="auth.refresh.reuse",
+            target_type="session",
+            target_id=session_id,
+            result="denied",
+            details={"revoked": "session and every token of it"},
+        )
 
 
 def logout(session: Session, principal: Principal, actor: Actor) -> None:
     revoke_session(session, principal.session_id, "signed out")
-    record(session, org_id=principal.org.id if principal.org else None, actor=actor,
-           action="auth.logout", target_type="session", target_id=principal.session_id)
+    record(
+        session,
+        org_id=principal.org.id if principal.org else None,
+        actor=actor,
+        action="auth.logout",
+        target_type="session",
+        target_id=principal.session_id,
+    )
 
 
 def switch(
@@ -214,7 +243,12 @@ def switch(
         raise NotAuthenticated("account disabled")
     membership, org = _choose_membership(session, user, org_slug)
     tokens = _start_session(session, user, membership, org, client)
-    record(session, org_id=org.id if org else None,
-           actor=Actor(user.id, user.email, client.ip, client.request_id),
-           action="auth.switch", target_type="organization", target_id=org.id if org else None)
+    record(
+        session,
+        org_id=org.id if org else None,
+        actor=Actor(user.id, user.email, client.ip, client.request_id),
+        action="auth.switch",
+        target_type="organization",
+        target_id=org.id if org else None,
+    )
     return tokens

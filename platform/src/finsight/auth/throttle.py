@@ -17,7 +17,7 @@ PREFIX = "finsight:login-failures"
 
 
 class LoginThrottle:
-    def __init__(self, client: redis.Redis, settings: Settings) -> None:
+    def __init__(self, client: redis.Redis[str], settings: Settings) -> None:
         self.client = client
         self.window = settings.login_failure_window_seconds
         self.limits = {

@@ -43,16 +43,23 @@ def get_member(session: Session, org: Organization, user_id: uuid.UUID) -> Membe
 
 
 def _owner_count(session: Session, org: Organization) -> int:
-    return session.scalar(
-        select(func.count())
-        .select_from(Membership)
-        .join(Role, Role.id == Membership.role_id)
-        .where(Membership.org_id == org.id, Role.is_builtin, Role.name == OWNER_ROLE)
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Membership)
+            .join(Role, Role.id == Membership.role_id)
+            .where(Membership.org_id == org.id, Role.is_builtin, Role.name == OWNER_ROLE)
+        )
+        or 0
+    )
 
 
 def _ensure_not_last_owner(session: Session, org: Organization, membership: Membership) -> None:
-    if membership.role.is_builtin and membership.role.name == OWNER_ROLE and _owner_count(session, org) <= 1:
+    if (
+        membership.role.is_builtin
+        and membership.role.name == OWNER_ROLE
+        and _owner_count(session, org) <= 1
+    ):
         raise Conflict("an organization must keep at least one owner")
 
 
@@ -83,8 +90,15 @@ def add_member(
     session.add(membership)
     session.flush()
     session.refresh(membership)
-    record(session, org_id=org.id, actor=actor, action="member.add", target_type="user",
-           target_id=user.id, details={"email": user.email, "role": role.name})
+    record(
+        session,
+        org_id=org.id,
+        actor=actor,
+        action="member.add",
+        target_type="user",
+        target_id=user.id,
+        details={"email": user.email, "role": role.name},
+    )
     return AddedMember(membership, generated)
 
 
@@ -108,8 +122,15 @@ def change_member_role(
         membership.role_id = role.id
         session.flush()
         session.refresh(membership)
-        record(session, org_id=org.id, actor=actor, action="member.role.change",
-               target_type="user", target_id=user_id, details={"from": previous, "to": role.name})
+        record(
+            session,
+            org_id=org.id,
+            actor=actor,
+            action="member.role.change",
+            target_type="user",
+            target_id=user_id,
+            details={"from": previous, "to": role.name},
+        )
     return membership
 
 
@@ -128,10 +149,20 @@ def remove_member(
     session.delete(membership)
     session.execute(
         update(AuthSession)
-        .where(AuthSession.org_id == org.id, AuthSession.user_id == user_id,
-               AuthSession.revoked_at.is_(None))
+        .where(
+            AuthSession.org_id == org.id,
+            AuthSession.user_id == user_id,
+            AuthSession.revoked_at.is_(None),
+        )
         .values(revoked_at=utcnow(), revoked_reason="membership removed")
     )
     session.flush()
-    record(session, org_id=org.id, actor=actor, action="member.remove", target_type="user",
-           target_id=user_id, details={"email": email})
+    record(
+        session,
+        org_id=org.id,
+        actor=actor,
+        action="member.remove",
+        target_type="user",
+        target_id=user_id,
+        details={"email": email},
+    )

@@ -26,14 +26,21 @@ CanWrite = Annotated[Principal, Depends(require("members:write"))]
 
 def _out(membership: Membership) -> MemberOut:
     return MemberOut(
-        user_id=membership.user_id, email=membership.user.email,
-        full_name=membership.user.full_name, role=membership.role.name,
-        role_id=membership.role_id, joined_at=membership.created_at,
+        user_id=membership.user_id,
+        email=membership.user.email,
+        full_name=membership.user.full_name,
+        role=membership.role.name,
+        role_id=membership.role_id,
+        joined_at=membership.created_at,
     )
 
 
-@router.get("", response_model=Page[MemberOut], summary="List members and their roles",
-            responses=problem_responses(401, 403, 422))
+@router.get(
+    "",
+    response_model=Page[MemberOut],
+    summary="List members and their roles",
+    responses=problem_responses(401, 403, 422),
+)
 def list_members(
     principal: CanRead,
     db: DB,
@@ -50,12 +57,17 @@ def list_members(
     rows = list(db.scalars(query.order_by(Membership.id).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(items=[_out(m) for m in rows],
-                next_cursor=encode_cursor({"id": rows[-1].id}) if more else None)
+    return Page(
+        items=[_out(m) for m in rows],
+        next_cursor=encode_cursor({"id": rows[-1].id}) if more else None,
+    )
 
 
 @router.post(
-    "", name="member.add", status_code=status.HTTP_201_CREATED, response_model=MemberAdded,
+    "",
+    name="member.add",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MemberAdded,
     summary="Add a member (creating the user if new)",
     description="You can only grant a role whose permissions you hold yourself.",
     responses=problem_responses(401, 403, 404, 409, 422),
@@ -63,30 +75,55 @@ def list_members(
 def add_member(body: MemberAdd, principal: CanWrite, db: DB, client: Client) -> MemberAdded:
     org = organization_by_id(db, principal.require_org().id)
     added = members.add_member(
-        db, org, email=body.email, role_name=body.role, password=body.password,
-        granter_permissions=principal.permissions, actor=actor_of(principal, client),
+        db,
+        org,
+        email=body.email,
+        role_name=body.role,
+        password=body.password,
+        granter_permissions=principal.permissions,
+        actor=actor_of(principal, client),
     )
-    return MemberAdded(**_out(added.membership).model_dump(),
-                       initial_password=added.generated_password)
+    return MemberAdded(
+        **_out(added.membership).model_dump(), initial_password=added.generated_password
+    )
 
 
-@router.patch("/{user_id}", name="member.role.change", response_model=MemberOut,
-              summary="Change a member's role",
-              responses=problem_responses(401, 403, 404, 409, 422))
+@router.patch(
+    "/{user_id}",
+    name="member.role.change",
+    response_model=MemberOut,
+    summary="Change a member's role",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
 def change_role(
     user_id: uuid.UUID, body: MemberRoleChange, principal: CanWrite, db: DB, client: Client
 ) -> MemberOut:
     org = organization_by_id(db, principal.require_org().id)
-    return _out(members.change_member_role(
-        db, org, user_id, role_name=body.role, granter_permissions=principal.permissions,
-        actor=actor_of(principal, client),
-    ))
+    return _out(
+        members.change_member_role(
+            db,
+            org,
+            user_id,
+            role_name=body.role,
+            granter_permissions=principal.permissions,
+            actor=actor_of(principal, client),
+        )
+    )
 
 
-@router.delete("/{user_id}", name="member.remove", status_code=status.HTTP_204_NO_CONTENT,
-               summary="Remove a member (their sessions in this organization end)",
-               responses=problem_responses(401, 403, 404, 409))
+@router.delete(
+    "/{user_id}",
+    name="member.remove",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove a member (their sessions in this organization end)",
+    responses=problem_responses(401, 403, 404, 409),
+)
 def remove_member(user_id: uuid.UUID, principal: CanWrite, db: DB, client: Client) -> None:
     org = organization_by_id(db, principal.require_org().id)
-    members.remove_member(db, org, user_id, granter_permissions=principal.permissions,
-                          actor=actor_of(principal, client))
+    members.remove_member(
+        db,
+        org,
+        user_id,
+        granter_permissions=principal.permissions,
+        actor=actor_of(principal, client),
+    )

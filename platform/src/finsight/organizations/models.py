@@ -6,7 +6,13 @@ from sqlalchemy import ForeignKey, Text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from finsight.kit.models import IdMixin, MetadataMixin, PlatformBase, SoftDeleteMixin, TimestampMixin
+from finsight.kit.models import (
+    IdMixin,
+    MetadataMixin,
+    PlatformBase,
+    SoftDeleteMixin,
+    TimestampMixin,
+)
 from finsight.rbac.models import Role
 from finsight.users.models import User
 

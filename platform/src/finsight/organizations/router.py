@@ -26,8 +26,12 @@ from finsight.tenancy import DeletionPolicy
 router = APIRouter(prefix="/api/organizations", tags=["organizations"])
 
 
-@router.get("", response_model=Page[OrganizationOut], summary="List organizations (platform admins)",
-            responses=problem_responses(401, 403, 422))
+@router.get(
+    "",
+    response_model=Page[OrganizationOut],
+    summary="List organizations (platform admins)",
+    responses=problem_responses(401, 403, 422),
+)
 def list_organizations(
     admin: PlatformAdmin,
     db: DB,
@@ -55,7 +59,9 @@ def list_organizations(
 
 
 @router.post(
-    "", name="organization.create", status_code=status.HTTP_201_CREATED,
+    "",
+    name="organization.create",
+    status_code=status.HTTP_201_CREATED,
     response_model=OrganizationCreated,
     summary="Create an organization: its schema, roles and owner (platform admins)",
     responses=problem_responses(401, 403, 409, 422),
@@ -64,8 +70,11 @@ def create_organization(
     body: OrganizationCreate, admin: PlatformAdmin, db: DB, client: Client
 ) -> OrganizationCreated:
     spec = service.OrganizationSpec(
-        slug=body.slug, name=body.name, owner_email=body.owner_email,
-        owner_password=body.owner_password, plan=body.plan,
+        slug=body.slug,
+        name=body.name,
+        owner_email=body.owner_email,
+        owner_password=body.owner_password,
+        plan=body.plan,
         database_cluster=body.database_cluster,
     )
     created = service.create_organization(db, spec, actor_of(admin, client))
@@ -76,18 +85,28 @@ def create_organization(
     )
 
 
-@router.post("/{slug}/suspend", name="organization.suspend", response_model=OrganizationOut,
-             summary="Suspend: sign-ins refused and sessions ended (platform admins)",
-             responses=problem_responses(401, 403, 404))
-def suspend_organization(slug: str, admin: PlatformAdmin, db: DB, client: Client) -> OrganizationOut:
+@router.post(
+    "/{slug}/suspend",
+    name="organization.suspend",
+    response_model=OrganizationOut,
+    summary="Suspend: sign-ins refused and sessions ended (platform admins)",
+    responses=problem_responses(401, 403, 404),
+)
+def suspend_organization(
+    slug: str, admin: PlatformAdmin, db: DB, client: Client
+) -> OrganizationOut:
     return OrganizationOut.model_validate(
         service.set_suspended(db, slug, True, actor_of(admin, client))
     )
 
 
-@router.post("/{slug}/resume", name="organization.resume", response_model=OrganizationOut,
-             summary="Lift a suspension (platform admins)",
-             responses=problem_responses(401, 403, 404))
+@router.post(
+    "/{slug}/resume",
+    name="organization.resume",
+    response_model=OrganizationOut,
+    summary="Lift a suspension (platform admins)",
+    responses=problem_responses(401, 403, 404),
+)
 def resume_organization(slug: str, admin: PlatformAdmin, db: DB, client: Client) -> OrganizationOut:
     return OrganizationOut.model_validate(
         service.set_suspended(db, slug, False, actor_of(admin, client))
@@ -95,7 +114,9 @@ def resume_organization(slug: str, admin: PlatformAdmin, db: DB, client: Client)
 
 
 @router.delete(
-    "/{slug}", name="organization.delete", response_model=OrganizationDeleted,
+    "/{slug}",
+    name="organization.delete",
+    response_model=OrganizationDeleted,
     summary="Delete an organization (platform admins)",
     description="By default its schema is archived (`Retain`); `purge=true` drops it (`Delete`).",
     responses=problem_responses(401, 403, 404),
@@ -108,17 +129,27 @@ def delete_organization(
     return OrganizationDeleted(slug=slug, policy=policy.value, archived_schema=archived)
 
 
-@router.get("/current", response_model=OrganizationOut, summary="Your organization",
-            responses=problem_responses(401, 403))
+@router.get(
+    "/current",
+    response_model=OrganizationOut,
+    summary="Your organization",
+    responses=problem_responses(401, 403),
+)
 def read_current(
     principal: Annotated[Principal, Depends(require("organization:read"))], db: DB
 ) -> OrganizationOut:
-    return OrganizationOut.model_validate(service.organization_by_id(db, principal.require_org().id))
+    return OrganizationOut.model_validate(
+        service.organization_by_id(db, principal.require_org().id)
+    )
 
 
-@router.patch("/current", name="organization.update", response_model=OrganizationOut,
-              summary="Change your organization's profile",
-              responses=problem_responses(401, 403, 422))
+@router.patch(
+    "/current",
+    name="organization.update",
+    response_model=OrganizationOut,
+    summary="Change your organization's profile",
+    responses=problem_responses(401, 403, 422),
+)
 def update_current(
     body: OrganizationUpdate,
     principal: Annotated[Principal, Depends(require("organization:write"))],
@@ -127,6 +158,7 @@ def update_current(
 ) -> OrganizationOut:
     org = service.organization_by_id(db, principal.require_org().id)
     return OrganizationOut.model_validate(
-        service.update_organization(db, org, name=body.name, plan=None,
-                                    actor=actor_of(principal, client))
+        service.update_organization(
+            db, org, name=body.name, plan=None, actor=actor_of(principal, client)
+        )
     )

@@ -26,9 +26,19 @@ class OrganizationOut(BaseModel):
 
 
 class OrganizationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"slug": "acme", "name": "Acme Corp", "owner_email": "cfo@acme.example", "plan": "standard"}
-    ]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "slug": "acme",
+                    "name": "Acme Corp",
+                    "owner_email": "cfo@acme.example",
+                    "plan": "standard",
+                }
+            ]
+        },
+    )
 
     slug: str = Field(description=SLUG_RULE, examples=["acme"])
     name: str = Field(min_length=1, max_length=200)
@@ -69,9 +79,10 @@ class MemberOut(BaseModel):
 
 
 class MemberAdd(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"email": "analyst@acme.example", "role": "analyst"}
-    ]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"email": "analyst@acme.example", "role": "analyst"}]},
+    )
 
     email: str = Field(max_length=320)
     role: str = Field(description="A built-in role (owner, admin, analyst, viewer) or a custom one")

@@ -71,7 +71,9 @@ def get_organization(session: Session, slug: str) -> Organization:
 def list_organizations(session: Session) -> list[Organization]:
     return list(
         session.scalars(
-            select(Organization).where(Organization.deleted_at.is_(None)).order_by(Organization.slug)
+            select(Organization)
+            .where(Organization.deleted_at.is_(None))
+            .order_by(Organization.slug)
         )
     )
 
@@ -103,7 +105,9 @@ def _validate_spec(spec: OrganizationSpec) -> None:
         )
 
 
-def ensure_organization(session: Session, spec: OrganizationSpec, actor: Actor) -> EnsuredOrganization:
+def ensure_organization(
+    session: Session, spec: OrganizationSpec, actor: Actor
+) -> EnsuredOrganization:
     """Create the organization or complete a half-made one; on a complete one, change nothing."""
     _validate_spec(spec)
     org = find_organization(session, spec.slug)
@@ -128,21 +132,40 @@ def ensure_organization(session: Session, spec: OrganizationSpec, actor: Actor) 
         generated = None if spec.owner_password else password
         owner = create_user(session, spec.owner_email, password, actor=actor)
     owner_role = role_by_name(session, org.id, OWNER_ROLE)
-    if session.scalar(
-        select(Membership.id).where(Membership.org_id == org.id, Membership.user_id == owner.id)
-    ) is None:
+    if (
+        session.scalar(
+            select(Membership.id).where(Membership.org_id == org.id, Membership.user_id == owner.id)
+        )
+        is None
+    ):
         session.add(Membership(org_id=org.id, user_id=owner.id, role_id=owner_role.id))
         session.flush()
     if created:
         details = {"slug": org.slug, "plan": org.plan, "owner": owner.email}
-        record(session, org_id=None, actor=actor, action="organization.create",
-               target_type="organization", target_id=org.id, details=details)
-        record(session, org_id=org.id, actor=actor, action="organization.create",
-               target_type="organization", target_id=org.id, details=details)
+        record(
+            session,
+            org_id=None,
+            actor=actor,
+            action="organization.create",
+            target_type="organization",
+            target_id=org.id,
+            details=details,
+        )
+        record(
+            session,
+            org_id=org.id,
+            actor=actor,
+            action="organization.create",
+            target_type="organization",
+            target_id=org.id,
+            details=details,
+        )
     return EnsuredOrganization(org, owner, created, generated)
 
 
-def create_organization(session: Session, spec: OrganizationSpec, actor: Actor) -> EnsuredOrganization:
+def create_organization(
+    session: Session, spec: OrganizationSpec, actor: Actor
+) -> EnsuredOrganization:
     """Create a new organization; an existing slug is a conflict."""
     _validate_spec(spec)
     if find_organization(session, spec.slug) is not None:
@@ -170,8 +193,15 @@ def update_organization(
             raise InvalidInput(f"plan must be one of {', '.join(PLANS)}", field="plan")
         changes["plan"] = org.plan = plan
     session.flush()
-    record(session, org_id=org.id, actor=actor, action="organization.update",
-           target_type="organization", target_id=org.id, details=changes)
+    record(
+        session,
+        org_id=org.id,
+        actor=actor,
+        action="organization.update",
+        target_type="organization",
+        target_id=org.id,
+        details=changes,
+    )
     return org
 
 
@@ -191,8 +221,14 @@ def set_suspended(session: Session, slug: str, suspended: bool, actor: Actor) ->
         org.status = status
         if suspended:
             _end_sessions(session, org, "organization suspended")
-        record(session, org_id=org.id, actor=actor, action=f"organization.{'suspend' if suspended else 'resume'}",
-               target_type="organization", target_id=org.id)
+        record(
+            session,
+            org_id=org.id,
+            actor=actor,
+            action=f"organization.{'suspend' if suspended else 'resume'}",
+            target_type="organization",
+            target_id=org.id,
+        )
         session.flush()
     return org
 
@@ -210,10 +246,24 @@ def delete_organization(
         session.delete(membership)
     org.deleted_at = utcnow()
     details = {"slug": org.slug, "policy": policy.value, "archived_schema": archived}
-    record(session, org_id=org.id, actor=actor, action="organization.delete",
-           target_type="organization", target_id=org.id, details=details)
-    record(session, org_id=None, actor=actor, action="organization.delete",
-           target_type="organization", target_id=org.id, details=details)
+    record(
+        session,
+        org_id=org.id,
+        actor=actor,
+        action="organization.delete",
+        target_type="organization",
+        target_id=org.id,
+        details=details,
+    )
+    record(
+        session,
+        org_id=None,
+        actor=actor,
+        action="organization.delete",
+        target_type="organization",
+        target_id=org.id,
+        details=details,
+    )
     session.flush()
     return archived
 

@@ -19,9 +19,7 @@ class Role(IdMixin, TimestampMixin, PlatformBase):
     org_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), default=None)
     name: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text, default="")
-    stored_permissions: Mapped[list[str]] = mapped_column(
-        "permissions", ARRAY(Text), default=list
-    )
+    stored_permissions: Mapped[list[str]] = mapped_column("permissions", ARRAY(Text), default=list)
     is_builtin: Mapped[bool] = mapped_column(default=False)
 
     @property

@@ -14,10 +14,23 @@ class RoleOut(BaseModel):
 
 
 class RoleCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"name": "bookkeeper", "description": "Imports and categorizes",
-         "permissions": ["accounts:read", "transactions:read", "transactions:write", "imports:write"]}
-    ]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "bookkeeper",
+                    "description": "Imports and categorizes",
+                    "permissions": [
+                        "accounts:read",
+                        "transactions:read",
+                        "transactions:write",
+                        "imports:write",
+                    ],
+                }
+            ]
+        },
+    )
 
     name: str = Field(min_length=1, max_length=64)
     description: str = Field(default="", max_length=500)

@@ -131,5 +131,12 @@ def delete_role(session: Session, role: Role, actor: Actor) -> None:
 
 
 def _audit(session: Session, role: Role, action: str, actor: Actor) -> None:
-    record(session, org_id=role.org_id, actor=actor, action=action, target_type="role",
-           target_id=role.id, details={"name": role.name, "permissions": sorted(role.permissions)})
+    record(
+        session,
+        org_id=role.org_id,
+        actor=actor,
+        action=action,
+        target_type="role",
+        target_id=role.id,
+        details={"name": role.name, "permissions": sorted(role.permissions)},
+    )

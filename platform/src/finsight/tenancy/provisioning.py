@@ -48,9 +48,7 @@ def _role_exists(connection: Connection, role: str) -> bool:
 
 
 def _schema_exists(connection: Connection, schema: str) -> bool:
-    found = connection.execute(
-        text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema}
-    )
+    found = connection.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema})
     return found.first() is not None
 
 
@@ -82,7 +80,9 @@ def provision_tenant(connection: Connection, slug: str) -> TenantNames:
     # tenant may use in the platform schema (appending to and reading its own audit trail).
     connection.execute(text(f"GRANT {names.role} TO CURRENT_USER"))
     connection.execute(text(f"GRANT {TENANT_GROUP_ROLE} TO {names.role}"))
-    connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {names.schema} AUTHORIZATION {names.role}"))
+    connection.execute(
+        text(f"CREATE SCHEMA IF NOT EXISTS {names.schema} AUTHORIZATION {names.role}")
+    )
     connection.execute(text(f"REVOKE ALL ON SCHEMA {names.schema} FROM PUBLIC"))
     upgrade_tenant(connection, names)
     return names
@@ -98,13 +98,9 @@ def ensure_worker_login(connection: Connection, slug: str, password: str) -> str
     verb = "ALTER" if _role_exists(connection, names.worker_role) else "CREATE"
     # Passwords cannot be bind parameters in DDL; quote_literal escapes them server-side.
     quoted = connection.execute(text("SELECT quote_literal(:p)"), {"p": password}).scalar_one()
-    connection.execute(
-        text(f"{verb} ROLE {names.worker_role} LOGIN INHERIT PASSWORD {quoted}")
-    )
+    connection.execute(text(f"{verb} ROLE {names.worker_role} LOGIN INHERIT PASSWORD {quoted}"))
     connection.execute(text(f"GRANT {names.role} TO {names.worker_role}"))
-    connection.execute(
-        text(f"ALTER ROLE {names.worker_role} SET search_path TO {names.schema}")
-    )
+    connection.execute(text(f"ALTER ROLE {names.worker_role} SET search_path TO {names.schema}"))
     return names.worker_role
 
 

@@ -5,7 +5,13 @@ from datetime import datetime
 from sqlalchemy import DateTime, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from finsight.kit.models import IdMixin, MetadataMixin, PlatformBase, SoftDeleteMixin, TimestampMixin
+from finsight.kit.models import (
+    IdMixin,
+    MetadataMixin,
+    PlatformBase,
+    SoftDeleteMixin,
+    TimestampMixin,
+)
 
 
 class User(IdMixin, TimestampMixin, SoftDeleteMixin, MetadataMixin, PlatformBase):

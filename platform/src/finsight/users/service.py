@@ -30,7 +30,9 @@ def generate_password() -> str:
 
 def find_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(
-        select(User).where(func.lower(User.email) == email.strip().lower(), User.deleted_at.is_(None))
+        select(User).where(
+            func.lower(User.email) == email.strip().lower(), User.deleted_at.is_(None)
+        )
     )
 
 
@@ -70,8 +72,15 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    record(session, org_id=None, actor=actor, action="user.create", target_type="user",
-           target_id=user.id, details={"email": email, "platform_admin": is_platform_admin})
+    record(
+        session,
+        org_id=None,
+        actor=actor,
+        action="user.create",
+        target_type="user",
+        target_id=user.id,
+        details={"email": email, "platform_admin": is_platform_admin},
+    )
     return user
 
 
@@ -88,15 +97,25 @@ def set_password(
     validate_new_password(password, field)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
-    ended = session.execute(
-        update(AuthSession)
-        .where(
-            AuthSession.user_id == user.id,
-            AuthSession.revoked_at.is_(None),
-            AuthSession.id != (keep_session or uuid.UUID(int=0)),
-        )
-        .values(revoked_at=utcnow(), revoked_reason="password changed")
-    ).rowcount
-    record(session, org_id=None, actor=actor, action="user.password.set", target_type="user",
-           target_id=user.id, details={"sessions_ended": ended})
+    ended = len(
+        session.execute(
+            update(AuthSession)
+            .where(
+                AuthSession.user_id == user.id,
+                AuthSession.revoked_at.is_(None),
+                AuthSession.id != (keep_session or uuid.UUID(int=0)),
+            )
+            .values(revoked_at=utcnow(), revoked_reason="password changed")
+            .returning(AuthSession.id)
+        ).all()
+    )
+    record(
+        session,
+        org_id=None,
+        actor=actor,
+        action="user.password.set",
+        target_type="user",
+        target_id=user.id,
+        details={"sessions_ended": ended},
+    )
     return int(ended)
