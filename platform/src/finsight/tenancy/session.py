@@ -21,9 +21,11 @@ def scope_to_tenant(bind: Session | Connection, names: TenantNames) -> None:
 
     From here on PostgreSQL itself refuses any other tenant's schema, whatever SQL runs.
     """
-    # Names are validated identifiers (TenantNames), never user text: safe to inline.
-    bind.execute(text(f"SET LOCAL ROLE {names.role}"))
-    bind.execute(text(f"SET LOCAL search_path TO {names.schema}"))
+    # set_config(..., is_local => true) is SET LOCAL: both in one round trip, as bound values.
+    bind.execute(
+        text("SELECT set_config('role', :role, true), set_config('search_path', :schema, true)"),
+        {"role": names.role, "schema": names.schema},
+    )
 
 
 def unscope(bind: Session | Connection) -> None:

@@ -12,6 +12,7 @@ from finsight.auth.principal import Principal
 from finsight.auth.schemas import OrganizationSummary
 from finsight.errors import InvalidInput
 from finsight.organizations.models import Membership, Organization
+from finsight.rbac.models import Role
 from finsight.users.schemas import Me, MembershipSummary, MeUpdate, PasswordChange
 from finsight.users.service import get_user, set_password
 
@@ -21,16 +22,18 @@ router = APIRouter(prefix="/api/users", tags=["users"])
 def _me(db: Session, principal: Principal) -> Me:
     user = get_user(db, principal.user_id)
     rows = db.execute(
-        select(Membership, Organization)
-        .join(Organization, Organization.id == Membership.org_id)
+        select(Organization.id, Organization.slug, Organization.name, Role.name.label("role"))
+        .join(Membership, Membership.org_id == Organization.id)
+        .join(Role, Role.id == Membership.role_id)
         .where(Membership.user_id == user.id, Organization.deleted_at.is_(None))
         .order_by(Organization.slug)
-    ).tuples()
+    )
     memberships = [
         MembershipSummary(
-            organization=OrganizationSummary.model_validate(org), role=membership.role.name
+            organization=OrganizationSummary(id=row.id, slug=row.slug, name=row.name),
+            role=row.role,
         )
-        for membership, org in rows
+        for row in rows
     ]
     org = principal.org
     return Me(

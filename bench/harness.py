@@ -1,0 +1,108 @@
+"""Shared pieces of the benchmarks: embedded stores, an api process, percentiles, reporting."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from finsight.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
+
+
+def machine() -> str:
+    return f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "p50_ms": round(percentile(values, 0.50) * 1000, 2),
+        "p99_ms": round(percentile(values, 0.99) * 1000, 2),
+        "mean_ms": round(statistics.fmean(values) * 1000, 2),
+    }
+
+
+def report(name: str, figures: dict[str, object]) -> None:
+    record = {
+        "benchmark": name,
+        "date": datetime.now(UTC).date().isoformat(),
+        "machine": machine(),
+        **figures,
+    }
+    print(json.dumps(record), flush=True)
+
+
+@contextmanager
+def stores() -> Iterator[dict[str, str]]:
+    """Embedded PostgreSQL and Redis in a temporary folder; yields the environment to use."""
+    root = Path(tempfile.mkdtemp(prefix="finsight-bench-"))
+    postgres, redis = EmbeddedPostgres(root / "pg"), EmbeddedRedis(root / "redis", persistent=False)
+    try:
+        database_url = postgres.start()
+        redis_url = redis.start()
+        yield {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "DATA_DIR": str(root)}
+    finally:
+        redis.stop()
+        postgres.stop()
+
+
+@contextmanager
+def api_process(env: dict[str, str]) -> Iterator[str]:
+    """The api as production runs it: uvicorn, one process, uvloop and httptools, no reload."""
+    port = free_port()
+    log = Path(env["DATA_DIR"]) / "api.log"
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "finsight.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            env={**os.environ, **env},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url + "/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("api did not become ready:\n" + log.read_text()[-3000:])
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
