@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -40,3 +42,30 @@ def test_second_organization_is_refused(test_env, unique_slug, monkeypatch):
             session.rollback()
             monkeypatch.undo()
             get_settings.cache_clear()
+
+
+def test_switching_is_refused(test_env, unique_slug, monkeypatch):
+    from finsight.auth.principal import Principal
+    from finsight.auth.service import ClientInfo, switch
+
+    monkeypatch.setenv("ENABLE_MULTITENANCY", "false")
+    get_settings.cache_clear()
+    principal = Principal(
+        user_id=uuid.uuid4(),
+        email="x@example.test",
+        is_platform_admin=False,
+        session_id=uuid.uuid4(),
+        org=None,
+        role=None,
+        permissions=frozenset(),
+    )
+    try:
+        with (
+            get_engine().connect() as connection,
+            Session(bind=connection) as session,
+            pytest.raises(Conflict, match="nothing to switch to"),
+        ):
+            switch(session, principal, org_slug=unique_slug, client=ClientInfo(None, None))
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
