@@ -63,29 +63,12 @@ def stores() -> Iterator[dict[str, str]]:
 
 @contextmanager
 def api_process(env: dict[str, str]) -> Iterator[str]:
-    """The api as production runs it: uvicorn, one process, uvloop and httptools, no reload."""
+    """The api as production runs it: `finsight serve api` (uvicorn, one process, uvloop)."""
     port = free_port()
     log = Path(env["DATA_DIR"]) / "api.log"
     with log.open("ab") as output:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "finsight.app:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--loop",
-                "uvloop",
-                "--http",
-                "httptools",
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
+            [sys.executable, "-m", "finsight.cli", "serve", "api", "--port", str(port)],
             env={**os.environ, **env},
             stdout=output,
             stderr=subprocess.STDOUT,

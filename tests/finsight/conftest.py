@@ -1,8 +1,7 @@
-"""A real api process (uvicorn, the production app factory) per xdist worker."""
+"""A real api process (`finsight serve api`, as production runs it) per xdist worker."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from finsight.embedded import free_port
 
 from support.api import Member, create_org, login
-from support.processes import ServerProcess
+from support.processes import ServerProcess, finsight_command
 
 
 @pytest.fixture(scope="session")
@@ -20,21 +19,7 @@ def api_url(test_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) 
     port = free_port()
     log = Path(tmp_path_factory.mktemp("api")) / "api.log"
     server = ServerProcess(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "finsight.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--proxy-headers",
-            "--forwarded-allow-ips",
-            "127.0.0.1",
-            "--no-access-log",
-        ],
+        finsight_command("serve", "api", "--host", "127.0.0.1", "--port", str(port)),
         env=test_env,
         log_path=log,
     )

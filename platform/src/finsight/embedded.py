@@ -4,11 +4,13 @@ the test suite, under a project-local data folder. Both bind only to loopback or
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
 import subprocess
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,10 +39,16 @@ class EmbeddedPostgres:
     _server: Any = None
 
     def start(self, *, scratch: bool = False) -> str:
+        """Start the server, or join it if another process of ours already runs it."""
         from pgserver import postgres_server
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._server = postgres_server.get_server(self.data_dir.resolve(), cleanup_mode="stop")
+        with warnings.catch_warnings():
+            # pgserver keeps its lock under the runtime dir; without XDG_RUNTIME_DIR platformdirs
+            # warns that it falls back to /tmp, which is fine.
+            warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+            _forget_dead_holders(self.data_dir.resolve())
+            self._server = postgres_server.get_server(self.data_dir.resolve(), cleanup_mode="stop")
         if scratch:
             for name, value in SCRATCH_SETTINGS.items():
                 self._server.psql(f"ALTER SYSTEM SET {name} = '{value}';")
@@ -71,6 +79,31 @@ class EmbeddedPostgres:
         if self._server is not None:
             self._server.cleanup()
             self._server = None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def _forget_dead_holders(pgdata: Path) -> None:
+    """pgserver stops the server when the last process holding it exits, counting holders in a
+    file; a holder that was killed stays listed and would keep the server running forever."""
+    from pgserver.postgres_server import PostgresServer
+
+    holders = pgdata / ".handle_pids.json"
+    if not holders.exists():
+        return
+    with PostgresServer._lock, contextlib.suppress(ValueError, OSError):
+        pids = json.loads(holders.read_text())
+        alive = [pid for pid in pids if _alive(pid)]
+        if alive != pids:
+            holders.write_text(json.dumps(alive))
 
 
 @dataclass

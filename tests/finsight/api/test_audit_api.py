@@ -7,7 +7,9 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from sqlalchemy import bindparam as sa_bindparam
 from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 
 from finsight.audit.service import verify_chain
@@ -230,23 +232,38 @@ def test_verify_names_the_first_edited_entry(test_env, unique_slug):
     with platform_session() as session:
         report = verify_chain(session, org_id)
         assert report.intact and report.entries >= 3
+    disable = "ALTER TABLE platform.audit_log DISABLE TRIGGER audit_log_append_only"
+    enable = "ALTER TABLE platform.audit_log ENABLE TRIGGER audit_log_append_only"
+    entry = {"org": org_id, "seq": 2}
     with get_engine().begin() as connection:  # an attacker with superuser rights
-        connection.execute(
-            text("ALTER TABLE platform.audit_log DISABLE TRIGGER audit_log_append_only")
-        )
+        original = connection.execute(
+            text("SELECT details FROM platform.audit_log WHERE org_id = :org AND seq = :seq"), entry
+        ).scalar_one()
+        connection.execute(text(disable))
         connection.execute(
             text(
                 'UPDATE platform.audit_log SET details = \'{"email": "x"}\' '
-                "WHERE org_id = :org AND seq = 2"
+                "WHERE org_id = :org AND seq = :seq"
             ),
-            {"org": org_id},
+            entry,
         )
-        connection.execute(
-            text("ALTER TABLE platform.audit_log ENABLE TRIGGER audit_log_append_only")
-        )
+        connection.execute(text(enable))
     with platform_session() as session:
         report = verify_chain(session, org_id)
     assert not report.intact and report.first_broken_seq == 2 and "edited" in (report.reason or "")
+    # Put it back, so other tests that verify every chain of this database see it whole.
+    with get_engine().begin() as connection:
+        connection.execute(text(disable))
+        connection.execute(
+            text(
+                "UPDATE platform.audit_log SET details = :details "
+                "WHERE org_id = :org AND seq = :seq"
+            ).bindparams(sa_bindparam("details", type_=JSONB)),
+            {**entry, "details": original},
+        )
+        connection.execute(text(enable))
+    with platform_session() as session:
+        assert verify_chain(session, org_id).intact
 
 
 def test_tenant_role_sees_and_appends_only_its_own_entries(test_env, unique_slug):

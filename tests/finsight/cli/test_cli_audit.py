@@ -23,8 +23,18 @@ def _superuser_dsn(test_env) -> str:
 
 @pytest.fixture
 def org(test_env, unique_slug) -> str:
-    result = runner.invoke(app, ["org", "create", unique_slug, "--name", "Audited",
-                                 "--owner-email", f"owner@{unique_slug}.example.com"])
+    result = runner.invoke(
+        app,
+        [
+            "org",
+            "create",
+            unique_slug,
+            "--name",
+            "Audited",
+            "--owner-email",
+            f"owner@{unique_slug}.example.com",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert runner.invoke(app, ["org", "suspend", unique_slug]).exit_code == 0
     assert runner.invoke(app, ["org", "resume", unique_slug]).exit_code == 0
@@ -35,15 +45,19 @@ def test_every_chain_intact(org):
     result = runner.invoke(app, ["audit", "verify"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert any(line.startswith("platform: ") and line.endswith(" entries, intact") for line in lines)
+    assert any(
+        line.startswith("platform: ") and line.endswith(" entries, intact") for line in lines
+    )
     assert f"{org}: 3 entries, intact" in lines  # create, suspend, resume
 
 
 def test_edited_entry_is_named(test_env, org):
     with get_engine().connect() as conn:
         org_id, seq, details = conn.execute(
-            text("SELECT a.org_id, a.seq, a.details::text FROM platform.audit_log a "
-                 "JOIN platform.orgs o ON o.id = a.org_id WHERE o.slug = :s AND a.seq = 2"),
+            text(
+                "SELECT a.org_id, a.seq, a.details::text FROM platform.audit_log a "
+                "JOIN platform.orgs o ON o.id = a.org_id WHERE o.slug = :s AND a.seq = 2"
+            ),
             {"s": org},
         ).one()
     with psycopg.connect(_superuser_dsn(test_env), autocommit=True) as conn:
@@ -51,7 +65,9 @@ def test_edited_entry_is_named(test_env, org):
         try:
             conn.execute(
                 "UPDATE platform.audit_log SET details = '{\"forged\": true}' "
-                "WHERE org_id = %s AND seq = %s", (org_id, seq))
+                "WHERE org_id = %s AND seq = %s",
+                (org_id, seq),
+            )
         finally:
             conn.execute("ALTER TABLE platform.audit_log ENABLE TRIGGER audit_log_append_only")
     try:
@@ -65,11 +81,13 @@ def test_edited_entry_is_named(test_env, org):
         with psycopg.connect(_superuser_dsn(test_env), autocommit=True) as conn:
             conn.execute("ALTER TABLE platform.audit_log DISABLE TRIGGER audit_log_append_only")
             try:
-                conn.execute("UPDATE platform.audit_log SET details = %s::jsonb "
-                             "WHERE org_id = %s AND seq = %s", (details, org_id, seq))
-            finally:
                 conn.execute(
-                    "ALTER TABLE platform.audit_log ENABLE TRIGGER audit_log_append_only")
+                    "UPDATE platform.audit_log SET details = %s::jsonb "
+                    "WHERE org_id = %s AND seq = %s",
+                    (details, org_id, seq),
+                )
+            finally:
+                conn.execute("ALTER TABLE platform.audit_log ENABLE TRIGGER audit_log_append_only")
     assert runner.invoke(app, ["audit", "verify", "--org", org]).exit_code == 0
 
 

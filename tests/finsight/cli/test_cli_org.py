@@ -16,16 +16,27 @@ runner = CliRunner()
 
 def _create(slug: str, *extra: str):
     return runner.invoke(
-        app, ["org", "create", slug, "--name", f"Org {slug}", "--owner-email",
-              f"owner@{slug}.example.com", *extra],
+        app,
+        [
+            "org",
+            "create",
+            slug,
+            "--name",
+            f"Org {slug}",
+            "--owner-email",
+            f"owner@{slug}.example.com",
+            *extra,
+        ],
     )
 
 
 def _schema_exists(name: str) -> bool:
     with get_engine().connect() as conn:
-        return bool(conn.execute(
-            text("SELECT count(*) FROM pg_namespace WHERE nspname = :n"), {"n": name}
-        ).scalar())
+        return bool(
+            conn.execute(
+                text("SELECT count(*) FROM pg_namespace WHERE nspname = :n"), {"n": name}
+            ).scalar()
+        )
 
 
 def test_create_prints_generated_password_once_and_lists(test_env, unique_slug):

@@ -17,8 +17,18 @@ runner = CliRunner()
 
 @pytest.fixture
 def org(test_env, unique_slug) -> str:
-    result = runner.invoke(app, ["org", "create", unique_slug, "--name", "Users Inc.",
-                                 "--owner-email", f"owner@{unique_slug}.example.com"])
+    result = runner.invoke(
+        app,
+        [
+            "org",
+            "create",
+            unique_slug,
+            "--name",
+            "Users Inc.",
+            "--owner-email",
+            f"owner@{unique_slug}.example.com",
+        ],
+    )
     assert result.exit_code == 0, result.output
     return unique_slug
 
@@ -26,10 +36,12 @@ def org(test_env, unique_slug) -> str:
 def _user(email: str):
     with get_engine().connect() as conn:
         return conn.execute(
-            text("SELECT u.password_hash, u.is_platform_admin, "
-                 "  (SELECT array_agg(r.name) FROM platform.memberships m "
-                 "     JOIN platform.roles r ON r.id = m.role_id WHERE m.user_id = u.id) AS roles "
-                 "FROM platform.users u WHERE u.email = :e"),
+            text(
+                "SELECT u.password_hash, u.is_platform_admin, "
+                "  (SELECT array_agg(r.name) FROM platform.memberships m "
+                "     JOIN platform.roles r ON r.id = m.role_id WHERE m.user_id = u.id) AS roles "
+                "FROM platform.users u WHERE u.email = :e"
+            ),
             {"e": email},
         ).one()
 
@@ -61,8 +73,9 @@ def test_org_is_required_unless_platform_admin(test_env, unique_slug):
 
 def test_platform_admin_without_org(test_env, unique_slug):
     email = f"admin@{unique_slug}.example.com"
-    result = runner.invoke(app, ["user", "create", email, "--platform-admin",
-                                 "--password", "admin-password-123"])
+    result = runner.invoke(
+        app, ["user", "create", email, "--platform-admin", "--password", "admin-password-123"]
+    )
     assert result.exit_code == 0, result.output
     assert "password:" not in result.stdout
     row = _user(email)
@@ -72,26 +85,34 @@ def test_platform_admin_without_org(test_env, unique_slug):
 
 def test_set_password_from_stdin(org):
     email = f"owner@{org}.example.com"
-    result = runner.invoke(app, ["user", "set-password", email, "--password-stdin"],
-                           input="brand-new-password-1\n")
+    result = runner.invoke(
+        app, ["user", "set-password", email, "--password-stdin"], input="brand-new-password-1\n"
+    )
     assert result.exit_code == 0, result.output
     assert verify_password(_user(email).password_hash, "brand-new-password-1")
 
 
 def test_set_password_prompt_asks_twice(org):
     email = f"owner@{org}.example.com"
-    result = runner.invoke(app, ["user", "set-password", email],
-                           input="prompted-password-1\nprompted-password-1\n")
+    result = runner.invoke(
+        app, ["user", "set-password", email], input="prompted-password-1\nprompted-password-1\n"
+    )
     assert result.exit_code == 0, result.output
     assert verify_password(_user(email).password_hash, "prompted-password-1")
 
 
 def test_set_password_too_short_and_unknown_user(org):
-    short = runner.invoke(app, ["user", "set-password", f"owner@{org}.example.com",
-                                "--password-stdin"], input="short\n")
+    short = runner.invoke(
+        app,
+        ["user", "set-password", f"owner@{org}.example.com", "--password-stdin"],
+        input="short\n",
+    )
     assert short.exit_code == 1
     assert short.stderr.strip() == "error: password must be at least 10 characters"
-    unknown = runner.invoke(app, ["user", "set-password", f"nobody@{org}.example.com",
-                                  "--password-stdin"], input="whatever-password\n")
+    unknown = runner.invoke(
+        app,
+        ["user", "set-password", f"nobody@{org}.example.com", "--password-stdin"],
+        input="whatever-password\n",
+    )
     assert unknown.exit_code == 1
     assert unknown.stderr.strip() == f"error: no user with email 'nobody@{org}.example.com'"

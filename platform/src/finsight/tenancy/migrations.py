@@ -58,7 +58,7 @@ def upgrade_platform(connection: Connection) -> None:
 def upgrade_tenant(connection: Connection, names: TenantNames) -> None:
     """Run the tenant tree as the tenant's own role, so everything it creates belongs to it."""
     scope_to_tenant(connection, names)
-    try:
-        command.upgrade(_config("tenant", connection, names.schema), "head")
-    finally:
-        unscope(connection)
+    # Not in a `finally`: after a failure the transaction is aborted, and RESET ROLE there would
+    # replace the real error with "current transaction is aborted".
+    command.upgrade(_config("tenant", connection, names.schema), "head")
+    unscope(connection)

@@ -1,0 +1,1 @@
+"""Background work: the Celery application, per-tenant queues, the beat schedule and tasks."""

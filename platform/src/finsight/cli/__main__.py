@@ -1,0 +1,3 @@
+from finsight.cli import main
+
+main()

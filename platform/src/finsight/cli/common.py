@@ -1,0 +1,82 @@
+"""What every command shares: the console, settings, the database, and one-line errors."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, NoReturn
+
+import typer
+from kombu.exceptions import OperationalError as BrokerUnreachable
+from pydantic import ValidationError
+from rich.console import Console
+from sqlalchemy.exc import OperationalError as DatabaseUnreachable
+from typer.core import TyperGroup
+
+from finsight.config import InsecureConfiguration, Settings, get_settings
+from finsight.embedded import EmbeddedPostgres
+from finsight.errors import FinsightError
+from finsight.organizations.upgrade import one_line
+
+console = Console(highlight=False, soft_wrap=True)  # a long line stays one line
+
+# Handles on the embedded PostgreSQL this process joined: pgserver keeps the server running while
+# any process holds one, so they live as long as the command does.
+_held: list[EmbeddedPostgres] = []
+
+
+def fail(message: str) -> NoReturn:
+    """Exit 1 with `error: <message>` as the only line on stderr."""
+    typer.echo(f"error: {' '.join(message.split())}", err=True)
+    raise typer.Exit(1)
+
+
+def _config_error(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"]).upper()
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append(f"{where}: {message}" if where else message)
+    return "invalid configuration: " + "; ".join(problems)
+
+
+class FinsightGroup(TyperGroup):
+    """Turns errors a user can act on into one line on stderr and exit code 1, not a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's vendored click.Context
+        try:
+            return super().invoke(ctx)
+        except FinsightError as exc:
+            fail(exc.detail)
+        except InsecureConfiguration as exc:
+            fail(str(exc))
+        except ValidationError as exc:
+            fail(_config_error(exc))
+        except DatabaseUnreachable as exc:
+            fail(f"cannot reach the database: {one_line(exc)}")
+        except BrokerUnreachable as exc:
+            fail(f"cannot reach Redis: {one_line(exc)}")
+
+
+def settings() -> Settings:
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        raise FinsightError(_config_error(exc)) from exc
+
+
+def use_database() -> Settings:
+    """Make sure DATABASE_URL names a database. In development without one, that is the embedded
+    PostgreSQL of `finsight dev` under DATA_DIR (joined if running, started otherwise)."""
+    current = settings()
+    if current.database_url:
+        return current
+    from finsight.dev.stores import start_postgres, use_database_url
+
+    postgres = start_postgres(current.data_dir)
+    _held.append(postgres)
+    use_database_url(postgres.url("finsight"))
+    return get_settings()
+
+
+def stdin_is_interactive() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()

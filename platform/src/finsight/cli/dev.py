@@ -1,0 +1,43 @@
+"""`finsight dev` and `finsight seed`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from finsight.audit.service import Actor
+from finsight.cli.common import console, settings, use_database
+from finsight.db import platform_session
+
+
+def dev(
+    api_port: Annotated[
+        int | None, typer.Option(help="API port (default: API_PORT, 8000).")
+    ] = None,
+    worker: Annotated[bool, typer.Option(help="Run the worker and beat.")] = True,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Data folder (default: DATA_DIR, ./.finsight).")
+    ] = None,
+) -> None:
+    """Run the whole platform locally on embedded PostgreSQL and Redis (Ctrl-C stops it)."""
+    from finsight.dev.run import DevOptions, run_dev
+
+    current = settings()
+    options = DevOptions(
+        data_dir=data_dir or current.data_dir,
+        api_port=api_port or current.api_port,
+        worker=worker,
+    )
+    raise typer.Exit(run_dev(options, console))
+
+
+def seed() -> None:
+    """Create the demo organization `demo` (owner demo@example.com) unless it exists."""
+    from finsight.dev.demo import describe, ensure_demo
+
+    use_database()
+    with platform_session() as session:
+        result = ensure_demo(session, Actor.cli())
+    console.print(describe(result))

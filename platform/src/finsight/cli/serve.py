@@ -1,0 +1,140 @@
+"""`finsight serve api|worker|beat|operator`: the long-running services."""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated
+
+import typer
+
+from finsight.cli.common import settings, use_database
+from finsight.observability.logging import configure_logging
+
+app = typer.Typer(
+    help="Run one of the platform's services in the foreground.", no_args_is_help=True
+)
+
+
+class Pool(enum.StrEnum):
+    PREFORK = "prefork"
+    THREADS = "threads"
+    SOLO = "solo"
+
+
+@app.command("api")
+def api(
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (default: API_HOST, 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port to listen on (default: API_PORT, 8000).")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes.")] = 1,
+) -> None:
+    """The REST API (uvicorn serving finsight.app:create_app)."""
+    import uvicorn
+
+    current = use_database()
+    current.require_safe_secrets()
+    if current.is_development and current.jwt_secret is None:
+        # Every server process must sign with the same key, and sign-ins should survive a
+        # restart: keep the development secret in DATA_DIR, as `finsight dev` does.
+        import os
+
+        from finsight.config import get_settings
+        from finsight.dev.stores import jwt_secret
+
+        os.environ["JWT_SECRET"] = jwt_secret(current.data_dir)
+        get_settings.cache_clear()
+        current = get_settings()
+    configure_logging(current)
+    uvicorn.run(
+        "finsight.app:create_app",
+        factory=True,
+        host=host or current.api_host,
+        port=port or current.api_port,
+        workers=workers,
+        reload=False,
+        loop="auto",  # uvloop when installed
+        http="auto",  # httptools when installed
+        proxy_headers=True,
+        forwarded_allow_ips=current.forwarded_allow_ips,
+        access_log=False,  # the app logs each request with its request id
+        log_config=None,
+    )
+
+
+@app.command("worker")
+def worker(
+    queues: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated queues to serve, exactly (a tenant's worker: org.<slug>). "
+            "Default: `default` and every live organization's queue, followed as they come "
+            "and go."
+        ),
+    ] = None,
+    concurrency: Annotated[
+        int | None, typer.Option(min=1, help="Tasks run at once (default: CPU count).")
+    ] = None,
+    pool: Annotated[Pool, typer.Option(help="How tasks run.")] = Pool.PREFORK,
+    queue_sync_seconds: Annotated[
+        float,
+        typer.Option(
+            min=0.5,
+            envvar="WORKER_QUEUE_SYNC_SECONDS",
+            help="Without --queues: how often to re-read the organizations.",
+        ),
+    ] = 5.0,
+) -> None:
+    """A Celery worker."""
+    from finsight.worker.app import DEFAULT_QUEUE, bind
+    from finsight.worker.queues import follow_tenant_queues
+
+    current = settings()
+    celery_app = bind(current)
+    use_database()
+    names = [q.strip() for q in (queues or "").split(",") if q.strip()]
+    if not names:
+        names = [DEFAULT_QUEUE]
+        follow_tenant_queues(celery_app, queue_sync_seconds)
+    argv = [
+        "worker",
+        f"--loglevel={current.log_level.upper()}",
+        f"--queues={','.join(names)}",
+        f"--pool={pool.value}",
+        # Neither is needed: no worker-to-worker state, and they multiply broker traffic.
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    if concurrency:
+        argv.append(f"--concurrency={concurrency}")
+    raise typer.Exit(celery_app.start(argv) or 0)
+
+
+@app.command("beat")
+def beat() -> None:
+    """Celery beat: sends the platform's periodic tasks (schedule kept in DATA_DIR)."""
+    from finsight.worker.app import bind
+
+    current = settings()
+    celery_app = bind(current)
+    data_dir = current.data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    argv = [
+        "beat",
+        f"--loglevel={current.log_level.upper()}",
+        f"--schedule={data_dir / 'celerybeat-schedule'}",
+    ]
+    raise typer.Exit(celery_app.start(argv) or 0)
+
+
+@app.command("operator")
+def operator(
+    host: Annotated[str, typer.Option(help="Address of the health endpoint.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the health endpoint.")] = 8081,
+) -> None:
+    """The Kubernetes operator (kopf) reconciling Organization resources."""
+    from finsight_operator.main import run
+
+    run(host, port)

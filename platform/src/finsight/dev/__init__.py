@@ -1,0 +1,1 @@
+"""`finsight dev`: the whole platform on embedded PostgreSQL and Redis under DATA_DIR."""

@@ -1,0 +1,171 @@
+"""`finsight dev`: data stores, migrations, the demo organization, then api, worker and beat.
+
+Everything it starts it stops, in reverse order, on Ctrl-C or SIGTERM, or when a child dies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+import httpx
+from rich.console import Console
+from rich.panel import Panel
+
+from finsight.audit.service import Actor
+from finsight.config import get_settings
+from finsight.db import platform_session, reset_engines
+from finsight.dev import stores
+from finsight.dev.demo import DEMO_OWNER_EMAIL, describe, ensure_demo
+from finsight.dev.supervisor import Supervisor
+from finsight.errors import FinsightError
+from finsight.organizations.upgrade import upgrade_all
+
+API_READY_TIMEOUT_SECONDS = 120.0
+
+
+@dataclass(frozen=True)
+class DevOptions:
+    data_dir: Path
+    api_port: int
+    worker: bool = True
+
+
+class _Stop(Exception):
+    """Raised from the SIGINT/SIGTERM handler to unwind into the clean-up."""
+
+
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stop(signal.Signals(signum).name)
+
+
+@contextlib.contextmanager
+def _signals_handled() -> Iterator[None]:
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, _raise_stop)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _quiet_signals(console: Console) -> None:
+    """From here on a second Ctrl-C must not interrupt the clean-up half-way."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: console.print("stopping; please wait"))
+
+
+def _finsight(*args: str) -> list[str]:
+    return [sys.executable, "-m", "finsight.cli", *args]
+
+
+def _child_env(database_url: str, redis_url: str, secret: str, data_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url, REDIS_URL=redis_url, JWT_SECRET=secret, DATA_DIR=str(data_dir)
+    )
+    if "log_format" not in get_settings().model_fields_set:
+        env["LOG_FORMAT"] = "console"  # JSON lines are for machines; this is a terminal
+    return env
+
+
+def _wait_for_api(url: str, supervisor: Supervisor) -> None:
+    deadline = time.monotonic() + API_READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        dead = supervisor.exited()
+        if dead is not None:
+            raise FinsightError(f"{dead.name} exited with code {dead.process.returncode} at start")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise FinsightError(f"the API did not answer {url} within {API_READY_TIMEOUT_SECONDS:.0f}s")
+
+
+def _banner(options: DevOptions, login: str) -> Panel:
+    api = f"http://127.0.0.1:{options.api_port}"
+    lines = [
+        f"[bold]API[/]        {api}",
+        f"[bold]API docs[/]   {api}/docs",
+        f"[bold]Demo login[/] {login}",
+        f"[bold]Data[/]       {options.data_dir}",
+        "",
+        "Ctrl-C stops everything.",
+    ]
+    return Panel("\n".join(lines), title="finsight dev", expand=False)
+
+
+def run_dev(options: DevOptions, console: Console) -> int:
+    """Run until interrupted (exit 0) or until a child dies (exit 1)."""
+    data_dir = options.data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    settings = get_settings()
+    with _signals_handled(), contextlib.ExitStack() as cleanup:
+        try:
+            database_url = settings.database_url
+            if not database_url:
+                console.print(f"starting PostgreSQL in {data_dir / 'postgres'}")
+                postgres = stores.start_postgres(data_dir)
+                cleanup.callback(postgres.stop)
+                database_url = postgres.url("finsight")
+                stores.use_database_url(database_url)
+            redis_url = settings.redis_url
+            if not redis_url:
+                redis = stores.start_redis(data_dir, int(os.environ.get("DEV_REDIS_PORT") or 0))
+                cleanup.callback(redis.stop)
+                redis_url = redis.url
+                console.print(f"started Redis on {redis_url}")
+
+            console.print("upgrading the database")
+            report = upgrade_all(Actor.cli())
+            for failure in report.failures:
+                console.print(f"[red]tenant {failure.slug}: {failure.error}[/]")
+            if report.failures:
+                raise FinsightError(f"{len(report.failures)} tenant schema(s) failed to upgrade")
+            with platform_session() as session:
+                demo = ensure_demo(session, Actor.cli())
+            console.print(describe(demo))
+            reset_engines()  # the children have their own connections
+
+            secret = (
+                settings.jwt_secret.get_secret_value()
+                if settings.jwt_secret
+                else stores.jwt_secret(data_dir)
+            )
+            supervisor = Supervisor(_child_env(database_url, redis_url, secret, data_dir))
+            cleanup.callback(supervisor.stop_all)
+            supervisor.start("api", _finsight("serve", "api", "--port", str(options.api_port)))
+            if options.worker:
+                supervisor.start("worker", _finsight("serve", "worker"))
+                supervisor.start("beat", _finsight("serve", "beat"))
+            _wait_for_api(f"http://127.0.0.1:{options.api_port}/healthz", supervisor)
+
+            if demo.generated_owner_password:
+                login = f"{DEMO_OWNER_EMAIL} / {demo.generated_owner_password} (shown once)"
+            else:
+                login = f"{DEMO_OWNER_EMAIL} (password as first shown, or DEMO_PASSWORD)"
+            console.print(_banner(options, login))
+            # For other shells (`finsight org list`, psql, celery) against the same stores.
+            console.print(f"DATABASE_URL={database_url}")
+            console.print(f"REDIS_URL={redis_url}")
+            while (dead := supervisor.exited()) is None:
+                time.sleep(0.5)
+            console.print(
+                f"[red]{dead.name} exited unexpectedly with code {dead.process.returncode}; "
+                "stopping everything[/]"
+            )
+            return 1
+        except _Stop as stop:
+            console.print(f"{stop.args[0]}: stopping")
+            return 0
+        finally:
+            _quiet_signals(console)
