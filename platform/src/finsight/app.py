@@ -6,11 +6,15 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from finsight import __version__
+from finsight.accounts.institutions_router import router as institutions_router
+from finsight.accounts.router import router as accounts_router
 from finsight.api.middleware import RequestContextMiddleware
 from finsight.api.problems import install_problem_handlers
 from finsight.audit.router import router as audit_router
 from finsight.auth.router import router as auth_router
+from finsight.categories.router import router as categories_router
 from finsight.config import get_settings
+from finsight.ingestion.router import router as imports_router
 from finsight.observability.health import metrics_router
 from finsight.observability.health import router as health_router
 from finsight.observability.logging import configure_logging
@@ -18,6 +22,7 @@ from finsight.observability.metrics import register_pool_collector
 from finsight.organizations.members_router import router as members_router
 from finsight.organizations.router import router as organizations_router
 from finsight.rbac.router import router as roles_router
+from finsight.transactions.router import router as transactions_router
 from finsight.users.router import router as users_router
 
 DESCRIPTION = """
@@ -39,6 +44,11 @@ TAGS = [
     {"name": "organizations", "description": "Organizations (tenants)"},
     {"name": "members", "description": "Members of your organization"},
     {"name": "roles", "description": "Roles and permissions"},
+    {"name": "institutions", "description": "Banks and card issuers"},
+    {"name": "accounts", "description": "Accounts and their balances"},
+    {"name": "categories", "description": "The category tree"},
+    {"name": "transactions", "description": "Transactions: filters, edits, export, transfers"},
+    {"name": "imports", "description": "Statement imports and saved column mappings"},
     {"name": "audit", "description": "The tamper-evident audit log"},
     {"name": "operations", "description": "Health, readiness and metrics"},
 ]
@@ -75,6 +85,11 @@ def create_app() -> FastAPI:
         organizations_router,
         members_router,
         roles_router,
+        institutions_router,
+        accounts_router,
+        categories_router,
+        transactions_router,
+        imports_router,
         audit_router,
     ):
         app.include_router(router)

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = 30
     login_failure_window_seconds: int = 900
 
+    # --- imports ---------------------------------------------------------------------------
+    import_max_bytes: int = 200 * 1024 * 1024
+    # A batch queued (or running without progress) this long is sent to its queue again; safe,
+    # since running a finished batch again does nothing.
+    import_stale_seconds: int = 600
+
     # --- feature flags -----------------------------------------------------------------------
     enable_rbac: bool = True
     enable_multitenancy: bool = True
@@ -59,6 +65,9 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = "127.0.0.1"
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"
+    # POST /api/organizations creates an Organization resource for the operator to provision
+    # (finsight.organizations.kubernetes) instead of provisioning in the request.
+    kubernetes_mode: bool = False
 
     @model_validator(mode="after")
     def _production_needs_real_stores(self) -> Settings:

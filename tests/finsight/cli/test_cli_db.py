@@ -29,7 +29,8 @@ def _create(slug: str) -> None:
 def _unmigrate(slug: str) -> None:
     """Leave the tenant as a release before its first migration would: schema, no tables."""
     with get_engine().begin() as conn:
-        conn.execute(text(f"DROP TABLE org_{slug}.categories, org_{slug}.alembic_version"))
+        conn.execute(text(f"DROP SCHEMA org_{slug} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA org_{slug} AUTHORIZATION org_{slug}"))
 
 
 def test_upgrade_migrates_every_tenant_and_current_reports(test_env, unique_slug):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from finsight.cli import audit, db, dev, org, serve, shell, user
+from finsight.cli import audit, db, dev, imports, org, serve, shell, user
 from finsight.cli.common import FinsightGroup
 
 app = typer.Typer(
@@ -18,6 +18,7 @@ app = typer.Typer(
 app.command("dev")(dev.dev)
 app.command("seed")(dev.seed)
 app.command("shell")(shell.shell)
+app.command("import")(imports.import_statement)
 app.add_typer(serve.app, name="serve")
 app.add_typer(db.app, name="db")
 app.add_typer(org.app, name="org")

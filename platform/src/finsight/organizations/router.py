@@ -4,21 +4,29 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy import select
 
 from finsight.api.deps import DB, Client, PlatformAdmin, actor_of, require
 from finsight.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from finsight.api.problems import problem_responses
+from finsight.audit.service import record
 from finsight.auth.principal import Principal
+from finsight.config import get_settings
+from finsight.errors import InvalidInput
 from finsight.kit.query import escape_like
 from finsight.organizations import service
+from finsight.organizations.kubernetes import (
+    create_organization_resource,
+    delete_organization_resource,
+)
 from finsight.organizations.models import Organization
 from finsight.organizations.schemas import (
     OrganizationCreate,
     OrganizationCreated,
     OrganizationDeleted,
     OrganizationOut,
+    OrganizationRequested,
     OrganizationUpdate,
 )
 from finsight.tenancy import DeletionPolicy
@@ -62,13 +70,16 @@ def list_organizations(
     "",
     name="organization.create",
     status_code=status.HTTP_201_CREATED,
-    response_model=OrganizationCreated,
+    response_model=OrganizationCreated | OrganizationRequested,
     summary="Create an organization: its schema, roles and owner (platform admins)",
-    responses=problem_responses(401, 403, 409, 422),
+    description="Provisions at once (201). In Kubernetes mode (`KUBERNETES_MODE=true`) it creates "
+    "an Organization resource instead and answers 202; the operator provisions it, and the "
+    "owner's initial password lands in Secret `owner-credentials` of namespace `org-<slug>`.",
+    responses={202: {"model": OrganizationRequested}, **problem_responses(401, 403, 409, 422, 503)},
 )
 def create_organization(
-    body: OrganizationCreate, admin: PlatformAdmin, db: DB, client: Client
-) -> OrganizationCreated:
+    body: OrganizationCreate, admin: PlatformAdmin, db: DB, client: Client, response: Response
+) -> OrganizationCreated | OrganizationRequested:
     spec = service.OrganizationSpec(
         slug=body.slug,
         name=body.name,
@@ -77,6 +88,24 @@ def create_organization(
         plan=body.plan,
         database_cluster=body.database_cluster,
     )
+    if get_settings().kubernetes_mode:
+        resource = create_organization_resource(spec)
+        record(
+            db,
+            org_id=None,
+            actor=actor_of(admin, client),
+            action="organization.create",
+            target_type="organization",
+            target_id=spec.slug,
+            details={"slug": spec.slug, "plan": spec.plan, "mode": "kubernetes"},
+        )
+        response.status_code = status.HTTP_202_ACCEPTED
+        return OrganizationRequested(
+            slug=spec.slug,
+            name=spec.name,
+            plan=spec.plan,
+            resource=f"organizations.finsight.io/{resource['metadata']['name']}",
+        )
     created = service.create_organization(db, spec, actor_of(admin, client))
     return OrganizationCreated(
         **OrganizationOut.model_validate(created.organization).model_dump(),
@@ -118,12 +147,38 @@ def resume_organization(slug: str, admin: PlatformAdmin, db: DB, client: Client)
     name="organization.delete",
     response_model=OrganizationDeleted,
     summary="Delete an organization (platform admins)",
-    description="By default its schema is archived (`Retain`); `purge=true` drops it (`Delete`).",
-    responses=problem_responses(401, 403, 404),
+    description="By default its schema is archived (`Retain`); `purge=true` drops it (`Delete`). "
+    "In Kubernetes mode it deletes the Organization resource (202): the operator then applies "
+    "the resource's own `spec.deletionPolicy`.",
+    responses=problem_responses(401, 403, 404, 422, 503),
 )
 def delete_organization(
-    slug: str, admin: PlatformAdmin, db: DB, client: Client, purge: bool = False
+    slug: str,
+    admin: PlatformAdmin,
+    db: DB,
+    client: Client,
+    response: Response,
+    purge: bool = False,
 ) -> OrganizationDeleted:
+    if get_settings().kubernetes_mode:
+        if purge:
+            raise InvalidInput(
+                "in Kubernetes mode the Organization's spec.deletionPolicy decides; "
+                "set it to Delete on the resource",
+                field="purge",
+            )
+        delete_organization_resource(slug)
+        record(
+            db,
+            org_id=None,
+            actor=actor_of(admin, client),
+            action="organization.delete",
+            target_type="organization",
+            target_id=slug,
+            details={"slug": slug, "mode": "kubernetes"},
+        )
+        response.status_code = status.HTTP_202_ACCEPTED
+        return OrganizationDeleted(slug=slug, policy="Resource", archived_schema=None)
     policy = DeletionPolicy.DELETE if purge else DeletionPolicy.RETAIN
     archived = service.delete_organization(db, slug, policy, actor_of(admin, client))
     return OrganizationDeleted(slug=slug, policy=policy.value, archived_schema=archived)

@@ -57,6 +57,16 @@ class OrganizationCreated(OrganizationOut):
     )
 
 
+class OrganizationRequested(BaseModel):
+    """Kubernetes mode: the Organization resource exists; the operator is provisioning it."""
+
+    slug: str
+    name: str
+    plan: str
+    status: Literal["provisioning"] = "provisioning"
+    resource: str = Field(examples=["organizations.finsight.io/acme"])
+
+
 class OrganizationUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -65,7 +75,9 @@ class OrganizationUpdate(BaseModel):
 
 class OrganizationDeleted(BaseModel):
     slug: str
-    policy: Literal["Retain", "Delete"]
+    policy: Literal["Retain", "Delete", "Resource"] = Field(
+        description="Resource: Kubernetes mode, the resource's spec.deletionPolicy applies"
+    )
     archived_schema: str | None
 
 

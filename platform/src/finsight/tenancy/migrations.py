@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from pathlib import Path
 from typing import Literal
 
@@ -17,6 +18,9 @@ from finsight.tenancy.names import TenantNames
 from finsight.tenancy.session import scope_to_tenant, unscope
 
 Tree = Literal["platform", "tenant"]
+# Alembic keeps the running migration in a process-wide `context`: one migration at a time per
+# process (the operator provisions several tenants at once on threads).
+_alembic = threading.Lock()
 PLATFORM_SCHEMA = "platform"
 
 
@@ -52,7 +56,8 @@ def current_revision(connection: Connection, schema: str) -> str | None:
 
 def upgrade_platform(connection: Connection) -> None:
     connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {PLATFORM_SCHEMA}"))
-    command.upgrade(_config("platform", connection, PLATFORM_SCHEMA), "head")
+    with _alembic:
+        command.upgrade(_config("platform", connection, PLATFORM_SCHEMA), "head")
 
 
 def upgrade_tenant(connection: Connection, names: TenantNames) -> None:
@@ -60,5 +65,6 @@ def upgrade_tenant(connection: Connection, names: TenantNames) -> None:
     scope_to_tenant(connection, names)
     # Not in a `finally`: after a failure the transaction is aborted, and RESET ROLE there would
     # replace the real error with "current transaction is aborted".
-    command.upgrade(_config("tenant", connection, names.schema), "head")
+    with _alembic:
+        command.upgrade(_config("tenant", connection, names.schema), "head")
     unscope(connection)

@@ -24,6 +24,7 @@ TENANT_QUEUE_PREFIX = "org."
 # Task names: senders use these strings, so they never import task modules.
 PURGE_SESSIONS_TASK = "finsight.auth.purge_expired_sessions"
 TENANT_PING_TASK = "finsight.tenant.ping"
+REQUEUE_STALE_IMPORTS_TASK = "finsight.ingestion.requeue_stale"
 
 PURGE_SESSIONS_EVERY_SECONDS = 3600.0
 # Results are stored only for tasks that ask (`ignore_result=False`): today the tenant ping,
@@ -34,6 +35,11 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "purge-expired-sessions": {
         "task": PURGE_SESSIONS_TASK,
         "schedule": PURGE_SESSIONS_EVERY_SECONDS,
+        "options": {"queue": DEFAULT_QUEUE},
+    },
+    "requeue-stale-imports": {
+        "task": REQUEUE_STALE_IMPORTS_TASK,
+        "schedule": 60.0,
         "options": {"queue": DEFAULT_QUEUE},
     },
 }
@@ -55,7 +61,11 @@ celery_app.conf.update(
     timezone="UTC",
     enable_utc=True,
     beat_schedule=BEAT_SCHEDULE,
-    imports=["finsight.worker.maintenance", "finsight.worker.diagnostics"],
+    imports=[
+        "finsight.worker.maintenance",
+        "finsight.worker.diagnostics",
+        "finsight.ingestion.tasks",
+    ],
 )
 
 

@@ -1,0 +1,1 @@
+"""The finsight Kubernetes operator: reconciles Organization resources into tenants (DESIGN §6)."""

@@ -1,0 +1,1 @@
+"""Reconcile logic, called from the registrations in finsight_operator.main."""

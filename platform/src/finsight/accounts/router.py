@@ -1,0 +1,134 @@
+"""Accounts of the caller's organization. Other organizations' ids answer 404."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from finsight.accounts import service
+from finsight.accounts.models import Account
+from finsight.accounts.schemas import AccountCreate, AccountOut, AccountType, AccountUpdate
+from finsight.api.deps import DB, Client, actor_of, require, scoped_to_tenant
+from finsight.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from finsight.api.problems import problem_responses
+from finsight.auth.principal import Principal
+from finsight.errors import InvalidInput
+
+router = APIRouter(prefix="/api/accounts", tags=["accounts"])
+
+CanRead = Annotated[Principal, Depends(require("accounts:read"))]
+CanWrite = Annotated[Principal, Depends(require("accounts:write"))]
+
+
+def _after(cursor: str | None) -> tuple[str, uuid.UUID] | None:
+    key = decode_cursor(cursor)
+    if key is None:
+        return None
+    try:
+        return str(key["name"]), uuid.UUID(str(key["id"]))
+    except (KeyError, ValueError) as exc:
+        raise InvalidInput("invalid cursor", field="cursor") from exc
+
+
+@router.get(
+    "",
+    response_model=Page[AccountOut],
+    summary="List accounts by name",
+    responses=problem_responses(401, 403, 422),
+)
+def list_accounts(
+    principal: CanRead,
+    db: DB,
+    type: AccountType | None = None,
+    institution_id: uuid.UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[AccountOut]:
+    scoped_to_tenant(db, principal)
+    rows = service.list_accounts(
+        db,
+        service.AccountFilter(type=type, institution_id=institution_id),
+        after=_after(cursor),
+        limit=limit + 1,
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(
+        items=[AccountOut.model_validate(a) for a in rows],
+        next_cursor=encode_cursor({"name": rows[-1].name.lower(), "id": rows[-1].id})
+        if more
+        else None,
+    )
+
+
+@router.post(
+    "",
+    name="account.create",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AccountOut,
+    summary="Create an account",
+    responses=problem_responses(401, 403, 409, 422),
+)
+def create_account(body: AccountCreate, principal: CanWrite, db: DB, client: Client) -> Account:
+    scoped_to_tenant(db, principal)
+    return service.create_account(
+        db,
+        principal.require_org().id,
+        name=body.name,
+        type=body.type,
+        currency=body.currency,
+        institution_id=body.institution_id,
+        mask=body.mask,
+        opening_balance=body.opening_balance,
+        actor=actor_of(principal, client),
+    )
+
+
+@router.get(
+    "/{account_id}",
+    response_model=AccountOut,
+    summary="An account with its current balance",
+    responses=problem_responses(401, 403, 404, 422),
+)
+def get_account(account_id: uuid.UUID, principal: CanRead, db: DB) -> Account:
+    scoped_to_tenant(db, principal)
+    return service.get_account(db, account_id)
+
+
+@router.patch(
+    "/{account_id}",
+    name="account.update",
+    response_model=AccountOut,
+    summary="Change an account",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def update_account(
+    account_id: uuid.UUID, body: AccountUpdate, principal: CanWrite, db: DB, client: Client
+) -> Account:
+    scoped_to_tenant(db, principal)
+    return service.update_account(
+        db,
+        principal.require_org().id,
+        service.get_account(db, account_id),
+        body.model_dump(exclude_unset=True),
+        actor_of(principal, client),
+    )
+
+
+@router.delete(
+    "/{account_id}",
+    name="account.delete",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete an account (soft: it and its transactions leave every list)",
+    responses=problem_responses(401, 403, 404),
+)
+def delete_account(account_id: uuid.UUID, principal: CanWrite, db: DB, client: Client) -> None:
+    scoped_to_tenant(db, principal)
+    service.delete_account(
+        db,
+        principal.require_org().id,
+        service.get_account(db, account_id),
+        actor_of(principal, client),
+    )

@@ -1,0 +1,1 @@
+"""Bringing statements in: file parsers (formats/), column mappings, import batches."""

@@ -1,0 +1,229 @@
+"""Statement imports: upload (202 + a batch the worker fills in), status, saved column mappings."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Form, Query, UploadFile, status
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from finsight.accounts.models import ColumnMappingRecord
+from finsight.api.deps import DB, Client, actor_of, require, scoped_to_tenant
+from finsight.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from finsight.api.problems import problem_responses
+from finsight.audit.service import record
+from finsight.auth.principal import Principal
+from finsight.config import get_settings
+from finsight.errors import InvalidInput, NotFound
+from finsight.ingestion import service
+from finsight.ingestion.formats import FORMATS
+from finsight.ingestion.mapping import ColumnMapping
+from finsight.ingestion.models import ImportBatch
+from finsight.ingestion.schemas import ImportOut, MappingOut
+
+router = APIRouter(prefix="/api", tags=["imports"])
+
+CanRead = Annotated[Principal, Depends(require("imports:read"))]
+CanWrite = Annotated[Principal, Depends(require("imports:write"))]
+CHUNK = 1024 * 1024
+
+
+def _read_limited(upload: UploadFile) -> bytes:
+    """Read the upload, refusing it (413) as soon as it passes the limit, whatever it claimed."""
+    limit = get_settings().import_max_bytes
+    parts, size = [], 0
+    while chunk := upload.file.read(CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise service.FileTooLarge(f"the file is over the limit of {limit} bytes")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _mapping_from_form(raw: str | None) -> tuple[ColumnMapping | None, str | None]:
+    """`mapping` is either a saved mapping's name or a JSON ColumnMapping (saved for reuse)."""
+    if raw is None or not raw.strip():
+        return None, None
+    if not raw.lstrip().startswith("{"):
+        return None, raw.strip()
+    try:
+        return ColumnMapping.model_validate(json.loads(raw)), None
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"mapping is not valid JSON: {exc.msg}", field="mapping") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "mapping"
+        raise InvalidInput(f"mapping.{where}: {first['msg']}", field=f"mapping.{where}") from exc
+
+
+@router.post(
+    "/imports",
+    name="import.create",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ImportOut,
+    summary="Upload a statement; the tenant's worker imports it",
+    description=(
+        "Formats: " + ", ".join(FORMATS) + ". Detected from the content unless `format` is "
+        "given. `mapping`: for any other CSV, a column mapping as JSON (saved on the account "
+        "under its name) or the name of one saved earlier. `on_error=reject` (default) imports "
+        "nothing if any row is invalid; `skip` imports the valid rows and reports the rest. "
+        "Poll `GET /api/imports/{id}` for progress."
+    ),
+    responses=problem_responses(401, 403, 404, 413, 422),
+)
+def create_import(
+    principal: CanWrite,
+    db: DB,
+    client: Client,
+    file: UploadFile,
+    account_id: Annotated[uuid.UUID, Form()],
+    format: Annotated[str | None, Form(description="One of the formats above")] = None,
+    mapping: Annotated[str | None, Form(description="JSON mapping, or a saved one's name")] = None,
+    on_error: Annotated[Literal["reject", "skip"], Form()] = "reject",
+) -> ImportOut:
+    content = _read_limited(file)
+    inline, saved_name = _mapping_from_form(mapping)
+    org = principal.require_org()
+    request = service.ImportRequest(
+        account_id=account_id,
+        filename=file.filename,
+        content=content,
+        format=format or None,
+        mapping=inline,
+        mapping_name=saved_name,
+        on_error=on_error,
+    )
+    batch = service.create_import(
+        scoped_to_tenant(db, principal),
+        request,
+        org_id=org.id,
+        org_slug=org.slug,
+        actor=actor_of(principal, client),
+    )
+    return ImportOut.model_validate(batch)
+
+
+@router.get(
+    "/imports",
+    response_model=Page[ImportOut],
+    summary="Imports, newest first",
+    responses=problem_responses(401, 403, 422),
+)
+def list_imports(
+    principal: CanRead,
+    db: DB,
+    account_id: uuid.UUID | None = None,
+    status_filter: Annotated[
+        Literal["queued", "running", "succeeded", "failed"] | None, Query(alias="status")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[ImportOut]:
+    session = scoped_to_tenant(db, principal)
+    query = select(ImportBatch)
+    if account_id:
+        query = query.where(ImportBatch.account_id == account_id)
+    if status_filter:
+        query = query.where(ImportBatch.status == status_filter)
+    after = decode_cursor(cursor)
+    if after:
+        try:
+            query = query.where(ImportBatch.id < uuid.UUID(str(after["id"])))
+        except (KeyError, ValueError) as exc:
+            raise InvalidInput("invalid cursor", field="cursor") from exc
+    rows = list(session.scalars(query.order_by(ImportBatch.id.desc()).limit(limit + 1)))
+    more, rows = len(rows) > limit, rows[:limit]
+    return Page(
+        items=[ImportOut.model_validate(row) for row in rows],
+        next_cursor=encode_cursor({"id": rows[-1].id}) if more else None,
+    )
+
+
+@router.get(
+    "/imports/{import_id}",
+    response_model=ImportOut,
+    summary="One import: status, progress, counts, errors by row",
+    responses=problem_responses(401, 403, 404),
+)
+def read_import(import_id: uuid.UUID, principal: CanRead, db: DB) -> ImportOut:
+    return ImportOut.model_validate(service.get_batch(scoped_to_tenant(db, principal), import_id))
+
+
+def _mapping_out(saved: ColumnMappingRecord) -> MappingOut:
+    return MappingOut(
+        id=saved.id,
+        account_id=saved.account_id,
+        name=saved.name,
+        mapping=ColumnMapping.model_validate(saved.mapping),
+    )
+
+
+@router.get(
+    "/accounts/{account_id}/mappings",
+    response_model=list[MappingOut],
+    summary="The account's saved column mappings",
+    responses=problem_responses(401, 403, 404),
+)
+def list_mappings(account_id: uuid.UUID, principal: CanRead, db: DB) -> list[MappingOut]:
+    session = scoped_to_tenant(db, principal)
+    account = service.get_account(session, account_id)
+    saved = session.scalars(
+        select(ColumnMappingRecord)
+        .where(ColumnMappingRecord.account_id == account.id)
+        .order_by(ColumnMappingRecord.name)
+    )
+    return [_mapping_out(row) for row in saved]
+
+
+@router.put(
+    "/accounts/{account_id}/mappings",
+    name="mapping.save",
+    response_model=MappingOut,
+    summary="Save (create or replace by name) a column mapping for the account",
+    responses=problem_responses(401, 403, 404, 422),
+)
+def save_mapping(
+    account_id: uuid.UUID, body: ColumnMapping, principal: CanWrite, db: DB, client: Client
+) -> MappingOut:
+    session = scoped_to_tenant(db, principal)
+    account = service.get_account(session, account_id)
+    saved = service.save_mapping(session, account, body)
+    record(
+        session,
+        org_id=principal.require_org().id,
+        actor=actor_of(principal, client),
+        action="mapping.save",
+        target_type="column_mapping",
+        target_id=saved.id,
+        details={"account_id": str(account.id), "name": saved.name},
+    )
+    return _mapping_out(saved)
+
+
+@router.delete(
+    "/accounts/{account_id}/mappings/{mapping_id}",
+    name="mapping.delete",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a saved column mapping",
+    responses=problem_responses(401, 403, 404),
+)
+def delete_mapping(
+    account_id: uuid.UUID, mapping_id: uuid.UUID, principal: CanWrite, db: DB, client: Client
+) -> None:
+    session = scoped_to_tenant(db, principal)
+    saved = session.get(ColumnMappingRecord, mapping_id)
+    if saved is None or saved.account_id != account_id:
+        raise NotFound("column mapping not found")
+    session.delete(saved)
+    record(
+        session,
+        org_id=principal.require_org().id,
+        actor=actor_of(principal, client),
+        action="mapping.delete",
+        target_type="column_mapping",
+        target_id=mapping_id,
+        details={"name": saved.name},
+    )

@@ -1,0 +1,65 @@
+"""Celery tasks of imports: the import itself (tenant queue) and the stale-batch sweeper."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+
+from finsight.config import get_settings
+from finsight.db import platform_session
+from finsight.ingestion.models import ImportBatch
+from finsight.ingestion.pipeline import run_import
+from finsight.ingestion.service import RUN_IMPORT_TASK
+from finsight.kit.models import utcnow
+from finsight.observability.logging import get_logger
+from finsight.organizations.models import Organization
+from finsight.tenancy import TenantNames, tenant_session
+from finsight.worker.app import REQUEUE_STALE_IMPORTS_TASK, bind, celery_app
+
+log = get_logger(__name__)
+
+
+def run_import_task(org_slug: str, batch_id: str) -> str:
+    return run_import(org_slug, uuid.UUID(batch_id))
+
+
+def requeue_stale_imports() -> int:
+    """Send again every batch queued, or running without progress, for IMPORT_STALE_SECONDS:
+    a send lost after commit or a worker killed mid-import ends up finished all the same."""
+    cutoff = utcnow() - timedelta(seconds=get_settings().import_stale_seconds)
+    with platform_session() as session:
+        slugs = list(
+            session.scalars(
+                select(Organization.slug).where(
+                    Organization.deleted_at.is_(None), Organization.status == "active"
+                )
+            )
+        )
+    app = bind()
+    sent = 0
+    for slug in slugs:
+        with tenant_session(slug) as session:
+            stale = session.scalars(
+                select(ImportBatch.id).where(
+                    or_(
+                        (ImportBatch.status == "queued") & (ImportBatch.created_at < cutoff),
+                        (ImportBatch.status == "running") & (ImportBatch.updated_at < cutoff),
+                    )
+                )
+            )
+            for batch_id in stale:
+                app.send_task(
+                    RUN_IMPORT_TASK,
+                    kwargs={"org_slug": slug, "batch_id": str(batch_id)},
+                    queue=TenantNames.for_slug(slug).queue,
+                )
+                sent += 1
+    if sent:
+        log.warning("imports.requeued", count=sent)
+    return sent
+
+
+run_import_job = celery_app.task(name=RUN_IMPORT_TASK)(run_import_task)
+requeue_stale_imports_job = celery_app.task(name=REQUEUE_STALE_IMPORTS_TASK)(requeue_stale_imports)
