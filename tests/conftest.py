@@ -30,6 +30,8 @@ TEST_ENVIRONMENT = {
     "ARGON2_PARALLELISM": "1",
     "LOG_FORMAT": "console",
     "LOG_LEVEL": "WARNING",
+    # Above the largest test statement (the worker-kill test's ~20 MB), below the 413 test's.
+    "IMPORT_MAX_BYTES": str(30 * 1024 * 1024),
 }
 
 

@@ -206,3 +206,12 @@ def test_mapped_csv_saved_and_reused(client: httpx.Client, tenant):
         ).json()["id"],
     )
     assert (reused["inserted"], reused["duplicates"]) == (1, 1)
+
+
+def test_an_upload_over_the_limit_is_refused_with_413(client: httpx.Client, tenant):
+    slug, owner = tenant
+    too_big = b"x" * (30 * 1024 * 1024 + 1)
+    response = upload(client, owner, make_account(slug), too_big)
+    assert response.status_code == 413, response.text
+    assert response.json()["code"] == "file_too_large"
+    assert client.get("/api/imports", headers=owner.headers).json()["items"] == []
