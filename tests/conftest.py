@@ -21,6 +21,10 @@ from finsight.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
 
 _embedded: list[EmbeddedPostgres | EmbeddedRedis] = []
 
+# The CLI's console takes its width when first imported: fix it for the whole session, so table
+# rows never wrap whatever test imports the CLI first.
+os.environ.setdefault("COLUMNS", "200")
+
 TEST_ENVIRONMENT = {
     "ENVIRONMENT": "test",
     "JWT_SECRET": "test-secret-" + "x" * 40,

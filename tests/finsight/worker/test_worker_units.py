@@ -94,3 +94,28 @@ def test_beat_keeps_its_schedule_in_data_dir(test_env, tmp_path):
     finally:
         process.stop(signal.SIGTERM)
     assert not [name for name in os.listdir(cwd) if name.startswith("celerybeat")]
+
+
+def test_rebinding_sends_to_the_new_broker(tmp_path, monkeypatch):
+    """After REDIS_URL changes, tasks go to the new Redis, not through producers cached for
+    the old one (Celery's close() keeps its producer pool)."""
+    import redis
+
+    from finsight.config import get_settings
+    from finsight.embedded import EmbeddedRedis
+    from finsight.worker.app import bind
+
+    first = EmbeddedRedis(tmp_path / "a", persistent=False)
+    second = EmbeddedRedis(tmp_path / "b", persistent=False)
+    urls = [first.start(), second.start()]
+    try:
+        for url in urls:
+            monkeypatch.setenv("REDIS_URL", url)
+            get_settings.cache_clear()
+            bind().send_task("finsight.tests.noop", queue="rebind-probe")
+        assert [redis.Redis.from_url(url).llen("rebind-probe") for url in urls] == [1, 1]
+    finally:
+        first.stop()
+        second.stop()
+        monkeypatch.undo()
+        get_settings.cache_clear()

@@ -89,8 +89,13 @@ def bind(settings: Settings | None = None) -> Celery:
     url = require_redis_url(settings or get_settings())
     if celery_app.conf.broker_url != url:
         celery_app.conf.update(broker_url=url, result_backend=url)
-        # Pooled connections made for an earlier URL must not be reused.
-        celery_app.close()
+        # Connections and producers made for an earlier URL must not be reused. Celery's own
+        # close() forgets the connection pool but keeps the producer pool (and its connections
+        # to the old broker), so both are dropped here.
+        if celery_app._pool is not None:
+            celery_app._pool.force_close_all()
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
     return celery_app
 
 
