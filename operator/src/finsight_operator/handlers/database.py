@@ -3,16 +3,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from finsight.audit.service import Actor
-from finsight.db import cluster_url, get_engine, platform_session
+from finsight.db import cluster_url, platform_session
 from finsight.organizations.models import Membership
 from finsight.organizations.models import Organization as OrganizationRecord
 from finsight.organizations.service import (
@@ -21,6 +20,7 @@ from finsight.organizations.service import (
     ensure_organization,
     find_organization,
     set_suspended,
+    tenant_database,
     update_organization,
 )
 from finsight.tenancy import (
@@ -51,16 +51,6 @@ class DatabaseState:
     @property
     def ready(self) -> bool:
         return self.tenant.ready and self.tenant.worker_role_exists
-
-
-@contextmanager
-def _cluster_connection(session: Session, cluster: str) -> Iterator[Connection]:
-    """The default cluster shares the platform transaction; another gets its own."""
-    if cluster == "default":
-        yield session.connection()
-        return
-    with get_engine(cluster).begin() as connection:
-        yield connection
 
 
 def _is_member(session: Session, record: OrganizationRecord, owner: User) -> bool:
@@ -105,7 +95,7 @@ def converge(
                 f"organization {org.slug!r} lives on database cluster "
                 f"{record.database_cluster!r}, not {cluster!r}",
             )
-        with _cluster_connection(session, cluster) as connection:
+        with tenant_database(session, cluster) as connection:
             before = inspect_tenant(connection, org.slug)
         healthy = (
             record is not None and before.ready and before.worker_role_exists and not new_password
@@ -131,7 +121,7 @@ def converge(
                     ACTOR,
                 )
                 record, created, changed = ensured.organization, ensured.created, True
-            with _cluster_connection(session, cluster) as connection:
+            with tenant_database(session, cluster) as connection:
                 ensure_worker_login(connection, org.slug, worker_password)
             changed = changed or new_password or not before.worker_role_exists
         assert record is not None  # found, or made by ensure_organization
@@ -141,7 +131,7 @@ def converge(
         if record.is_suspended != spec.suspended:
             set_suspended(session, org.slug, spec.suspended, ACTOR)
             changed = True
-        with _cluster_connection(session, cluster) as connection:
+        with tenant_database(session, cluster) as connection:
             after = inspect_tenant(connection, org.slug)
         return DatabaseState(
             organization_id=str(record.id),
@@ -163,5 +153,5 @@ def remove(slug: str, policy: DeletionPolicy, cluster: str | None) -> str | None
             return None
         # No record (never registered, or removed by an earlier run): objects a half-done
         # provisioning on another cluster could have left still go.
-        with _cluster_connection(session, cluster) as connection:
+        with tenant_database(session, cluster) as connection:
             return deprovision_tenant(connection, slug, policy)

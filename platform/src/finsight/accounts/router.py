@@ -11,7 +11,13 @@ from finsight.accounts import service
 from finsight.accounts.models import Account
 from finsight.accounts.schemas import AccountCreate, AccountOut, AccountType, AccountUpdate
 from finsight.api.deps import DB, Client, actor_of, require, scoped_to_tenant
-from finsight.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from finsight.api.pagination import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Page,
+    decode_cursor,
+    page_of,
+)
 from finsight.api.problems import problem_responses
 from finsight.auth.principal import Principal
 from finsight.errors import InvalidInput
@@ -53,13 +59,8 @@ def list_accounts(
         after=_after(cursor),
         limit=limit + 1,
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(
-        items=[AccountOut.model_validate(a) for a in rows],
-        next_cursor=encode_cursor({"name": rows[-1].name.lower(), "id": rows[-1].id})
-        if more
-        else None,
+    return page_of(
+        rows, limit, AccountOut.model_validate, lambda row: {"name": row.name.lower(), "id": row.id}
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
@@ -12,6 +13,7 @@ from pydantic import BaseModel, Field
 from finsight.errors import InvalidInput
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -39,3 +41,16 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         raise InvalidInput("invalid cursor", field="cursor")
     return value
+
+
+def page_of(
+    rows: Sequence[R], limit: int, item: Callable[[R], T], key: Callable[[R], dict[str, Any]]
+) -> Page[T]:
+    """A page from a query that fetched up to `limit + 1` rows: the extra row only says that a
+    next page exists; the cursor is the sort key of the last row kept."""
+    kept = rows[:limit]
+    more = len(rows) > limit
+    return Page(
+        items=[item(row) for row in kept],
+        next_cursor=encode_cursor(key(kept[-1])) if more else None,
+    )

@@ -6,7 +6,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 
 from finsight.api.deps import DB, require, scoped_to_tenant
-from finsight.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from finsight.api.pagination import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Page,
+    decode_cursor,
+    page_of,
+)
 from finsight.api.problems import problem_responses
 from finsight.audit.schemas import AuditEntryOut
 from finsight.audit.service import AuditFilter, list_entries
@@ -48,9 +54,4 @@ def read_audit_log(
     rows = list_entries(
         scoped_to_tenant(db, principal), where, before_seq=before_seq, limit=limit + 1
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(
-        items=[AuditEntryOut.model_validate(row) for row in rows],
-        next_cursor=encode_cursor({"seq": rows[-1].seq}) if more else None,
-    )
+    return page_of(rows, limit, AuditEntryOut.model_validate, lambda row: {"seq": row.seq})

@@ -12,7 +12,13 @@ from sqlalchemy import select
 
 from finsight.accounts.models import ColumnMappingRecord
 from finsight.api.deps import DB, Client, actor_of, require, scoped_to_tenant
-from finsight.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from finsight.api.pagination import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Page,
+    decode_cursor,
+    page_of,
+)
 from finsight.api.problems import problem_responses
 from finsight.audit.service import record
 from finsight.auth.principal import Principal
@@ -135,11 +141,7 @@ def list_imports(
         except (KeyError, ValueError) as exc:
             raise InvalidInput("invalid cursor", field="cursor") from exc
     rows = list(session.scalars(query.order_by(ImportBatch.id.desc()).limit(limit + 1)))
-    more, rows = len(rows) > limit, rows[:limit]
-    return Page(
-        items=[ImportOut.model_validate(row) for row in rows],
-        next_cursor=encode_cursor({"id": rows[-1].id}) if more else None,
-    )
+    return page_of(rows, limit, ImportOut.model_validate, lambda row: {"id": row.id})
 
 
 @router.get(

@@ -9,7 +9,13 @@ from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy import select
 
 from finsight.api.deps import DB, Client, actor_of, require
-from finsight.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from finsight.api.pagination import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Page,
+    decode_cursor,
+    page_of,
+)
 from finsight.api.problems import problem_responses
 from finsight.auth.principal import Principal
 from finsight.errors import InvalidInput
@@ -55,12 +61,7 @@ def list_members(
         except ValueError as exc:
             raise InvalidInput("invalid cursor", field="cursor") from exc
     rows = list(db.scalars(query.order_by(Membership.id).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(
-        items=[_out(m) for m in rows],
-        next_cursor=encode_cursor({"id": rows[-1].id}) if more else None,
-    )
+    return page_of(rows, limit, _out, lambda row: {"id": row.id})
 
 
 @router.post(

@@ -8,7 +8,13 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy import select
 
 from finsight.api.deps import DB, Client, PlatformAdmin, actor_of, require
-from finsight.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from finsight.api.pagination import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Page,
+    decode_cursor,
+    page_of,
+)
 from finsight.api.problems import problem_responses
 from finsight.audit.service import record
 from finsight.auth.principal import Principal
@@ -58,12 +64,7 @@ def list_organizations(
     if after:
         query = query.where(Organization.slug > str(after.get("slug", "")))
     rows = list(db.scalars(query.order_by(Organization.slug).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(
-        items=[OrganizationOut.model_validate(org) for org in rows],
-        next_cursor=encode_cursor({"slug": rows[-1].slug}) if more else None,
-    )
+    return page_of(rows, limit, OrganizationOut.model_validate, lambda row: {"slug": row.slug})
 
 
 @router.post(

@@ -79,7 +79,7 @@ def list_organizations(session: Session) -> list[Organization]:
 
 
 @contextmanager
-def _tenant_database(session: Session, cluster: str) -> Iterator[Connection]:
+def tenant_database(session: Session, cluster: str) -> Iterator[Connection]:
     """The default cluster shares the caller's transaction, so creating an organization there is
     atomic; another cluster gets its own transaction, and a rerun converges (each step is
     idempotent)."""
@@ -122,7 +122,7 @@ def ensure_organization(
         )
         session.add(org)
         session.flush()
-    with _tenant_database(session, org.database_cluster) as connection:
+    with tenant_database(session, org.database_cluster) as connection:
         provision_tenant(connection, org.slug)
 
     generated = None
@@ -239,7 +239,7 @@ def delete_organization(
     """Delete an organization: its sign-ins end, its members leave, and its schema is archived
     (`Retain`, name returned) or dropped (`Delete`)."""
     org = get_organization(session, slug)
-    with _tenant_database(session, org.database_cluster) as connection:
+    with tenant_database(session, org.database_cluster) as connection:
         archived = deprovision_tenant(connection, org.slug, policy)
     _end_sessions(session, org, "organization deleted")
     for membership in session.scalars(select(Membership).where(Membership.org_id == org.id)):

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from psycopg.errors import InFailedSqlTransaction
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
 from finsight.audit.service import Actor, record
-from finsight.db import get_engine, platform_session
+from finsight.db import platform_session
 from finsight.organizations.models import Organization
+from finsight.organizations.service import tenant_database
 from finsight.tenancy import inspect_tenant, provision_tenant
 from finsight.tenancy.migrations import PLATFORM_SCHEMA, current_revision, head, upgrade_platform
 
@@ -91,17 +90,6 @@ def live_tenants() -> list[LiveTenant]:
         return [LiveTenant(row.id, row.slug, row.database_cluster) for row in rows]
 
 
-@contextmanager
-def _cluster_connection(session: Session, cluster: str) -> Iterator[Connection]:
-    """The default cluster shares the session's transaction (schema change and its audit entry
-    commit together); another cluster gets its own."""
-    if cluster == "default":
-        yield session.connection()
-        return
-    with get_engine(cluster).begin() as connection:
-        yield connection
-
-
 def platform_revision() -> str | None:
     with platform_session() as session:
         return current_revision(session.connection(), PLATFORM_SCHEMA)
@@ -131,7 +119,7 @@ def upgrade_tenant_schema(tenant: LiveTenant, actor: Actor) -> TenantUpgrade:
     target = head("tenant")
     try:
         with platform_session() as session:
-            with _cluster_connection(session, tenant.cluster) as connection:
+            with tenant_database(session, tenant.cluster) as connection:
                 previous = inspect_tenant(connection, tenant.slug).revision
                 provision_tenant(connection, tenant.slug)
             if previous != target:
@@ -176,7 +164,7 @@ def tenant_revisions() -> list[TenantRevision]:
         try:
             with (
                 platform_session() as session,
-                _cluster_connection(session, tenant.cluster) as connection,
+                tenant_database(session, tenant.cluster) as connection,
             ):
                 revision = inspect_tenant(connection, tenant.slug).revision
         except Exception as exc:

@@ -11,7 +11,13 @@ from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import StreamingResponse
 
 from finsight.api.deps import DB, Client, actor_of, require, scoped_to_tenant
-from finsight.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from finsight.api.pagination import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Page,
+    decode_cursor,
+    page_of,
+)
 from finsight.api.problems import problem_responses
 from finsight.auth.principal import Principal
 from finsight.transactions import export, service
@@ -96,12 +102,7 @@ def list_transactions(
     rows = service.list_transactions(
         db, where, sort=sort, cursor=decode_cursor(cursor), limit=limit + 1
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(
-        items=[TransactionOut.model_validate(row) for row in rows],
-        next_cursor=encode_cursor(q.cursor_of(rows[-1], sort)) if more else None,
-    )
+    return page_of(rows, limit, TransactionOut.model_validate, lambda row: q.cursor_of(row, sort))
 
 
 @router.get(
