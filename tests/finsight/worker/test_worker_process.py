@@ -86,9 +86,15 @@ def test_ping_reaches_org_created_after_start_and_queue_follows_suspension(worke
     categories = int(result.stdout.split(", ")[-1].split()[0])
     assert categories > 10
 
+    # Another worker in this session may have answered the ping: make sure this one consumes
+    # the queue before suspending, or there would be nothing for it to cancel.
+    _wait_for(
+        lambda: f"Started consuming from org.{after}" in process.log_tail(10**6),
+        "this worker to consume the new organization's queue",
+    )
     assert runner.invoke(app, ["org", "suspend", after]).exit_code == 0
     _wait_for(
-        lambda: f"Canceling queue org.{after}" in process.log_tail(400),
+        lambda: f"Canceling queue org.{after}" in process.log_tail(10**6),
         "the worker to stop consuming the suspended organization's queue",
     )
     refused = _ping(after)
