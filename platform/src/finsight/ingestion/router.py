@@ -28,7 +28,8 @@ from finsight.ingestion import service
 from finsight.ingestion.formats import FORMATS
 from finsight.ingestion.mapping import ColumnMapping
 from finsight.ingestion.models import ImportBatch
-from finsight.ingestion.schemas import ImportOut, MappingOut
+from finsight.ingestion.preview import preview_statement
+from finsight.ingestion.schemas import ImportOut, MappingOut, PreviewOut, PreviewRow, RowProblem
 
 router = APIRouter(prefix="/api", tags=["imports"])
 
@@ -110,6 +111,49 @@ def create_import(
         actor=actor_of(principal, client),
     )
     return ImportOut.model_validate(batch)
+
+
+@router.post(
+    "/imports/preview",
+    response_model=PreviewOut,
+    summary="Dry run: detect the format, show the first rows as read and as imported",
+    description="Stores nothing. With `mapping` (JSON, or a saved mapping's name with "
+    "`account_id`), shows what that mapping makes of the file: use it to build a mapping.",
+    responses=problem_responses(401, 403, 404, 413, 422),
+)
+def preview_import(
+    principal: CanWrite,
+    db: DB,
+    file: UploadFile,
+    account_id: Annotated[uuid.UUID | None, Form()] = None,
+    format: Annotated[str | None, Form(description="One of the formats")] = None,
+    mapping: Annotated[str | None, Form(description="JSON mapping, or a saved one's name")] = None,
+) -> PreviewOut:
+    content = _read_limited(file)
+    if not content.strip():
+        raise InvalidInput("the file is empty", field="file")
+    if format and format not in FORMATS:
+        known = ", ".join(FORMATS)
+        raise InvalidInput(f"unknown format {format!r}; one of {known}", field="format")
+    inline, saved_name = _mapping_from_form(mapping)
+    if saved_name is not None:
+        if account_id is None:
+            raise InvalidInput("a saved mapping is looked up on an account", field="account_id")
+        session = scoped_to_tenant(db, principal)
+        account = service.get_account(session, account_id)
+        inline = service.saved_mapping(session, account, saved_name)
+    result = preview_statement(content, format=format or None, mapping=inline)
+    return PreviewOut(
+        format=result.format,
+        detection_error=result.detection_error,
+        error=result.error,
+        columns=result.columns,
+        sample=result.sample,
+        rows=[PreviewRow.model_validate(row) for row in result.rows],
+        errors=[RowProblem(line=i.line, column=i.column, message=i.message) for i in result.issues],
+        rows_total=result.rows_total,
+        errors_total=result.issues_total,
+    )
 
 
 @router.get(

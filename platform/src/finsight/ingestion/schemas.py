@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from finsight.accounts.money import Money
 from finsight.ingestion.mapping import ColumnMapping
 
 
@@ -53,3 +54,28 @@ class MappingOut(BaseModel):
     account_id: uuid.UUID
     name: str
     mapping: ColumnMapping
+
+
+class PreviewRow(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    line: int
+    transaction_date: date
+    posted_date: date | None
+    amount: Money = Field(description="Signed: negative when money leaves the account")
+    currency: str | None
+    description: str
+    original_category: str | None
+    bank_id: str | None
+
+
+class PreviewOut(BaseModel):
+    format: str | None = Field(description="Chosen, or detected; null when neither")
+    detection_error: str | None = Field(description="Why no format was detected")
+    error: str | None = Field(description="Why the file cannot be imported as described")
+    columns: list[str] = Field(description="A CSV's header (after the mapping's skip_rows)")
+    sample: list[list[str]] = Field(description="A CSV's first lines after the header, as cells")
+    rows: list[PreviewRow] = Field(description="The first rows as they would be imported")
+    errors: list[RowProblem] = Field(description="The first invalid rows")
+    rows_total: int = Field(description="Valid rows in the whole file")
+    errors_total: int = Field(description="Invalid rows in the whole file")

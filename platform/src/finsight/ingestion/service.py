@@ -77,6 +77,10 @@ def _saved_mapping(session: Session, account: Account, name: str) -> ColumnMappi
     return saved
 
 
+def saved_mapping(session: Session, account: Account, name: str) -> ColumnMapping:
+    return ColumnMapping.model_validate(_saved_mapping(session, account, name).mapping)
+
+
 def save_mapping(session: Session, account: Account, mapping: ColumnMapping) -> ColumnMappingRecord:
     """Create or replace the account's mapping of that name, for later imports."""
     saved = session.scalar(

@@ -20,12 +20,14 @@ from finsight.api.pagination import (
 )
 from finsight.api.problems import problem_responses
 from finsight.auth.principal import Principal
-from finsight.transactions import export, service
+from finsight.transactions import export, service, summary
 from finsight.transactions import query as q
 from finsight.transactions.models import Transaction
 from finsight.transactions.schemas import (
     BulkRecategorize,
     BulkResult,
+    SummaryOut,
+    TotalOut,
     TransactionOut,
     TransactionUpdate,
 )
@@ -128,6 +130,42 @@ def export_transactions(
     slug = principal.require_org().slug
     body = export.stream_csv(slug, query) if format == "csv" else export.stream_json(slug, query)
     return StreamingResponse(body, **export.export_media(format))
+
+
+@router.get(
+    "/summary",
+    response_model=SummaryOut,
+    summary="Income and spending per month or per category, with the list's filters",
+    description="Counts live transactions that are not excluded from reports, not one side of "
+    "a transfer between your accounts and not in a transfer category. Totals are per currency. "
+    "By category, subcategories roll up into their top-level category unless `rollup=false`; "
+    "categories come largest spending first, months in order.",
+    responses=problem_responses(401, 403, 422),
+)
+def summarize_transactions(
+    principal: CanRead,
+    db: DB,
+    where: Filter,
+    group_by: Literal["month", "category"] = "month",
+    rollup: bool = True,
+) -> SummaryOut:
+    scoped_to_tenant(db, principal)
+    totals = summary.summarize(db, where, group_by, rollup=rollup)
+    return SummaryOut(
+        group_by=group_by,
+        totals=[
+            TotalOut(
+                key=t.key,
+                label=t.label,
+                currency=t.currency,
+                income=t.income,
+                spending=t.spending,
+                net=t.net,
+                count=t.count,
+            )
+            for t in totals
+        ],
+    )
 
 
 @router.post(

@@ -77,3 +77,18 @@ class BulkResult(BaseModel):
     not_found: list[uuid.UUID] = Field(
         description="Ids that are not live transactions of this organization"
     )
+
+
+class TotalOut(BaseModel):
+    key: str = Field(description='"YYYY-MM"; or a category id ("" = uncategorized)')
+    label: str = Field(examples=["2026-03", "Groceries", "Uncategorized"])
+    currency: str
+    income: Money = Field(description="Money in")
+    spending: Money = Field(description="Money out, as a positive number")
+    net: Money = Field(description="income - spending")
+    count: int
+
+
+class SummaryOut(BaseModel):
+    group_by: str
+    totals: list[TotalOut]
