@@ -19,6 +19,8 @@ from sqlalchemy.engine import make_url
 
 from finsight.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
 
+pytest_plugins = ["support.server_fixtures"]
+
 _embedded: list[EmbeddedPostgres | EmbeddedRedis] = []
 
 # The CLI's console takes its width when first imported: fix it for the whole session, so table

@@ -35,13 +35,21 @@ def _env(data_dir: Path) -> dict[str, str]:
 
 
 class Dev:
-    def __init__(self, data_dir: Path, port: int, log: Path) -> None:
+    def __init__(self, data_dir: Path, port: int, log: Path, web_port: int) -> None:
         self.port = port
         self.log = log
         self._out = log.open("wb")
         # cwd: a folder without a .env, so only the environment given here counts.
         self.process = subprocess.Popen(
-            finsight_command("dev", "--data-dir", str(data_dir), "--api-port", str(port)),
+            finsight_command(
+                "dev",
+                "--data-dir",
+                str(data_dir),
+                "--api-port",
+                str(port),
+                "--web-port",
+                str(web_port),
+            ),
             env=_env(data_dir),
             cwd=data_dir.parent,
             stdin=subprocess.DEVNULL,
@@ -107,12 +115,17 @@ def _login(port: int, password: str) -> httpx.Response:
 
 def test_dev_runs_stops_cleanly_and_keeps_its_data(tmp_path):
     data_dir = tmp_path / "data"
-    port = free_port()
-    dev = Dev(data_dir, port, tmp_path / "dev-1.log")
+    port, web_port = free_port(), free_port()
+    dev = Dev(data_dir, port, tmp_path / "dev-1.log", web_port)
     try:
         dev.wait_ready()
         assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
         banner = dev.output()
+        # The dashboard's address comes first in the banner, and it answers.
+        assert banner.index("Dashboard") < banner.index("API docs"), banner
+        assert f"http://127.0.0.1:{web_port}" in banner
+        sign_in = httpx.get(f"http://127.0.0.1:{web_port}/login", timeout=10)
+        assert sign_in.status_code == 200 and "Sign in" in sign_in.text
         password = re.search(r"demo@example\.com / (\S+) \(shown once\)", banner)
         assert password, banner
         token = _login(port, password.group(1))
@@ -138,7 +151,7 @@ def test_dev_runs_stops_cleanly_and_keeps_its_data(tmp_path):
 
         started = psutil.Process(dev.process.pid).children(recursive=True)
         names = " ".join(" ".join(p.cmdline()) for p in started)
-        for part in ("serve api", "serve worker", "serve beat", "redis-server"):
+        for part in ("serve api", "serve web", "serve worker", "serve beat", "redis-server"):
             assert part in names, names
         started.append(psutil.Process(_postmaster_pid(data_dir)))
     except BaseException:
@@ -149,7 +162,7 @@ def test_dev_runs_stops_cleanly_and_keeps_its_data(tmp_path):
     _gone, alive = psutil.wait_procs(started, timeout=30)
     assert not alive, [p.cmdline() for p in alive]
 
-    again = Dev(data_dir, port, tmp_path / "dev-2.log")
+    again = Dev(data_dir, port, tmp_path / "dev-2.log", web_port)
     try:
         again.wait_ready()
         output = again.output()

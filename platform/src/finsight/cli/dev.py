@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,9 @@ def dev(
     api_port: Annotated[
         int | None, typer.Option(help="API port (default: API_PORT, 8000).")
     ] = None,
+    web_port: Annotated[
+        int | None, typer.Option(help="Dashboard port (default: WEB_PORT, 8080).")
+    ] = None,
     worker: Annotated[bool, typer.Option(help="Run the worker and beat.")] = True,
     data_dir: Annotated[
         Path | None, typer.Option(help="Data folder (default: DATA_DIR, ./.finsight).")
@@ -28,6 +32,7 @@ def dev(
     options = DevOptions(
         data_dir=data_dir or current.data_dir,
         api_port=api_port or current.api_port,
+        web_port=web_port or int(os.environ.get("WEB_PORT") or 8080),
         worker=worker,
     )
     raise typer.Exit(run_dev(options, console))

@@ -1,4 +1,4 @@
-"""`finsight serve api|worker|beat|operator`: the long-running services."""
+"""`finsight serve api|web|worker|beat|operator`: the long-running services."""
 
 from __future__ import annotations
 
@@ -60,6 +60,44 @@ def api(
         proxy_headers=True,
         forwarded_allow_ips=current.forwarded_allow_ips,
         access_log=False,  # the app logs each request with its request id
+        log_config=None,
+    )
+
+
+@app.command("web")
+def web(
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (default: WEB_HOST, 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port to listen on (default: WEB_PORT, 8080).")
+    ] = None,
+    api_url: Annotated[
+        str | None,
+        typer.Option(help="The REST API it calls (default: API_URL, http://127.0.0.1:8000)."),
+    ] = None,
+) -> None:
+    """The web dashboard (Jinja2 pages over the REST API; sessions in Redis)."""
+    import os
+
+    import uvicorn
+
+    from finsight_web.settings import get_web_settings
+
+    if api_url:
+        os.environ["API_URL"] = api_url
+        get_web_settings.cache_clear()
+    current = get_web_settings()
+    configure_logging(settings())
+    uvicorn.run(
+        "finsight_web.app:create_web_app",
+        factory=True,
+        host=host or current.web_host,
+        port=port or current.web_port,
+        reload=False,
+        proxy_headers=True,
+        forwarded_allow_ips=settings().forwarded_allow_ips,
+        access_log=False,
         log_config=None,
     )
 

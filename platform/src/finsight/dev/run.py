@@ -1,4 +1,4 @@
-"""`finsight dev`: data stores, migrations, the demo organization, then api, worker and beat.
+"""`finsight dev`: data stores, migrations, the demo organization, then api, web, worker, beat.
 
 Everything it starts it stops, in reverse order, on Ctrl-C or SIGTERM, or when a child dies.
 """
@@ -35,6 +35,7 @@ API_READY_TIMEOUT_SECONDS = 120.0
 class DevOptions:
     data_dir: Path
     api_port: int
+    web_port: int = 8080
     worker: bool = True
 
 
@@ -94,6 +95,7 @@ def _wait_for_api(url: str, supervisor: Supervisor) -> None:
 def _banner(options: DevOptions, login: str) -> Panel:
     api = f"http://127.0.0.1:{options.api_port}"
     lines = [
+        f"[bold]Dashboard[/]  http://127.0.0.1:{options.web_port}",
         f"[bold]API[/]        {api}",
         f"[bold]API docs[/]   {api}/docs",
         f"[bold]Demo login[/] {login}",
@@ -144,10 +146,22 @@ def run_dev(options: DevOptions, console: Console) -> int:
             supervisor = Supervisor(_child_env(database_url, redis_url, secret, data_dir))
             cleanup.callback(supervisor.stop_all)
             supervisor.start("api", _finsight("serve", "api", "--port", str(options.api_port)))
+            supervisor.start(
+                "web",
+                _finsight(
+                    "serve",
+                    "web",
+                    "--port",
+                    str(options.web_port),
+                    "--api-url",
+                    f"http://127.0.0.1:{options.api_port}",
+                ),
+            )
             if options.worker:
                 supervisor.start("worker", _finsight("serve", "worker"))
                 supervisor.start("beat", _finsight("serve", "beat"))
             _wait_for_api(f"http://127.0.0.1:{options.api_port}/healthz", supervisor)
+            _wait_for_api(f"http://127.0.0.1:{options.web_port}/healthz", supervisor)
 
             if demo.generated_owner_password:
                 login = f"{DEMO_OWNER_EMAIL} / {demo.generated_owner_password} (shown once)"

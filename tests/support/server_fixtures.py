@@ -1,4 +1,5 @@
-"""A real api process (`finsight serve api`, as production runs it) per xdist worker."""
+"""Real server processes per xdist worker, as production runs them: `finsight serve api`,
+`finsight serve worker` and `finsight serve web`. Registered for every test by tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -65,3 +66,25 @@ def worker_process(
     )
     yield process
     process.stop()
+
+
+@pytest.fixture(scope="session")
+def web_url(
+    api_url: str, test_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The dashboard (`finsight serve web`) calling the api process above."""
+    port = free_port()
+    log = Path(tmp_path_factory.mktemp("web")) / "web.log"
+    server = ServerProcess(
+        finsight_command(
+            "serve", "web", "--host", "127.0.0.1", "--port", str(port), "--api-url", api_url
+        ),
+        env=test_env,
+        log_path=log,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        server.wait_http(url + "/healthz")
+        yield url
+    finally:
+        server.stop()

@@ -1,0 +1,147 @@
+"""Chart geometry for server-rendered SVG: the templates draw what these functions compute.
+
+No JavaScript charting library: SVG renders under the strict Content-Security-Policy, prints,
+and each chart comes with a data table for screen readers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from finsight_web.formatting import month_label, short_money
+
+# Plot area inside the SVG's viewBox.
+WIDTH, HEIGHT = 720, 280
+LEFT, RIGHT, TOP, BOTTOM = 64, 12, 16, 40
+
+
+@dataclass(frozen=True)
+class Tick:
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
+class MonthBars:
+    label: str
+    x_income: float
+    x_spending: float
+    bar_width: float
+    y_income: float
+    h_income: float
+    y_spending: float
+    h_spending: float
+    x_label: float
+    income: Decimal
+    spending: Decimal
+
+
+@dataclass(frozen=True)
+class MonthlyChart:
+    width: int
+    height: int
+    plot_left: int
+    plot_right: int
+    baseline: float
+    ticks: list[Tick]
+    months: list[MonthBars]
+    currency: str
+
+
+def nice_step(maximum: Decimal, ticks: int = 4) -> Decimal:
+    """A round step (1, 2, 2.5 or 5 times a power of ten) giving about `ticks` gridlines."""
+    if maximum <= 0:
+        return Decimal(1)
+    raw = maximum / ticks
+    power = Decimal(10) ** math.floor(math.log10(raw))
+    for factor in (1, 2, Decimal("2.5"), 5, 10):
+        step = power * Decimal(factor)
+        if raw <= step:
+            return step
+    return power * 10
+
+
+def monthly_chart(totals: list[dict[str, str]], currency: str) -> MonthlyChart:
+    """Income and spending per month, side by side. `totals`: the API's summary by month."""
+    rows = [t for t in totals if t["currency"] == currency]
+    incomes = [Decimal(t["income"]) for t in rows]
+    spendings = [Decimal(t["spending"]) for t in rows]
+    top = max([*incomes, *spendings, Decimal(0)])
+    step = nice_step(top)
+    scale_max = step * max(1, math.ceil(top / step)) if top > 0 else step * 4
+    plot_height = HEIGHT - TOP - BOTTOM
+    baseline = TOP + plot_height
+
+    def y_of(value: Decimal) -> float:
+        return baseline - float(value / scale_max) * plot_height
+
+    ticks, value = [], Decimal(0)
+    while value <= scale_max:
+        ticks.append(Tick(y=round(y_of(value), 1), label=short_money(value, currency)))
+        value += step
+    slot = (WIDTH - LEFT - RIGHT) / max(len(rows), 1)
+    bar = min(28.0, slot * 0.36)
+    months = []
+    for index, (row, income, spending) in enumerate(zip(rows, incomes, spendings, strict=True)):
+        center = LEFT + slot * index + slot / 2
+        months.append(
+            MonthBars(
+                label=month_label(row["key"]),
+                x_income=round(center - bar - 1, 1),
+                x_spending=round(center + 1, 1),
+                bar_width=round(bar, 1),
+                y_income=round(y_of(income), 1),
+                h_income=round(baseline - y_of(income), 1),
+                y_spending=round(y_of(spending), 1),
+                h_spending=round(baseline - y_of(spending), 1),
+                x_label=round(center, 1),
+                income=income,
+                spending=spending,
+            )
+        )
+    return MonthlyChart(WIDTH, HEIGHT, LEFT, WIDTH - RIGHT, baseline, ticks, months, currency)
+
+
+@dataclass(frozen=True)
+class CategoryBar:
+    label: str
+    key: str
+    spending: Decimal
+    share: float  # of the total spending, 0..1
+    width: float  # bar length in the chart's units (0..100)
+
+
+def category_bars(
+    totals: list[dict[str, str]], currency: str, *, limit: int = 8
+) -> list[CategoryBar]:
+    """The largest spending categories; the rest summed as "Everything else"."""
+    rows = [t for t in totals if t["currency"] == currency and Decimal(t["spending"]) > 0]
+    rows.sort(key=lambda t: Decimal(t["spending"]), reverse=True)
+    shown = [(t["label"], t["key"], Decimal(t["spending"])) for t in rows[:limit]]
+    rest = sum((Decimal(t["spending"]) for t in rows[limit:]), Decimal(0))
+    if rest > 0:
+        shown.append(("Everything else", "", rest))
+    total = sum((amount for _, _, amount in shown), Decimal(0))
+    largest = max((amount for _, _, amount in shown), default=Decimal(0))
+    return [
+        CategoryBar(
+            label=label,
+            key=key,
+            spending=amount,
+            share=float(amount / total) if total else 0.0,
+            width=round(float(amount / largest) * 100, 1) if largest else 0.0,
+        )
+        for label, key, amount in shown
+    ]
+
+
+def main_currency(totals: list[dict[str, str]], fallback: str = "USD") -> str:
+    """The currency with the most money moved: what the charts show."""
+    volume: dict[str, Decimal] = {}
+    for t in totals:
+        volume[t["currency"]] = (
+            volume.get(t["currency"], Decimal(0)) + Decimal(t["income"]) + Decimal(t["spending"])
+        )
+    return max(volume, key=lambda c: volume[c]) if volume else fallback
