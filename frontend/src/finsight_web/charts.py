@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from finsight_web.formatting import month_label, short_money
@@ -63,9 +64,25 @@ def nice_step(maximum: Decimal, ticks: int = 4) -> Decimal:
     return power * 10
 
 
-def monthly_chart(totals: list[dict[str, str]], currency: str) -> MonthlyChart:
-    """Income and spending per month, side by side. `totals`: the API's summary by month."""
+def month_keys(first: date, last: date) -> list[str]:
+    """'YYYY-MM' of every month from first's to last's, both included."""
+    keys, year, month = [], first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        keys.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return keys
+
+
+def monthly_chart(
+    totals: list[dict[str, str]], currency: str, months: list[str] | None = None
+) -> MonthlyChart:
+    """Income and spending per month, side by side. `totals`: the API's summary by month;
+    `months`: the months to show, a month without transactions at zero."""
     rows = [t for t in totals if t["currency"] == currency]
+    if months is not None:
+        found = {t["key"]: t for t in rows}
+        zero = {"income": "0", "spending": "0", "currency": currency}
+        rows = [found.get(key, {**zero, "key": key, "label": key}) for key in months]
     incomes = [Decimal(t["income"]) for t in rows]
     spendings = [Decimal(t["spending"]) for t in rows]
     top = max([*incomes, *spendings, Decimal(0)])

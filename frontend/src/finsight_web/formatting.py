@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
@@ -20,6 +20,8 @@ def money(value: str | Decimal | int | None, currency: str | None = "USD") -> st
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
+        return str(value)
+    if not amount.is_finite():
         return str(value)
     places = 0 if currency == "JPY" else 2
     text = f"{abs(amount):,.{places}f}"
@@ -51,6 +53,8 @@ def day(value: str | date | datetime | None) -> str:
         except ValueError:
             return str(value)
     if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
         return value.strftime("%b %-d, %Y %H:%M UTC")
     return value.strftime("%b %-d, %Y")
 
@@ -69,7 +73,8 @@ def query_string(params: Mapping[str, Any], **changes: Any) -> str:
     pairs: list[tuple[str, str]] = []
     for key, value in merged.items():
         values: Iterable[Any] = value if isinstance(value, list | tuple) else [value]
-        pairs.extend((key, str(v)) for v in values if v not in (None, "", False))
+        # `is False`, not `== False`: a 0 amount is a value to keep.
+        pairs.extend((key, str(v)) for v in values if v is not None and v is not False and v != "")
     return urlencode(pairs)
 
 

@@ -9,8 +9,9 @@ import secrets
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, UploadFile
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
+from starlette.datastructures import UploadFile
 
 from finsight_web.client import ApiError
 from finsight_web.context import Page, signed_in

@@ -80,7 +80,7 @@ def mapping_from_form(values: dict[str, str]) -> tuple[dict[str, Any] | None, st
         "sign_convention": values["sign_convention"],
         "decimal_separator": values["decimal_separator"],
         "delimiter": values["delimiter"] or ",",
-        "skip_rows": int(values["skip_rows"]) if values["skip_rows"].isdigit() else 0,
+        "skip_rows": int(values["skip_rows"]) if values["skip_rows"].isdecimal() else 0,
     }
     if single:
         mapping["amount_column"] = values["amount_column"]

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from finsight_web.charts import category_bars, main_currency, monthly_chart
+from finsight_web.charts import category_bars, main_currency, month_keys, monthly_chart
 from finsight_web.context import Page, signed_in
 from finsight_web.pages.periods import PERIODS, months_back, period
 
@@ -62,7 +62,11 @@ async def overview(
         "overview.html",
         accounts=accounts,
         account_names={a["id"]: a["name"] for a in accounts},
-        monthly=monthly_chart(months, currency) if months else None,
+        monthly=(
+            monthly_chart(months, currency, month_keys(months_back(today, MONTHS_SHOWN - 1), today))
+            if months
+            else None
+        ),
         categories=category_bars(categories, currency),
         currency=currency,
         other_currencies=other_currencies,

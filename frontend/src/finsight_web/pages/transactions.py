@@ -57,7 +57,7 @@ async def list_transactions(page: SignedIn) -> Response:
     query = dict(page.request.query_params)
     filters = filters_of(query)
     sort = query.get("sort") if query.get("sort") in SORTS else "-date"
-    limit = int(query["limit"]) if query.get("limit", "").isdigit() else 50
+    limit = int(query["limit"]) if query.get("limit", "").isdecimal() else 50
     limit = limit if limit in PAGE_SIZES else 50
     params = {**filters, "sort": sort, "limit": limit}
     if query.get("cursor"):
