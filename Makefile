@@ -30,13 +30,13 @@ env: ## create .env from .env.example (keeps an existing .env)
 dev: setup ## run the whole platform on embedded PostgreSQL and Redis (Ctrl-C stops it)
 	$(BIN)/finsight dev
 
-test: setup tools ## install what the suite needs and run it all in parallel
+test: setup tools browser ## install what the suite needs and run it all in parallel
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 test-unit: setup ## only tests that need no server
 	$(BIN)/pytest -n $(TEST_WORKERS) -m "not integration and not slow"
 
-test-integration: setup ## only tests against real PostgreSQL, Redis and HTTP servers
+test-integration: setup tools browser ## only tests against real PostgreSQL, Redis and HTTP servers
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup -m "integration or slow"
 
 lint: setup ## ruff and mypy
@@ -97,3 +97,16 @@ chart-crds: ## copy crds/ into the Helm chart (the chart's copy is tested to mat
 chart-check: tools chart-crds ## helm lint and helm template of charts/finsight
 	$(HELM) lint charts/finsight
 	$(HELM) template finsight charts/finsight > /dev/null
+
+# --- Browser tests: Debian's Chromium, driven by Playwright (DESIGN §7; no `playwright install`) ---
+.PHONY: browser
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+$(CHROMIUM):
+	@command -v apt-get > /dev/null || { echo "install Chromium at $(CHROMIUM) (Debian: apt-get install chromium)"; exit 1; }
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium > /dev/null
+	$(CHROMIUM) --version
+
+browser: $(CHROMIUM) ## Debian's Chromium for the browser tests (apt-get, once)
