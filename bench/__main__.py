@@ -13,6 +13,7 @@ BENCHMARKS = {
     "operator": "bench.operator_bench",
     "parsers": "bench.parsers_bench",
     "ingestion": "bench.ingestion_bench",
+    "web": "bench.web_bench",
 }
 
 

@@ -62,13 +62,13 @@ def stores() -> Iterator[dict[str, str]]:
 
 
 @contextmanager
-def api_process(env: dict[str, str]) -> Iterator[str]:
-    """The api as production runs it: `finsight serve api` (uvicorn, one process, uvloop)."""
+def serve(args: list[str], env: dict[str, str], ready_path: str, name: str) -> Iterator[str]:
+    """`finsight serve ...` on a free loopback port, as production runs it; yields its URL."""
     port = free_port()
-    log = Path(env["DATA_DIR"]) / "api.log"
+    log = Path(env["DATA_DIR"]) / f"{name}.log"
     with log.open("ab") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "finsight.cli", "serve", "api", "--port", str(port)],
+            [sys.executable, "-m", "finsight.cli", "serve", *args, "--port", str(port)],
             env={**os.environ, **env},
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -79,13 +79,27 @@ def api_process(env: dict[str, str]) -> Iterator[str]:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                if httpx.get(url + "/readyz", timeout=1).status_code == 200:
+                if httpx.get(url + ready_path, timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
         else:
-            raise RuntimeError("api did not become ready:\n" + log.read_text()[-3000:])
+            raise RuntimeError(f"{name} did not become ready:\n" + log.read_text()[-3000:])
         yield url
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@contextmanager
+def api_process(env: dict[str, str]) -> Iterator[str]:
+    """The api as production runs it: `finsight serve api` (uvicorn, one process, uvloop)."""
+    with serve(["api"], env, "/readyz", "api") as url:
+        yield url
+
+
+@contextmanager
+def web_process(env: dict[str, str], api_url: str) -> Iterator[str]:
+    """The dashboard as production runs it: `finsight serve web`, calling `api_url`."""
+    with serve(["web", "--api-url", api_url], env, "/healthz", "web") as url:
+        yield url
