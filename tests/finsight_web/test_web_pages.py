@@ -18,13 +18,6 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def web(web_url: str):
-    client = WebClient(web_url)
-    yield client
-    client.close()
-
-
-@pytest.fixture
 def tenant(client: httpx.Client, unique_slug: str) -> tuple[str, str, Member]:
     email = create_org(unique_slug)
     return unique_slug, email, login(client, email)

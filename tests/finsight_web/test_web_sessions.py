@@ -17,13 +17,6 @@ from support.web import COOKIE, WebClient
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def web(web_url: str):
-    client = WebClient(web_url)
-    yield client
-    client.close()
-
-
 def _stored_session(session_id: str) -> dict:
     store = redis.Redis.from_url(str(get_settings().redis_url))
     raw = store.get("web:session:" + hashlib.sha256(session_id.encode()).hexdigest())

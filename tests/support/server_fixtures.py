@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,14 +16,16 @@ from support.api import Member, create_org, login
 from support.processes import ServerProcess, finsight_command
 
 
-@pytest.fixture(scope="session")
-def api_url(test_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextlib.contextmanager
+def _serving(
+    name: str, args: list[str], env: dict[str, str], factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """`finsight serve <name> ...` on a free loopback port until the session ends."""
     port = free_port()
-    log = Path(tmp_path_factory.mktemp("api")) / "api.log"
     server = ServerProcess(
-        finsight_command("serve", "api", "--host", "127.0.0.1", "--port", str(port)),
-        env=test_env,
-        log_path=log,
+        finsight_command("serve", name, "--host", "127.0.0.1", "--port", str(port), *args),
+        env=env,
+        log_path=Path(factory.mktemp(name)) / f"{name}.log",
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -30,6 +33,12 @@ def api_url(test_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) 
         yield url
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def api_url(test_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with _serving("api", [], test_env, tmp_path_factory) as url:
+        yield url
 
 
 @pytest.fixture
@@ -73,18 +82,5 @@ def web_url(
     api_url: str, test_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """The dashboard (`finsight serve web`) calling the api process above."""
-    port = free_port()
-    log = Path(tmp_path_factory.mktemp("web")) / "web.log"
-    server = ServerProcess(
-        finsight_command(
-            "serve", "web", "--host", "127.0.0.1", "--port", str(port), "--api-url", api_url
-        ),
-        env=test_env,
-        log_path=log,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        server.wait_http(url + "/healthz")
+    with _serving("web", ["--api-url", api_url], test_env, tmp_path_factory) as url:
         yield url
-    finally:
-        server.stop()

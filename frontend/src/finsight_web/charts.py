@@ -100,10 +100,10 @@ def monthly_chart(
         value += step
     slot = (WIDTH - LEFT - RIGHT) / max(len(rows), 1)
     bar = min(28.0, slot * 0.36)
-    months = []
+    bars: list[MonthBars] = []
     for index, (row, income, spending) in enumerate(zip(rows, incomes, spendings, strict=True)):
         center = LEFT + slot * index + slot / 2
-        months.append(
+        bars.append(
             MonthBars(
                 label=month_label(row["key"]),
                 x_income=round(center - bar - 1, 1),
@@ -118,7 +118,7 @@ def monthly_chart(
                 spending=spending,
             )
         )
-    return MonthlyChart(WIDTH, HEIGHT, LEFT, WIDTH - RIGHT, baseline, ticks, months, currency)
+    return MonthlyChart(WIDTH, HEIGHT, LEFT, WIDTH - RIGHT, baseline, ticks, bars, currency)
 
 
 @dataclass(frozen=True)

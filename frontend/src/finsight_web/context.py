@@ -157,6 +157,16 @@ class Page:
     async def end_session(self) -> None:
         await self.shared.sessions.delete(self.session)
 
+    async def filtered_list(self, path: str, params: Params) -> tuple[dict[str, Any], str | None]:
+        """A page of a list the user filtered. A filter the API refuses (422) becomes the
+        page's message next to an empty list, not an error page."""
+        try:
+            return await self.api("GET", path, params=params), None
+        except ApiError as problem:
+            if problem.status != 422:
+                raise
+            return {"items": [], "next_cursor": None}, problem.detail
+
     # --- who is signed in ------------------------------------------------------------------
     async def me(self) -> dict[str, Any]:
         if self._me is None:

@@ -26,6 +26,7 @@ router = APIRouter()
 SignedIn = Annotated[Page, Depends(signed_in)]
 PREVIEW_BYTES = 64 * 1024  # enough for the mapping editor; the import reads the whole file
 FINISHED = ("succeeded", "failed")
+EXPIRED = "That upload expired; upload it again."
 
 
 def file_head(content: bytes, size: int = PREVIEW_BYTES) -> bytes:
@@ -150,10 +151,14 @@ async def upload(page: SignedIn) -> Response:
     return await page.redirect(f"/imports/{batch['id']}")
 
 
-async def _draft(page: Page, draft_id: str) -> tuple[dict[str, str], bytes] | None:
+class DraftExpired(Exception):
+    pass
+
+
+async def _draft(page: Page, draft_id: str) -> tuple[dict[str, str], bytes]:
     payload = await page.shared.sessions.get_draft(page.session, draft_id)
     if payload is None:
-        return None
+        raise DraftExpired(draft_id)
     header, _, content = payload.partition(b"\n")
     return json.loads(header), content
 
@@ -207,12 +212,10 @@ async def _mapping_editor(
 
 @router.get("/imports/drafts/{draft_id}")
 async def mapping_page(page: SignedIn, draft_id: str) -> Response:
-    draft = await _draft(page, draft_id)
-    if draft is None:
-        return await page.redirect(
-            "/imports", flash="That upload expired; upload it again.", level="error"
-        )
-    meta, content = draft
+    try:
+        meta, content = await _draft(page, draft_id)
+    except DraftExpired:
+        return await page.redirect("/imports", flash=EXPIRED, level="error")
     return await _mapping_editor(
         page, draft_id, meta, content, values=mapping_values({}), mapping=None
     )
@@ -221,12 +224,10 @@ async def mapping_page(page: SignedIn, draft_id: str) -> Response:
 @router.post("/imports/drafts/{draft_id}")
 async def mapping_submit(page: SignedIn, draft_id: str) -> Response:
     form = await page.form()
-    draft = await _draft(page, draft_id)
-    if draft is None:
-        return await page.redirect(
-            "/imports", flash="That upload expired; upload it again.", level="error"
-        )
-    meta, content = draft
+    try:
+        meta, content = await _draft(page, draft_id)
+    except DraftExpired:
+        return await page.redirect("/imports", flash=EXPIRED, level="error")
     values = mapping_values(form)
     mapping, problem = mapping_from_form(values)
     if mapping is None or form.get("action") != "import":

@@ -173,14 +173,7 @@ async def audit_page(page: SignedIn) -> Response:
     params: dict[str, Any] = {**filters, "limit": 50}
     if query.get("cursor"):
         params["cursor"] = query["cursor"]
-    error: str | None = None
-    entries: dict[str, Any] = {"items": [], "next_cursor": None}
-    try:
-        entries = await page.api("GET", "/api/audit", params=params)
-    except ApiError as problem:
-        if problem.status != 422:
-            raise
-        error = problem.detail
+    entries, error = await page.filtered_list("/api/audit", params)
     return await page.render(
         "settings/audit.html",
         status_code=422 if error else 200,

@@ -66,14 +66,7 @@ async def list_transactions(page: SignedIn) -> Response:
         page.api("GET", "/api/accounts", params={"limit": 200}),
         page.api("GET", "/api/categories"),
     )
-    error: str | None = None
-    listing: dict[str, Any] = {"items": [], "next_cursor": None}
-    try:
-        listing = await page.api("GET", "/api/transactions", params=params)
-    except ApiError as problem:
-        if problem.status != 422:
-            raise
-        error = problem.detail
+    listing, error = await page.filtered_list("/api/transactions", params)
     return await page.render(
         "transactions.html",
         status_code=422 if error else 200,
