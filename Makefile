@@ -89,7 +89,16 @@ $(HELM):
 	rm -rf $(TOOLS)/download
 	$(HELM) version --short
 
-tools: $(HELM) ## helm and kubectl under .tools/ (the chart's tests need helm)
+AXE := $(TOOLS)/axe.min.js
+AXE_CORE := axe-core@4.14.1
+
+$(AXE):
+	rm -rf $(TOOLS)/axe-download && mkdir -p $(TOOLS)/axe-download
+	cd $(TOOLS)/axe-download && npm pack --silent $(AXE_CORE) > /dev/null && tar xzf *.tgz
+	mv $(TOOLS)/axe-download/package/axe.min.js $(AXE)
+	rm -rf $(TOOLS)/axe-download
+
+tools: $(HELM) $(AXE) ## helm and kubectl (chart tests), axe-core (accessibility checks) under .tools/
 
 chart-crds: ## copy crds/ into the Helm chart (the chart's copy is tested to match)
 	cp crds/*.yaml charts/finsight/crds/
