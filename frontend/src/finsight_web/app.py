@@ -139,7 +139,7 @@ def create_web_app(settings: WebSettings | None = None) -> FastAPI:
             yield
         finally:
             await api.aclose()
-            await redis.close()
+            await redis.aclose()  # type: ignore[attr-defined]  # (types-redis predates it)
 
     app = FastAPI(
         title="finsight web", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
