@@ -119,3 +119,8 @@ $(CHROMIUM):
 	$(CHROMIUM) --version
 
 browser: $(CHROMIUM) ## Debian's Chromium for the browser tests (apt-get, once)
+
+# --- Analytics evaluation (issue 6): a seeded generator with known truth; scores as JSON lines ---
+.PHONY: eval
+eval: setup ## analytics evaluation on generated ledgers vs the baseline (SEED=, TENANTS=)
+	$(BIN)/python -m bench.eval $(if $(SEED),--seed $(SEED)) $(if $(TENANTS),--tenants $(TENANTS))

@@ -1,0 +1,1 @@
+"""`python -m bench.eval`: the analytics evaluation against a seeded generator's truth."""
