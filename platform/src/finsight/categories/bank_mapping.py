@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from finsight.categories.resolve import lookup_resolver, normalize_key
 from finsight.categories.tree import load_tree, system_ids
 
 Path = tuple[str, ...]
@@ -99,11 +100,6 @@ CAPITAL_ONE: dict[str, Path | None] = {
 BANK_CATEGORIES: tuple[dict[str, Path | None], ...] = (CHASE, DISCOVER, CAPITAL_ONE)
 
 
-def normalize_key(text: str) -> str:
-    """Case and spacing do not matter: "Travel/Entertainment" is "Travel/ Entertainment"."""
-    return " ".join(text.split()).casefold().replace("/ ", "/").replace(" /", "/")
-
-
 def _bank_keys() -> dict[str, Path | None]:
     """One vocabulary for all three banks (they agree where they share a string)."""
     merged: dict[str, Path | None] = {}
@@ -147,16 +143,4 @@ def build_lookup(session: Session) -> dict[str, uuid.UUID | None]:
 def category_resolver(session: Session) -> Callable[[str | None], uuid.UUID | None]:
     """Load the tenant's categories once; the returned function maps a bank's category string
     to a category id, or None when nothing matches (the row stays uncategorized)."""
-    lookup = build_lookup(session)
-    seen: dict[str, uuid.UUID | None] = {}
-
-    def resolve(bank_category: str | None) -> uuid.UUID | None:
-        if not bank_category:
-            return None
-        try:
-            return seen[bank_category]
-        except KeyError:
-            found = seen[bank_category] = lookup.get(normalize_key(bank_category))
-            return found
-
-    return resolve
+    return lookup_resolver(build_lookup(session))

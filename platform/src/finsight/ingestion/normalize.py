@@ -1,4 +1,10 @@
-"""A parsed statement row -> the row COPY writes, with its per-account fingerprint."""
+"""A parsed statement row -> its line of COPY text, with its per-account fingerprint.
+
+The normalizer writes COPY's text format itself rather than handing tuples to psycopg: the values
+are of a few known types, and most of them (dates, descriptions, categories) repeat from row to
+row, so each distinct one is formatted once and cached. It is the per-row hot path of a large
+import, next to the parser.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,9 @@ import hashlib
 import os
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from finsight.ingestion.records import RowIssue, StatementRow
 from finsight.transactions.merchants import clean_description, normalize_merchant
@@ -34,6 +39,18 @@ COPY_COLUMNS = (
     "check_number",
     "fingerprint",
 )
+NULL = "\\N"
+# COPY's text format escapes a backslash, tab or line break inside a value. NUL is dropped:
+# PostgreSQL text cannot hold it (clean_description drops it from the description too).
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": None})
+# Distinct dates, descriptions and categories cached; cleared when full, so that a file of all
+# distinct values costs memory in proportion to this, not to the file.
+_CACHED = 65_536
+
+
+def copy_text(value: str | None) -> str:
+    """A value as COPY's text format writes it."""
+    return NULL if value is None else value.translate(_ESCAPES)
 
 
 def content_key(row: StatementRow) -> str:
@@ -45,7 +62,8 @@ def content_key(row: StatementRow) -> str:
 def fingerprint(row: StatementRow, occurrence: int) -> bytes:
     """The bank's id where there is one; else the row's content and its ordinal among identical
     rows of the same file, so two identical coffees on one day are both kept, while the same
-    statement imported twice (or overlapping) adds nothing."""
+    statement imported twice (or overlapping) adds nothing. RowNormalizer computes the same
+    digest from cached parts; stored fingerprints depend on it never changing."""
     key = f"b|{row.bank_id}" if row.bank_id else f"{content_key(row)}|{occurrence}"
     return hashlib.blake2b(key.encode(), digest_size=16).digest()
 
@@ -55,15 +73,14 @@ class TimeOrderedIds:
     ordered like finsight.kit.models.new_id, at a fraction of its per-row cost."""
 
     def __init__(self) -> None:
-        self.prefix = f"{time.time_ns() // 1_000_000:012x}"
+        prefix = f"{time.time_ns() // 1_000_000:012x}"
+        self.head = f"{prefix[:8]}-{prefix[8:]}-7000-"
         self.counter = int.from_bytes(os.urandom(8), "big") >> 2  # 62 random bits to start
 
     def __call__(self) -> str:
         self.counter = (self.counter + 1) & ((1 << 62) - 1)
-        low = (0b10 << 62) | self.counter
-        return (
-            f"{self.prefix[:8]}-{self.prefix[8:]}-7000-{low >> 48:04x}-{low & 0xFFFFFFFFFFFF:012x}"
-        )
+        low = f"{(0b10 << 62) | self.counter:016x}"  # the variant bits, then the counter
+        return f"{self.head}{low[:4]}-{low[4:]}"
 
 
 class RowNormalizer:
@@ -76,55 +93,82 @@ class RowNormalizer:
         existing: set[bytes],
         category_of: Callable[[str | None], uuid.UUID | None],
     ) -> None:
-        self.account_id = account_id
         self.currency = account_currency
-        self.batch_id = batch_id
         self.seen = existing  # fingerprints already stored, then those of this file
         self.category_of = category_of
-        self.occurrences: Counter[str] = Counter()
+        self.occurrences: dict[str, int] = {}
         self.new_id = TimeOrderedIds()
         self.duplicates = 0
         self.total = Decimal(0)
+        self.first_date: date | None = None
+        self._owner = f"{account_id}\t{batch_id}\t"
+        self._currency = copy_text(account_currency)
+        self._days: dict[date, tuple[int, str]] = {}  # -> (ordinal, ISO text)
+        self._texts: dict[str, tuple[str, str]] = {}  # description -> (casefolded, 3 columns)
+        self._categories: dict[str | None, str] = {}  # bank's category -> 3 columns
 
-    def __call__(self, row: StatementRow) -> tuple[Any, ...] | RowIssue | None:
-        """The COPY row; a RowIssue for a row that cannot go in; None for a duplicate."""
+    def __call__(self, row: StatementRow) -> str | RowIssue | None:
+        """The row's COPY line; a RowIssue for a row that cannot go in; None for a duplicate."""
         if row.currency and row.currency != self.currency:
             return RowIssue(
                 row.line,
                 "currency",
                 f"currency {row.currency} differs from the account's {self.currency}",
             )
+        day = row.transaction_date
+        ordinal, iso = self._days.get(day) or self._day(day)
+        folded, texts = self._texts.get(row.description) or self._text(row.description)
+        amount = str(row.amount)
+        # The same keys as fingerprint() and content_key(), from the cached parts.
         if row.bank_id:
-            digest = fingerprint(row, 0)
+            key = f"b|{row.bank_id}"
         else:
-            key = content_key(row)
-            self.occurrences[key] += 1
-            digest = hashlib.blake2b(
-                f"{key}|{self.occurrences[key]}".encode(), digest_size=16
-            ).digest()
+            key = f"r|{ordinal}|{amount}|{folded}"
+            occurrence = self.occurrences[key] = self.occurrences.get(key, 0) + 1
+            key = f"{key}|{occurrence}"
+        digest = hashlib.blake2b(key.encode(), digest_size=16).digest()
         if digest in self.seen:
             self.duplicates += 1
             return None
         self.seen.add(digest)
         self.total += row.amount
-        description = clean_description(row.description)
-        category_id = self.category_of(row.original_category)
-        return (
-            self.new_id(),
-            self.account_id,
-            self.batch_id,
-            row.transaction_date,
-            row.posted_date,
-            row.amount,
-            self.currency,
-            row.description,
-            description,
-            normalize_merchant(description),
-            row.original_category,
-            category_id,
-            "bank" if category_id else None,
-            row.bank_id,
-            row.bank_type,
-            row.check_number,
-            digest,
+        if self.first_date is None or day < self.first_date:
+            self.first_date = day
+        posted = NULL
+        if row.posted_date is not None:
+            posted = (self._days.get(row.posted_date) or self._day(row.posted_date))[1]
+        category = self._categories.get(row.original_category) or self._category(
+            row.original_category
         )
+        return (
+            f"{self.new_id()}\t{self._owner}{iso}\t{posted}\t{amount}\t{self._currency}\t"
+            f"{texts}\t{category}\t{copy_text(row.bank_id)}\t{copy_text(row.bank_type)}\t"
+            f"{copy_text(row.check_number)}\t\\\\x{digest.hex()}\n"
+        )
+
+    def _day(self, day: date) -> tuple[int, str]:
+        if len(self._days) >= _CACHED:
+            self._days.clear()
+        found = self._days[day] = (day.toordinal(), day.isoformat())
+        return found
+
+    def _text(self, raw: str) -> tuple[str, str]:
+        """description_raw, description and merchant, in COPY text; and the fingerprint's
+        casefolded description."""
+        if len(self._texts) >= _CACHED:
+            self._texts.clear()
+        description = clean_description(raw)
+        merchant = normalize_merchant(description)
+        columns = f"{copy_text(raw)}\t{copy_text(description)}\t{copy_text(merchant)}"
+        found = self._texts[raw] = (raw.casefold(), columns)
+        return found
+
+    def _category(self, original: str | None) -> str:
+        """original_category, category_id and category_source, in COPY text."""
+        if len(self._categories) >= _CACHED:
+            self._categories.clear()
+        category_id = self.category_of(original)
+        found = self._categories[original] = (
+            f"{copy_text(original)}\t{category_id or NULL}\t{'bank' if category_id else NULL}"
+        )
+        return found

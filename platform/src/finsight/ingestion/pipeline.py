@@ -9,28 +9,35 @@
 
 from __future__ import annotations
 
-import io
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
-from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Connection, select, text, update
 from sqlalchemy.orm import Session
 
 from finsight.accounts.models import Account, ColumnMappingRecord
 from finsight.accounts.service import adjust_balance
 from finsight.audit.service import Actor, record
-from finsight.categories.bank_mapping import category_resolver
+from finsight.categories.bank_mapping import build_lookup
 from finsight.db import get_engine
-from finsight.errors import FinsightError
-from finsight.ingestion.formats import parse_statement
 from finsight.ingestion.mapping import ColumnMapping
-from finsight.ingestion.models import ImportBatch, ImportFile
-from finsight.ingestion.normalize import COPY_COLUMNS, RowNormalizer
-from finsight.ingestion.records import ParsedStatement, RowIssue
+from finsight.ingestion.models import ImportBatch
+from finsight.ingestion.normalize import COPY_COLUMNS
+from finsight.ingestion.producer import (
+    CHILD_MIN_BYTES,
+    ISSUES_KEPT,
+    Chunk,
+    Failed,
+    Issue,
+    Job,
+    Message,
+    ProducerProcess,
+    Summary,
+    produce,
+)
 from finsight.kit.models import utcnow
 from finsight.observability.logging import get_logger
 from finsight.organizations.models import Organization
@@ -41,10 +48,7 @@ from finsight.transactions.transfers import detect_transfers
 log = get_logger(__name__)
 WORKER = Actor.system("worker")
 MAX_ATTEMPTS = 5
-ISSUES_KEPT = 100
 PROGRESS_EVERY_ROWS = 20_000
-
-Issue = dict[str, Any]
 
 
 @dataclass
@@ -56,21 +60,18 @@ class Rejected(Exception):
     warnings: list[Issue] = field(default_factory=list)
 
 
-def _issue(issue: RowIssue) -> Issue:
-    return {"line": issue.line, "column": issue.column, "message": issue.message}
-
-
 class Progress:
     """Writes rows and bytes processed on its own connection, every PROGRESS_EVERY_ROWS rows."""
 
-    def __init__(self, names: TenantNames, batch_id: uuid.UUID, source: io.BytesIO) -> None:
-        self.names, self.batch_id, self.source = names, batch_id, source
-        self.rows = 0
+    def __init__(self, names: TenantNames, batch_id: uuid.UUID) -> None:
+        self.names, self.batch_id = names, batch_id
+        self.rows = self.position = 0
         self._connection: Connection | None = None
 
-    def tick(self) -> None:
-        self.rows += 1
-        if self.rows % PROGRESS_EVERY_ROWS == 0:
+    def update(self, rows: int, position: int) -> None:
+        due = rows // PROGRESS_EVERY_ROWS > self.rows // PROGRESS_EVERY_ROWS
+        self.rows, self.position = rows, position
+        if due:
             self.flush()
 
     def flush(self) -> None:
@@ -83,7 +84,7 @@ class Progress:
                 .where(ImportBatch.id == self.batch_id)
                 .values(
                     rows_processed=self.rows,
-                    bytes_processed=self.source.tell(),
+                    bytes_processed=self.position,
                     updated_at=utcnow(),
                 )
             )
@@ -163,57 +164,42 @@ def _load(session: Session, slug: str, org_id: uuid.UUID, batch_id: uuid.UUID) -
     assert batch is not None
     if batch.status in ("succeeded", "failed"):
         return batch.status
-    account = session.get(Account, batch.account_id)
-    stored = session.get(ImportFile, batch.id)
-    if account is None or account.deleted_at is not None or stored is None:
-        raise Rejected("the account or the uploaded file is gone")
-    mapping = None
-    if batch.mapping_id:
-        saved = session.get(ColumnMappingRecord, batch.mapping_id)
-        mapping = ColumnMapping.model_validate(saved.mapping) if saved else None
-    source = io.BytesIO(stored.content)
-    existing = set(
-        session.scalars(select(Transaction.fingerprint).where(Transaction.account_id == account.id))
-    )
-    normalize = RowNormalizer(
-        account_id=account.id,
-        account_currency=account.currency,
-        batch_id=batch.id,
-        existing=existing,
-        category_of=category_resolver(session),
-    )
-    progress = Progress(TenantNames.for_slug(slug), batch.id, source)
+    # The parser process starts first: its interpreter starts while the file, the stored
+    # fingerprints and the categories are read.
+    child = ProducerProcess() if batch.file_size >= CHILD_MIN_BYTES else None
+    progress = Progress(TenantNames.for_slug(slug), batch.id)
     issues: list[Issue] = []
-    driver = session.connection().connection.driver_connection
-    cursor = driver.cursor()  # type: ignore[union-attr]
     try:
-        statement = parse_statement(source, format=batch.format, mapping=mapping)
-        rows_total, inserted, first_date = _copy_rows(
-            cursor, statement, normalize, progress, issues, reject=batch.on_error == "reject"
-        )
-    except FinsightError as exc:  # a whole-file problem, perhaps found deep in the file
-        raise Rejected(exc.detail, issues) from exc
+        job = _job(session, batch)
+        messages = child.run(job) if child else produce(job)
+        driver = session.connection().connection.driver_connection
+        with driver.cursor() as cursor:  # type: ignore[union-attr]
+            summary = _copy_rows(cursor, messages, progress, issues, reject=job.reject)
     finally:
         progress.close()
-        cursor.close()
+        if child is not None:
+            child.close()
     loaded = time.perf_counter()
-    warnings = [_issue(warning) for warning in statement.warnings]
-    if rows_total == 0:
-        raise Rejected("the file holds no transactions", [], warnings)
-    adjust_balance(session, account.id, normalize.total)
+    if summary.rows_total == 0:
+        raise Rejected("the file holds no transactions", [], summary.warnings)
+    adjust_balance(session, batch.account_id, summary.total)
+    first_date = summary.first_date
     pairs = (
-        detect_transfers(session, account_ids=[account.id], since=first_date) if first_date else 0
+        detect_transfers(session, account_ids=[batch.account_id], since=first_date)
+        if first_date
+        else 0
     )
     batch.status, batch.finished_at = "succeeded", utcnow()
-    batch.rows_total = batch.rows_processed = rows_total
+    batch.rows_total = batch.rows_processed = summary.rows_total
     batch.bytes_processed = batch.file_size
-    batch.inserted, batch.duplicates, batch.skipped = inserted, normalize.duplicates, len(issues)
-    batch.errors, batch.warnings = issues[:ISSUES_KEPT], warnings[:ISSUES_KEPT]
+    batch.inserted, batch.duplicates = summary.inserted, summary.duplicates
+    batch.skipped = len(issues)
+    batch.errors, batch.warnings = issues[:ISSUES_KEPT], summary.warnings[:ISSUES_KEPT]
     batch.timings = {
         "parse_and_load_s": round(loaded - started, 3),
         "transfers_s": round(time.perf_counter() - loaded, 3),
     }
-    session.delete(stored)
+    session.execute(text("DELETE FROM import_files WHERE batch_id = :id"), {"id": batch.id})
     record(
         session,
         org_id=org_id,
@@ -222,55 +208,76 @@ def _load(session: Session, slug: str, org_id: uuid.UUID, batch_id: uuid.UUID) -
         target_type="import",
         target_id=batch.id,
         details={
-            "inserted": inserted,
+            "inserted": summary.inserted,
             "skipped": len(issues),
-            "duplicates": normalize.duplicates,
+            "duplicates": summary.duplicates,
             "transfers": pairs,
         },
     )
     log.info(
         "import.succeeded",
         batch=str(batch.id),
-        inserted=inserted,
-        duplicates=normalize.duplicates,
+        inserted=summary.inserted,
+        duplicates=summary.duplicates,
         skipped=len(issues),
     )
     return "succeeded"
 
 
+def _job(session: Session, batch: ImportBatch) -> Job:
+    """What the producer needs, read in the import's transaction."""
+    account = session.get(Account, batch.account_id)
+    driver = session.connection().connection.driver_connection
+    # In binary: the ORM reads bytea as hex text, twice the bytes and 3-4 times the time.
+    with driver.cursor(binary=True) as cursor:  # type: ignore[union-attr]
+        cursor.execute("SELECT content FROM import_files WHERE batch_id = %s", (batch.id,))
+        stored = cursor.fetchone()
+    if account is None or account.deleted_at is not None or stored is None:
+        raise Rejected("the account or the uploaded file is gone")
+    mapping = None
+    if batch.mapping_id:
+        saved = session.get(ColumnMappingRecord, batch.mapping_id)
+        mapping = ColumnMapping.model_validate(saved.mapping) if saved else None
+    existing = set(
+        session.scalars(select(Transaction.fingerprint).where(Transaction.account_id == account.id))
+    )
+    return Job(
+        content=stored[0],
+        format=batch.format,
+        mapping=mapping,
+        account_id=account.id,
+        account_currency=account.currency,
+        batch_id=batch.id,
+        existing=existing,
+        categories=build_lookup(session),
+        reject=batch.on_error == "reject",
+    )
+
+
 def _copy_rows(
     cursor: Any,
-    statement: ParsedStatement,
-    normalize: RowNormalizer,
+    messages: Iterator[Message],
     progress: Progress,
     issues: list[Issue],
     *,
     reject: bool,
-) -> tuple[int, int, date | None]:
-    """Stream the statement's rows into COPY; returns (rows read, rows inserted, first date).
-
-    In reject mode the first invalid row stops the writing; the rest of the file is still read
-    to report up to ISSUES_KEPT issues, then Rejected rolls everything back."""
-    rows_total = inserted = 0
-    first_date: date | None = None
-    # The queued writer sends from its own thread, so parsing goes on while the server loads.
+) -> Summary:
+    """Write the producer's chunks to COPY; returns its summary. A whole-file problem, or in
+    reject mode any invalid row, raises Rejected inside the COPY, which rolls everything back."""
+    summary: Summary | None = None
     statement_sql = f"COPY transactions ({', '.join(COPY_COLUMNS)}) FROM STDIN"
-    with cursor.copy(statement_sql, writer=QueuedLibpqWriter(cursor)) as copy:
-        for item in statement.rows:
-            rows_total += 1
-            progress.tick()
-            out = item if isinstance(item, RowIssue) else normalize(item)
-            if isinstance(out, RowIssue):
-                issues.append(_issue(out))
-                if reject and len(issues) >= ISSUES_KEPT:
-                    break
-                continue
-            if out is None or (reject and issues):
-                continue  # a duplicate; or the file is already refused: only look for issues
-            copy.write_row(out)
-            inserted += 1
-            day = out[3]
-            first_date = day if first_date is None or day < first_date else first_date
+    with cursor.copy(statement_sql) as copy:
+        for message in messages:
+            if isinstance(message, Chunk):
+                if message.data:
+                    copy.write(message.data)
+                issues.extend(message.issues)
+                progress.update(message.rows, message.position)
+            elif isinstance(message, Failed):
+                raise Rejected(message.message, issues)
+            else:
+                summary = message
+        assert summary is not None
         if reject and issues:
             first = issues[0]
             column = f", column {first['column']!r}" if first["column"] else ""
@@ -279,6 +286,6 @@ def _copy_rows(
                 f"{len(issues)}{more} invalid row(s); nothing was imported. First: line "
                 f"{first['line']}{column}: {first['message']}",
                 issues,
-                [_issue(warning) for warning in statement.warnings],
+                summary.warnings,
             )
-    return rows_total, inserted, first_date
+    return summary
