@@ -110,10 +110,23 @@ def run_import(slug: str, batch_id: uuid.UUID) -> str:
             return _load(session, slug, org_id, batch_id)
     except Rejected as rejected:
         with tenant_session(slug) as session:
-            batch = session.get(ImportBatch, batch_id)
+            # Under the batch's lock: another delivery may be loading it right now, and must
+            # not find its file deleted half-way; if it finished first, its outcome stands.
+            _lock_batch(session, batch_id)
+            batch = session.get(ImportBatch, batch_id, populate_existing=True)
             assert batch is not None
+            if batch.status in ("succeeded", "failed"):
+                return batch.status
             _finish_failed(session, batch, org_id, rejected)
         return "failed"
+
+
+def _lock_batch(session: Session, batch_id: uuid.UUID) -> None:
+    """One run per batch at a time (held to the end of the transaction)."""
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
+        {"k": f"finsight.import:{batch_id}"},
+    )
 
 
 def _claim(slug: str, org_id: uuid.UUID, batch_id: uuid.UUID) -> str | None:
@@ -156,10 +169,7 @@ def _finish_failed(
 def _load(session: Session, slug: str, org_id: uuid.UUID, batch_id: uuid.UUID) -> str:
     started = time.perf_counter()
     # One run per batch at a time; a second delivery waits here, then finds it finished.
-    session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
-        {"k": f"finsight.import:{batch_id}"},
-    )
+    _lock_batch(session, batch_id)
     batch = session.get(ImportBatch, batch_id, populate_existing=True)
     assert batch is not None
     if batch.status in ("succeeded", "failed"):
