@@ -39,7 +39,13 @@ def configure_logging(settings: Settings) -> None:
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                # JSON lines carry the traceback as text (without it they said only
+                # "exc_info": true); never structlog's dict tracebacks, which hold locals.
+                *([structlog.processors.format_exc_info] if settings.log_format == "json" else []),
+                renderer,
+            ],
         )
     )
     root = logging.getLogger()
