@@ -8,6 +8,7 @@ from fastapi.routing import APIRoute
 from finsight import __version__
 from finsight.accounts.institutions_router import router as institutions_router
 from finsight.accounts.router import router as accounts_router
+from finsight.analytics.router import router as analytics_router
 from finsight.api.middleware import RequestContextMiddleware
 from finsight.api.problems import install_problem_handlers
 from finsight.audit.router import router as audit_router
@@ -49,6 +50,7 @@ TAGS = [
     {"name": "categories", "description": "The category tree"},
     {"name": "transactions", "description": "Transactions: filters, edits, export, transfers"},
     {"name": "imports", "description": "Statement imports and saved column mappings"},
+    {"name": "analytics", "description": "Analytics runs and recurring charges and income"},
     {"name": "audit", "description": "The tamper-evident audit log"},
     {"name": "operations", "description": "Health, readiness and metrics"},
 ]
@@ -93,4 +95,6 @@ def create_app() -> FastAPI:
         audit_router,
     ):
         app.include_router(router)
+    if settings.enable_analytics:
+        app.include_router(analytics_router)
     return app

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     enable_rbac: bool = True
     enable_multitenancy: bool = True
     enable_monitoring: bool = True
+    # The analytics engine: its API routes, and the recurring-charge run after every import.
+    enable_analytics: bool = True
 
     # --- services ----------------------------------------------------------------------------
     api_host: str = "127.0.0.1"

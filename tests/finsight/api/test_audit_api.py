@@ -160,6 +160,11 @@ def test_every_mutating_endpoint_writes_one_entry(client: httpx.Client, unique_s
             files={"file": ("s.csv", statement, "text/csv")},
         ),
     )
+    run(
+        "analytics.run.create",
+        202,
+        lambda: client.post("/api/analytics/runs", headers=h, json={"kind": "recurring"}),
+    )
     # Institutions, accounts, categories and transactions (one inserted as an import would).
     import uuid
     from datetime import date

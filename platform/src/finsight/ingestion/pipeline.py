@@ -20,8 +20,10 @@ from sqlalchemy.orm import Session
 
 from finsight.accounts.models import Account, ColumnMappingRecord
 from finsight.accounts.service import adjust_balance
+from finsight.analytics.service import start_run
 from finsight.audit.service import Actor, record
 from finsight.categories.bank_mapping import build_lookup
+from finsight.config import get_settings
 from finsight.db import get_engine
 from finsight.ingestion.mapping import ColumnMapping
 from finsight.ingestion.models import ImportBatch
@@ -224,6 +226,17 @@ def _load(session: Session, slug: str, org_id: uuid.UUID, batch_id: uuid.UUID) -
             "transfers": pairs,
         },
     )
+    if get_settings().enable_analytics:
+        # In the import's transaction: the run exists exactly when the rows do, and its task
+        # is sent only once they are committed.
+        start_run(
+            session,
+            "recurring",
+            org_id=org_id,
+            org_slug=slug,
+            actor=WORKER,
+            parameters={"trigger": "import", "import_id": str(batch.id)},
+        )
     log.info(
         "import.succeeded",
         batch=str(batch.id),

@@ -65,6 +65,7 @@ celery_app.conf.update(
         "finsight.worker.maintenance",
         "finsight.worker.diagnostics",
         "finsight.ingestion.tasks",
+        "finsight.analytics.tasks",
     ],
 )
 

@@ -1,0 +1,119 @@
+"""Analytics: runs (start one, list, read) and what they found (recurring streams)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, status
+
+from finsight.analytics import service
+from finsight.analytics.models import RUN_KINDS
+from finsight.analytics.schemas import RecurringOut, RunIn, RunOut, StreamOut
+from finsight.api.deps import DB, Client, actor_of, require, scoped_to_tenant
+from finsight.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, page_of
+from finsight.api.problems import problem_responses
+from finsight.auth.principal import Principal
+from finsight.errors import InvalidInput
+
+router = APIRouter(prefix="/api/analytics", tags=["analytics"])
+
+CanRead = Annotated[Principal, Depends(require("analytics:read"))]
+CanWrite = Annotated[Principal, Depends(require("analytics:write"))]
+RunStatus = Literal["queued", "running", "succeeded", "failed"]
+
+
+@router.post(
+    "/runs",
+    name="analytics.run.create",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=RunOut,
+    summary="Start an analytics run on the tenant's worker",
+    description="Kinds: " + ", ".join(RUN_KINDS) + ". Poll `GET /api/analytics/runs/{id}`.",
+    responses=problem_responses(401, 403, 422),
+)
+def create_run(body: RunIn, principal: CanWrite, db: DB, client: Client) -> RunOut:
+    org = principal.require_org()
+    run = service.start_run(
+        scoped_to_tenant(db, principal),
+        body.kind,
+        org_id=org.id,
+        org_slug=org.slug,
+        actor=actor_of(principal, client),
+        parameters={"trigger": "api"},
+    )
+    return RunOut.model_validate(run)
+
+
+@router.get(
+    "/runs",
+    response_model=Page[RunOut],
+    summary="Analytics runs, newest first",
+    responses=problem_responses(401, 403, 422),
+)
+def list_runs(
+    principal: CanRead,
+    db: DB,
+    kind: Literal["recurring"] | None = None,
+    status_filter: Annotated[RunStatus | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[RunOut]:
+    after = decode_cursor(cursor)
+    try:
+        before_id = uuid.UUID(str(after["id"])) if after else None
+    except (KeyError, ValueError) as exc:
+        raise InvalidInput("invalid cursor", field="cursor") from exc
+    rows = service.list_runs(
+        scoped_to_tenant(db, principal),
+        kind=kind,
+        status=status_filter,
+        before_id=before_id,
+        limit=limit + 1,
+    )
+    return page_of(rows, limit, RunOut.model_validate, lambda row: {"id": row.id})
+
+
+@router.get(
+    "/runs/{run_id}",
+    response_model=RunOut,
+    summary="One run: status, counts, timings, error",
+    responses=problem_responses(401, 403, 404),
+)
+def read_run(run_id: uuid.UUID, principal: CanRead, db: DB) -> RunOut:
+    return RunOut.model_validate(service.get_run(scoped_to_tenant(db, principal), run_id))
+
+
+@router.get(
+    "/recurring",
+    response_model=RecurringOut,
+    summary="Recurring charges and income found by the latest run, with the monthly total",
+    responses=problem_responses(401, 403, 422),
+)
+def list_recurring(
+    principal: CanRead,
+    db: DB,
+    status_filter: Annotated[
+        Literal["early", "mature", "missed", "cancelled"] | None, Query(alias="status")
+    ] = None,
+    direction: Literal["expense", "income"] | None = None,
+    account_id: uuid.UUID | None = None,
+) -> RecurringOut:
+    streams = service.recurring_streams(
+        scoped_to_tenant(db, principal),
+        status=status_filter,
+        direction=direction,
+        account_id=account_id,
+    )
+    totals = service.monthly_totals(streams)
+    # One figure for the headline: the currency most streams are in (ties: alphabetical).
+    counted = Counter(stream.currency for stream in streams)
+    currency = min(counted, key=lambda c: (-counted[c], c)) if counted else None
+    return RecurringOut(
+        streams=[StreamOut.model_validate(stream) for stream in streams],
+        monthly_subscription_total=totals[currency] if currency else Decimal("0.00"),
+        currency=currency,
+        monthly_totals=totals,
+    )

@@ -1,0 +1,273 @@
+"""Analytics runs: record one, hand it to the tenant's queue, and the run itself. Never commits.
+
+A run's answer replaces the previous one as a whole, in the run's own transaction, so readers
+see either the old streams or the new ones, never a mixture.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, insert, select, text
+from sqlalchemy.orm import Session
+
+from finsight.accounts.models import Account
+from finsight.analytics.descriptors import clean_descriptor, descriptor_key
+from finsight.analytics.models import RUN_KINDS, AnalyticsRun, RecurringStreamRecord
+from finsight.analytics.recurring import (
+    Cadence,
+    RecurringStream,
+    Status,
+    Transaction,
+    detect_recurring,
+    monthly_subscription_total,
+)
+from finsight.audit.service import Actor, record
+from finsight.errors import InvalidInput, NotFound
+from finsight.kit.models import utcnow
+from finsight.transactions.models import Transaction as LedgerRow
+from finsight.worker.enqueue import enqueue_after_commit
+
+RUN_ANALYTICS_TASK = "finsight.analytics.run"
+FINISHED = ("succeeded", "failed")
+# A run whose task died this many times (a worker killed each time) is given up on.
+MAX_ATTEMPTS = 5
+ERROR_CHARS = 2000
+
+
+def start_run(
+    session: Session,
+    kind: str,
+    *,
+    org_id: uuid.UUID,
+    org_slug: str,
+    actor: Actor,
+    parameters: dict[str, Any] | None = None,
+) -> AnalyticsRun:
+    """Record a queued run and send it to the tenant's queue once the caller commits."""
+    if kind not in RUN_KINDS:
+        raise InvalidInput(f"unknown kind {kind!r}; one of {', '.join(RUN_KINDS)}", field="kind")
+    run = AnalyticsRun(
+        kind=kind, status="queued", parameters=parameters or {}, requested_by=actor.user_id
+    )
+    session.add(run)
+    session.flush()
+    record(
+        session,
+        org_id=org_id,
+        actor=actor,
+        action="analytics.run.create",
+        target_type="analytics_run",
+        target_id=run.id,
+        details={"kind": kind, **(parameters or {})},
+    )
+    enqueue_after_commit(session, RUN_ANALYTICS_TASK, org_slug, run_id=str(run.id))
+    return run
+
+
+def get_run(session: Session, run_id: uuid.UUID) -> AnalyticsRun:
+    run = session.get(AnalyticsRun, run_id)
+    if run is None:
+        raise NotFound("analytics run not found")
+    return run
+
+
+def list_runs(
+    session: Session,
+    *,
+    kind: str | None = None,
+    status: str | None = None,
+    before_id: uuid.UUID | None = None,
+    limit: int,
+) -> list[AnalyticsRun]:
+    """Newest first (ids are time-ordered UUIDv7), `limit` rows after the cursor's id."""
+    query = select(AnalyticsRun)
+    if kind:
+        query = query.where(AnalyticsRun.kind == kind)
+    if status:
+        query = query.where(AnalyticsRun.status == status)
+    if before_id:
+        query = query.where(AnalyticsRun.id < before_id)
+    return list(session.scalars(query.order_by(AnalyticsRun.id.desc()).limit(limit)))
+
+
+def claim_run(session: Session, run_id: uuid.UUID) -> AnalyticsRun | None:
+    """Mark the run running (the caller commits at once, so readers see it). None when there
+    is nothing to do: the run is gone or already finished (a redelivered task)."""
+    run = session.get(AnalyticsRun, run_id)
+    if run is None or run.status in FINISHED:
+        return None
+    if run.attempts >= MAX_ATTEMPTS:
+        fail_run(session, run, f"gave up after {run.attempts} attempts")
+        return None
+    run.status, run.attempts = "running", run.attempts + 1
+    run.started_at = run.started_at or utcnow()
+    return run
+
+
+def fail_run(session: Session, run: AnalyticsRun, error: str) -> None:
+    run.status, run.finished_at, run.error = "failed", utcnow(), error[:ERROR_CHARS]
+
+
+def execute_run(session: Session, run_id: uuid.UUID, *, as_of: date | None = None) -> str:
+    """Run a claimed run to its end in the caller's transaction; returns its final status."""
+    run = session.get(AnalyticsRun, run_id, populate_existing=True)
+    if run is None:
+        return "missing"
+    if run.status in FINISHED:
+        return run.status
+    if run.kind == "recurring":
+        run_recurring(session, run, as_of=as_of)
+    else:  # a row written by a newer release than this worker's
+        fail_run(session, run, f"this worker cannot run kind {run.kind!r}")
+    return run.status
+
+
+def _merchant_names(rows: Iterable[Any]) -> tuple[list[Transaction], dict[str, str]]:
+    """Library transactions keyed by merchant, and each key's most used display name. The
+    merchant a person (or a later model) set wins over the cleaned bank descriptor."""
+    cleaned: dict[str, tuple[str, str]] = {}
+    names: dict[str, Counter[str]] = {}
+    out: list[Transaction] = []
+    for row in rows:
+        name = (row.merchant or "").strip()
+        key = descriptor_key(name) if name else ""
+        if not key:
+            source = row.merchant or row.description
+            if source not in cleaned:
+                clean = clean_descriptor(source)
+                cleaned[source] = (clean.display, clean.key)
+            name, key = cleaned[source]
+        names.setdefault(key, Counter())[name] += 1
+        out.append(
+            Transaction(str(row.id), row.transaction_date, row.amount, key, str(row.account_id))
+        )
+    return out, {key: counts.most_common(1)[0][0] for key, counts in names.items()}
+
+
+def run_recurring(session: Session, run: AnalyticsRun, *, as_of: date | None = None) -> None:
+    """Detect the tenant's recurring streams and replace the stored ones with them."""
+    # Two runs of one tenant at once would each delete only what was committed before it
+    # began, and both insert: duplicates. One at a time per schema (advisory lock keys are
+    # shared by the whole database, hence the schema in the key).
+    session.execute(
+        text(
+            "SELECT pg_advisory_xact_lock(hashtextextended("
+            "'finsight.analytics.recurring:' || current_schema(), 0))"
+        )
+    )
+    started = time.perf_counter()
+    when = as_of or utcnow().date()
+    rows = session.execute(
+        select(
+            LedgerRow.id,
+            LedgerRow.account_id,
+            LedgerRow.transaction_date,
+            LedgerRow.amount,
+            LedgerRow.merchant,
+            LedgerRow.description,
+        ).where(
+            LedgerRow.deleted_at.is_(None),
+            LedgerRow.excluded.is_(False),
+            LedgerRow.transfer_id.is_(None),
+        )
+    ).all()
+    transactions, display = _merchant_names(rows)
+    currencies = dict(session.execute(select(Account.id, Account.currency)).tuples().all())
+    read = time.perf_counter()
+    streams = detect_recurring(transactions, as_of=when)
+    detected = time.perf_counter()
+    session.execute(delete(RecurringStreamRecord))
+    if streams:
+        session.execute(
+            insert(RecurringStreamRecord),
+            [_stream_values(stream, display, currencies) for stream in streams],
+        )
+    run.parameters = {**run.parameters, "as_of": when.isoformat()}
+    run.counts = {
+        "transactions": len(transactions),
+        "streams": len(streams),
+        "expense_streams": sum(s.direction == "expense" for s in streams),
+        "income_streams": sum(s.direction == "income" for s in streams),
+        "active_streams": sum(s.status is not Status.CANCELLED for s in streams),
+    }
+    run.timings = {
+        "read_s": round(read - started, 3),
+        "detect_s": round(detected - read, 3),
+        "write_s": round(time.perf_counter() - detected, 3),
+    }
+    run.status, run.finished_at, run.error = "succeeded", utcnow(), None
+
+
+def _stream_values(
+    stream: RecurringStream, display: dict[str, str], currencies: dict[uuid.UUID, str]
+) -> dict[str, Any]:
+    account_id = uuid.UUID(stream.account)
+    return {
+        "account_id": account_id,
+        "merchant": display.get(stream.merchant, stream.merchant),
+        "direction": stream.direction,
+        "cadence": stream.cadence.value,
+        "average_amount": stream.average_amount,
+        "last_amount": stream.last_amount,
+        "currency": currencies[account_id],
+        "first_date": stream.first_date,
+        "last_date": stream.last_date,
+        "next_date": stream.next_date,
+        "status": stream.status.value,
+        "occurrences": stream.occurrences,
+        "transaction_ids": [uuid.UUID(t) for t in stream.transaction_ids],
+    }
+
+
+def recurring_streams(
+    session: Session,
+    *,
+    status: str | None = None,
+    direction: str | None = None,
+    account_id: uuid.UUID | None = None,
+) -> list[RecurringStreamRecord]:
+    """The stored streams: expenses first, then by next date (cancelled ones last)."""
+    query = select(RecurringStreamRecord)
+    if status:
+        query = query.where(RecurringStreamRecord.status == status)
+    if direction:
+        query = query.where(RecurringStreamRecord.direction == direction)
+    if account_id:
+        query = query.where(RecurringStreamRecord.account_id == account_id)
+    order = (
+        RecurringStreamRecord.direction,
+        RecurringStreamRecord.next_date.asc().nulls_last(),
+        RecurringStreamRecord.merchant,
+        RecurringStreamRecord.id,
+    )
+    return list(session.scalars(query.order_by(*order)))
+
+
+def monthly_totals(streams: Iterable[RecurringStreamRecord]) -> dict[str, Decimal]:
+    """What active recurring expenses cost per month, per currency (never summed across)."""
+    by_currency: dict[str, list[RecurringStream]] = {}
+    for row in streams:
+        by_currency.setdefault(row.currency, []).append(
+            RecurringStream(
+                merchant=row.merchant,
+                account=str(row.account_id),
+                direction=row.direction,
+                cadence=Cadence(row.cadence),
+                average_amount=row.average_amount,
+                last_amount=row.last_amount,
+                first_date=row.first_date,
+                last_date=row.last_date,
+                next_date=row.next_date,
+                status=Status(row.status),
+                occurrences=row.occurrences,
+                transaction_ids=(),
+            )
+        )
+    return {currency: monthly_subscription_total(s) for currency, s in by_currency.items()}

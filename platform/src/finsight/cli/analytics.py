@@ -1,0 +1,75 @@
+"""`finsight analytics run`: the API's run path (POST /api/analytics/runs), followed to its end."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Annotated
+
+import typer
+
+from finsight.analytics.models import RUN_KINDS, AnalyticsRun
+from finsight.analytics.service import get_run, start_run
+from finsight.audit.service import Actor
+from finsight.cli.common import console, fail, use_database
+from finsight.db import platform_session
+from finsight.organizations.service import get_organization
+from finsight.tenancy import TenantNames, tenant_session
+
+app = typer.Typer(help="The analytics engine.", no_args_is_help=True)
+
+POLL_SECONDS = 0.5
+
+
+@app.command("run")
+def run(
+    org: Annotated[str, typer.Option(help="The organization's slug.")],
+    kind: Annotated[str, typer.Option(help=f"What to run: {', '.join(RUN_KINDS)}.")] = "recurring",
+    wait: Annotated[bool, typer.Option(help="Follow the run until it ends.")] = True,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the worker.")] = 3600,
+) -> None:
+    """Queue an analytics run on the organization's worker queue. Exit 1 if it fails."""
+    if not use_database().enable_analytics:
+        fail("analytics is turned off (ENABLE_ANALYTICS=false)")
+    with platform_session() as session:
+        organization = get_organization(session, org)
+        org_id, slug = organization.id, organization.slug
+    with tenant_session(slug) as session:
+        queued = start_run(
+            session,
+            kind,
+            org_id=org_id,
+            org_slug=slug,
+            actor=Actor.cli(),
+            parameters={"trigger": "cli"},
+        )
+        run_id = queued.id
+    console.print(f"{kind} run {run_id} queued on {TenantNames.for_slug(slug).queue}")
+    if wait:
+        _report(_follow(slug, run_id, timeout))
+
+
+def _follow(slug: str, run_id: uuid.UUID, timeout: float) -> AnalyticsRun:
+    deadline = time.monotonic() + timeout
+    with console.status("queued") as spinner:
+        while True:
+            with tenant_session(slug) as session:
+                current = get_run(session, run_id)
+                session.expunge(current)
+            spinner.update(current.status)
+            if current.status in ("succeeded", "failed"):
+                return current
+            if time.monotonic() > deadline:
+                fail(
+                    f"run {run_id} is still {current.status} after {timeout:.0f}s; is a "
+                    f"worker serving org.{slug}? (`finsight serve worker`)"
+                )
+            time.sleep(POLL_SECONDS)
+
+
+def _report(finished: AnalyticsRun) -> None:
+    if finished.status == "failed":
+        fail(f"run failed: {finished.error}")
+    counts = ", ".join(f"{name} {value:,}" for name, value in finished.counts.items())
+    seconds = sum(finished.timings.values())
+    console.print(f"{finished.kind} run succeeded in {seconds:.2f}s: {counts}")
