@@ -231,3 +231,28 @@ def test_monthly_subscription_total() -> None:
     assert {s.merchant: s.status for s in streams}["gym"] is Status.CANCELLED
     # 15.49 + 10 * 52 / 12 + 120 / 12; income and cancelled streams do not count
     assert monthly_subscription_total(streams) == Decimal("68.82")
+
+
+def _groceries(seed: int, days: int) -> list[Transaction]:
+    """Whole Foods every 4-10 days, 40-160 a visit."""
+    rng = random.Random(seed)
+    start, dates = date(2024, 1, 1), [date(2024, 1, 1)]
+    while (dates[-1] - start).days < days:
+        dates.append(dates[-1] + timedelta(days=rng.randint(4, 10)))
+    amounts = [f"-{rng.uniform(40, 160):.2f}" for _ in dates]
+    return _ledger(dates, amounts, "wholefds mkt")
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5, 11])
+@pytest.mark.parametrize("as_of_day", [95, 102, 115, 130, 146])
+def test_no_band_of_the_groceries_is_a_monthly_stream(seed: int, as_of_day: int) -> None:
+    as_of = date(2024, 1, 1) + timedelta(days=as_of_day)
+    streams = detect_recurring(_groceries(seed, 150), as_of=as_of)
+    assert [s for s in streams if s.cadence is not Cadence.WEEKLY] == []
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_two_years_of_groceries_are_a_habit(seed: int) -> None:
+    txns = _groceries(seed, 730)
+    for as_of_day in range(400, 731, 30):
+        assert detect_recurring(txns, as_of=date(2024, 1, 1) + timedelta(days=as_of_day)) == []

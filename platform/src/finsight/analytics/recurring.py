@@ -8,8 +8,10 @@ Habits fail one of those: daily coffee has many charges per period, weekly groce
 days apart and cost 40 one week and 150 the next.
 
 When the whole merchant does not fit, the same test runs on each band of similar amounts, then
-on one exact price (Apple: a 2.99 iCloud plan among app purchases). Streams of one account that
-continue each other (a descriptor or price change) are stitched together.
+on one exact price (Apple: a 2.99 iCloud plan among app purchases). A band stream that is no
+more than half of its merchant's charges must keep one price (to the cent, bar a price change
+or a stray purchase): otherwise some band of the groceries looks monthly by chance. Streams of
+one account that continue each other (a descriptor or price change) are stitched together.
 
 Status, as of a date: early (fewer than 3 occurrences), mature, missed (the expected date passed
 by more than the cadence's tolerance; the next date moves to the next due date), cancelled
@@ -259,6 +261,23 @@ def _amount_bands(txns: Sequence[Transaction]) -> list[list[Transaction]]:
     return [sorted(band, key=lambda t: (t.date, t.id)) for band in bands]
 
 
+def _holds_a_price(fit: _Fit, txns: Sequence[Transaction]) -> bool:
+    """Whether a stream carved out of a merchant by an amount band is a plan, not chance.
+
+    When the stream would be no more than half of its merchant's charges (groceries every 4-10
+    days for 40-160, a restaurant now and then), some band of similar amounts falls on a weekly
+    or monthly calendar by chance, for a while. A plan there has a price: most charges repeat
+    the one before to the cent (a price change or a stray purchase in a slot still passes).
+    When the stream is most of the merchant (a bill and a one-off fee) the usual test will do.
+    """
+    kept = fit.kept
+    if len(txns) - len(kept) < len(kept):
+        return True
+    amounts = [abs(t.amount) for t in kept]
+    repeats = sum(abs(a - b) <= CENT for a, b in itertools.pairwise(amounts))
+    return 2 * repeats >= len(amounts) - 1
+
+
 def _detect_group(txns: list[Transaction]) -> list[_Fit]:
     # Two charges make an "early" stream only when they are all the merchant has: among other
     # purchases (a restaurant visited now and then), two equal bills a month apart are chance.
@@ -270,7 +289,7 @@ def _detect_group(txns: list[Transaction]) -> list[_Fit]:
         if len(band) < MIN_OCCURRENCES:
             continue
         fit = _best_fit(band, allow_early=False) if len(band) < len(txns) else None
-        if fit is not None:
+        if fit is not None and _holds_a_price(fit, txns):
             fits.append(fit)
             continue
         # Last, one exact price: a 2.99 plan among purchases of 0.99-9.99 at the same store.
