@@ -23,6 +23,7 @@ PAGES = (
     "/accounts/new",
     "/transactions",
     "/imports",
+    "/insights",
     "/settings/organization",
     "/settings/members",
     "/settings/audit",
