@@ -21,6 +21,7 @@ from sqlalchemy import text
 
 from bench.harness import api_process, report, stores, summary, web_process
 from bench.ingestion_bench import CATEGORIES, MERCHANTS, PASSWORD, _import, _prepare
+from finsight_web.pages.periods import months_back
 
 ROWS = int(os.environ.get("BENCH_WEB_ROWS", "1000000"))
 REQUESTS = int(os.environ.get("BENCH_WEB_REQUESTS", "100"))
@@ -42,11 +43,6 @@ def chase_csv_until_today(rows: int) -> bytes:
     return out.getvalue().encode()
 
 
-def _months_back(today: date, months: int) -> date:
-    index = today.year * 12 + today.month - 1 - months
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def _overview_calls(api: httpx.AsyncClient) -> Callable[[], Awaitable[None]]:
     """What `GET /` asks the API: who you are, then six reads at once."""
     today = date.today()
@@ -57,13 +53,13 @@ def _overview_calls(api: httpx.AsyncClient) -> Callable[[], Awaitable[None]]:
             api.get("/api/accounts", params={"limit": 200}),
             api.get(
                 "/api/transactions/summary",
-                params={"group_by": "month", "date_from": _months_back(today, 11).isoformat()},
+                params={"group_by": "month", "date_from": months_back(today, 11).isoformat()},
             ),
             api.get(
                 "/api/transactions/summary",
                 params={
                     "group_by": "category",
-                    "date_from": _months_back(today, 2).isoformat(),
+                    "date_from": months_back(today, 2).isoformat(),
                     "date_to": today.isoformat(),
                 },
             ),

@@ -129,14 +129,10 @@ class Page:
             if current.refresh_token != spent or (
                 not force and current.access_expires_at - time.time() >= REFRESH_MARGIN_SECONDS
             ):
-                self.session.set_tokens(
-                    {
-                        "access_token": current.access_token,
-                        "refresh_token": current.refresh_token,
-                        "expires_in": int(current.access_expires_at - time.time()),
-                        "organization": {"slug": current.org_slug},
-                    }
-                )
+                self.session.access_token = current.access_token
+                self.session.refresh_token = current.refresh_token
+                self.session.access_expires_at = current.access_expires_at
+                self.session.org_slug = current.org_slug
                 return
             try:
                 tokens = await self.shared.api.call(

@@ -4,7 +4,7 @@ total, and the analytics runs behind them (more analytics arrive here as they ar
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
@@ -22,15 +22,6 @@ CADENCES = {
     "quarterly": "Quarterly",
     "annual": "Yearly",
 }
-STATUS_ORDER = {"mature": 0, "early": 1, "missed": 2, "cancelled": 3}
-
-
-def sorted_streams(streams: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Active ones first, soonest next date first; cancelled ones last."""
-    return sorted(
-        streams,
-        key=lambda s: (STATUS_ORDER.get(s["status"], 9), s["next_date"] or "9999", s["merchant"]),
-    )
 
 
 @router.get("/insights")
@@ -46,7 +37,7 @@ async def insights(page: SignedIn) -> Response:
             raise
         # ENABLE_ANALYTICS=false on the API: say so rather than show an error.
         return await page.render("insights.html", enabled=False)
-    streams = sorted_streams(recurring["streams"])
+    streams = recurring["streams"]  # the API's order: soonest next date first, cancelled last
     return await page.render(
         "insights.html",
         enabled=True,

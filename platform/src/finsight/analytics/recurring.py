@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from fractions import Fraction
+from typing import Protocol
 
 from finsight.analytics.descriptors import first_words_agree
 from finsight.analytics.schedules import (
@@ -368,12 +370,25 @@ def detect_recurring(
     return sorted(streams, key=lambda s: (s.account, s.merchant, s.first_date))
 
 
-def monthly_subscription_total(streams: Iterable[RecurringStream]) -> Decimal:
+class PricedStream(Protocol):
+    """What the monthly total needs of a stream: a detected one, or one stored by a run."""
+
+    @property
+    def direction(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def cadence(self) -> str: ...
+    @property
+    def last_amount(self) -> Decimal: ...
+
+
+def monthly_subscription_total(streams: Iterable[PricedStream]) -> Decimal:
     """What active recurring expenses cost per month (weekly x 52/12, annual / 12, ...)."""
-    per_month = {spec.cadence: spec.per_month for spec in CADENCES}
+    per_month: dict[str, Fraction] = {spec.cadence: spec.per_month for spec in CADENCES}
     total = Decimal(0)
     for stream in streams:
-        if stream.direction == "expense" and stream.status is not Status.CANCELLED:
+        if stream.direction == "expense" and stream.status != Status.CANCELLED:
             factor = per_month[stream.cadence]
             total += stream.last_amount * factor.numerator / factor.denominator
     return total.quantize(CENT)

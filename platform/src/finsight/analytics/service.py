@@ -14,14 +14,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from finsight.accounts.models import Account
 from finsight.analytics.descriptors import clean_descriptor, descriptor_key
 from finsight.analytics.models import RUN_KINDS, AnalyticsRun, RecurringStreamRecord
 from finsight.analytics.recurring import (
-    Cadence,
     RecurringStream,
     Status,
     Transaction,
@@ -31,6 +30,7 @@ from finsight.analytics.recurring import (
 from finsight.audit.service import Actor, record
 from finsight.errors import InvalidInput, NotFound
 from finsight.kit.models import utcnow
+from finsight.kit.query import advisory_xact_lock
 from finsight.transactions.models import Transaction as LedgerRow
 from finsight.worker.enqueue import enqueue_after_commit
 
@@ -156,12 +156,7 @@ def run_recurring(session: Session, run: AnalyticsRun, *, as_of: date | None = N
     # Two runs of one tenant at once would each delete only what was committed before it
     # began, and both insert: duplicates. One at a time per schema (advisory lock keys are
     # shared by the whole database, hence the schema in the key).
-    session.execute(
-        text(
-            "SELECT pg_advisory_xact_lock(hashtextextended("
-            "'finsight.analytics.recurring:' || current_schema(), 0))"
-        )
-    )
+    advisory_xact_lock(session, "finsight.analytics.recurring:", per_schema=True)
     started = time.perf_counter()
     when = as_of or utcnow().date()
     rows = session.execute(
@@ -252,22 +247,7 @@ def recurring_streams(
 
 def monthly_totals(streams: Iterable[RecurringStreamRecord]) -> dict[str, Decimal]:
     """What active recurring expenses cost per month, per currency (never summed across)."""
-    by_currency: dict[str, list[RecurringStream]] = {}
+    by_currency: dict[str, list[RecurringStreamRecord]] = {}
     for row in streams:
-        by_currency.setdefault(row.currency, []).append(
-            RecurringStream(
-                merchant=row.merchant,
-                account=str(row.account_id),
-                direction=row.direction,
-                cadence=Cadence(row.cadence),
-                average_amount=row.average_amount,
-                last_amount=row.last_amount,
-                first_date=row.first_date,
-                last_date=row.last_date,
-                next_date=row.next_date,
-                status=Status(row.status),
-                occurrences=row.occurrences,
-                transaction_ids=(),
-            )
-        )
-    return {currency: monthly_subscription_total(s) for currency, s in by_currency.items()}
+        by_currency.setdefault(row.currency, []).append(row)
+    return {currency: monthly_subscription_total(rows) for currency, rows in by_currency.items()}

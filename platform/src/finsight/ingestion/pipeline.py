@@ -41,6 +41,7 @@ from finsight.ingestion.producer import (
     produce,
 )
 from finsight.kit.models import utcnow
+from finsight.kit.query import advisory_xact_lock
 from finsight.observability.logging import get_logger
 from finsight.organizations.models import Organization
 from finsight.tenancy import TenantNames, scope_to_tenant, tenant_session
@@ -125,10 +126,7 @@ def run_import(slug: str, batch_id: uuid.UUID) -> str:
 
 def _lock_batch(session: Session, batch_id: uuid.UUID) -> None:
     """One run per batch at a time (held to the end of the transaction)."""
-    session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
-        {"k": f"finsight.import:{batch_id}"},
-    )
+    advisory_xact_lock(session, f"finsight.import:{batch_id}")
 
 
 def _claim(slug: str, org_id: uuid.UUID, batch_id: uuid.UUID) -> str | None:

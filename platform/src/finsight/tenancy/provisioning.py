@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, text
 
+from finsight.kit.query import advisory_xact_lock
 from finsight.tenancy.migrations import current_revision, head, upgrade_tenant
 from finsight.tenancy.names import TENANT_GROUP_ROLE, TenantNames
 
@@ -36,10 +37,7 @@ class TenantState:
 
 def _lock(connection: Connection, names: TenantNames) -> None:
     """Serialize work on one tenant (operator replicas, CLI and API may race)."""
-    connection.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-        {"key": f"finsight.tenant:{names.slug}"},
-    )
+    advisory_xact_lock(connection, f"finsight.tenant:{names.slug}")
 
 
 def _role_exists(connection: Connection, role: str) -> bool:
