@@ -13,10 +13,15 @@ from finsight.analytics import service
 from finsight.analytics.models import RUN_KINDS
 from finsight.analytics.schemas import RecurringOut, RunIn, RunOut, StreamOut
 from finsight.api.deps import DB, Client, actor_of, require, scoped_to_tenant
-from finsight.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, page_of
+from finsight.api.pagination import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Page,
+    cursor_id,
+    page_of,
+)
 from finsight.api.problems import problem_responses
 from finsight.auth.principal import Principal
-from finsight.errors import InvalidInput
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 
@@ -61,11 +66,7 @@ def list_runs(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[RunOut]:
-    after = decode_cursor(cursor)
-    try:
-        before_id = uuid.UUID(str(after["id"])) if after else None
-    except (KeyError, ValueError) as exc:
-        raise InvalidInput("invalid cursor", field="cursor") from exc
+    before_id = cursor_id(cursor)
     rows = service.list_runs(
         scoped_to_tenant(db, principal),
         kind=kind,

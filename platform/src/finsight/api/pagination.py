@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -41,6 +42,17 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         raise InvalidInput("invalid cursor", field="cursor")
     return value
+
+
+def cursor_id(cursor: str | None) -> uuid.UUID | None:
+    """The row id of a cursor made by `page_of(..., key=lambda row: {"id": row.id})`."""
+    key = decode_cursor(cursor)
+    if key is None:
+        return None
+    try:
+        return uuid.UUID(str(key["id"]))
+    except (KeyError, ValueError) as exc:
+        raise InvalidInput("invalid cursor", field="cursor") from exc
 
 
 def page_of(

@@ -16,7 +16,7 @@ from finsight.api.pagination import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     Page,
-    decode_cursor,
+    cursor_id,
     page_of,
 )
 from finsight.api.problems import problem_responses
@@ -178,12 +178,9 @@ def list_imports(
         query = query.where(ImportBatch.account_id == account_id)
     if status_filter:
         query = query.where(ImportBatch.status == status_filter)
-    after = decode_cursor(cursor)
-    if after:
-        try:
-            query = query.where(ImportBatch.id < uuid.UUID(str(after["id"])))
-        except (KeyError, ValueError) as exc:
-            raise InvalidInput("invalid cursor", field="cursor") from exc
+    before_id = cursor_id(cursor)
+    if before_id:
+        query = query.where(ImportBatch.id < before_id)
     rows = list(session.scalars(query.order_by(ImportBatch.id.desc()).limit(limit + 1)))
     return page_of(rows, limit, ImportOut.model_validate, lambda row: {"id": row.id})
 

@@ -13,12 +13,11 @@ from finsight.api.pagination import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     Page,
-    decode_cursor,
+    cursor_id,
     page_of,
 )
 from finsight.api.problems import problem_responses
 from finsight.auth.principal import Principal
-from finsight.errors import InvalidInput
 from finsight.organizations import members
 from finsight.organizations.models import Membership
 from finsight.organizations.schemas import MemberAdd, MemberAdded, MemberOut, MemberRoleChange
@@ -54,12 +53,9 @@ def list_members(
     cursor: str | None = None,
 ) -> Page[MemberOut]:
     query = select(Membership).where(Membership.org_id == principal.require_org().id)
-    after = decode_cursor(cursor)
-    if after:
-        try:
-            query = query.where(Membership.id > uuid.UUID(str(after.get("id"))))
-        except ValueError as exc:
-            raise InvalidInput("invalid cursor", field="cursor") from exc
+    after_id = cursor_id(cursor)
+    if after_id:
+        query = query.where(Membership.id > after_id)
     rows = list(db.scalars(query.order_by(Membership.id).limit(limit + 1)))
     return page_of(rows, limit, _out, lambda row: {"id": row.id})
 
