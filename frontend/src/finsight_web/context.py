@@ -220,7 +220,6 @@ async def signed_in(request: Request) -> Page:
     if session is None or not session.signed_in:
         url = request.url
         raise SignInRequired(url.path + (f"?{url.query}" if url.query else ""))
-    await services(request).sessions.touch(session)
     return Page(request, services(request), session)
 
 

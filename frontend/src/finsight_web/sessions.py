@@ -66,7 +66,8 @@ class SessionStore:
     async def load(self, session_id: str | None) -> WebSession | None:
         if not session_id or len(session_id) > 100:
             return None
-        raw = await self.redis.get(_key(session_id))
+        # Read and restart the idle timeout in one round trip.
+        raw = await self.redis.getex(_key(session_id), ex=self.idle_seconds)
         if raw is None:
             return None
         data = json.loads(raw)
@@ -77,10 +78,6 @@ class SessionStore:
         data = asdict(session)
         data.pop("id")
         await self.redis.set(_key(session.id), json.dumps(data), ex=self.idle_seconds)
-
-    async def touch(self, session: WebSession) -> None:
-        """Each request restarts the idle timeout."""
-        await self.redis.expire(_key(session.id), self.idle_seconds)
 
     async def delete(self, session: WebSession) -> None:
         await self.redis.delete(_key(session.id))
