@@ -55,7 +55,7 @@ async def insights(page: SignedIn) -> Response:
 @router.post("/insights/run")
 async def run_now(page: SignedIn) -> Response:
     await page.form()
-    await page.api("POST", "/api/analytics/runs", json={"kind": "recurring"})
+    await page.api("POST", "/api/analytics/runs", json={"kind": "all"})
     return await page.redirect(
         "/insights", flash="Looking for recurring charges now; reload in a moment.", level="info"
     )

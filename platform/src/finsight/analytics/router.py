@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, status
 
 from finsight.analytics import service
 from finsight.analytics.models import RUN_KINDS
-from finsight.analytics.schemas import RecurringOut, RunIn, RunOut, StreamOut
+from finsight.analytics.schemas import RecurringOut, RunIn, RunKind, RunOut, StreamOut
 from finsight.api.deps import DB, Client, actor_of, require, scoped_to_tenant
 from finsight.api.pagination import (
     DEFAULT_LIMIT,
@@ -61,7 +61,7 @@ def create_run(body: RunIn, principal: CanWrite, db: DB, client: Client) -> RunO
 def list_runs(
     principal: CanRead,
     db: DB,
-    kind: Literal["recurring"] | None = None,
+    kind: RunKind | None = None,
     status_filter: Annotated[RunStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,

@@ -8,11 +8,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from finsight.accounts.money import Money
 
+RunKind = Literal["all", "merchants", "categorize", "recurring", "forecast", "anomalies"]
+
 
 class RunIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["recurring"] = Field(description="What to run: `recurring` (for now)")
+    kind: RunKind = Field(
+        default="all",
+        description="`all` (every step in order: merchants, categorize, recurring, anomalies, "
+        "forecast) or one step",
+    )
 
 
 class RunOut(BaseModel):

@@ -27,6 +27,7 @@ from finsight.analytics.recurring import (
     detect_recurring,
     monthly_subscription_total,
 )
+from finsight.analytics.steps import RunScope, Step
 from finsight.audit.service import Actor, record
 from finsight.errors import InvalidInput, NotFound
 from finsight.kit.models import utcnow
@@ -35,6 +36,8 @@ from finsight.transactions.models import Transaction as LedgerRow
 from finsight.worker.enqueue import enqueue_after_commit
 
 RUN_ANALYTICS_TASK = "finsight.analytics.run"
+# The order of an "all" run: each step reads what the ones before it wrote.
+STEP_ORDER = ("merchants", "categorize", "recurring", "anomalies", "forecast")
 FINISHED = ("succeeded", "failed")
 # A run whose task died this many times (a worker killed each time) is given up on.
 MAX_ATTEMPTS = 5
@@ -69,6 +72,22 @@ def start_run(
     )
     enqueue_after_commit(session, RUN_ANALYTICS_TASK, org_slug, run_id=str(run.id))
     return run
+
+
+def steps() -> dict[str, Step]:
+    """Each kind's step (imported here: the capability modules import this one)."""
+    from finsight.analytics.anomalies.service import run_anomalies
+    from finsight.analytics.categorization.service import run_categorize
+    from finsight.analytics.forecasting.service import run_forecast
+    from finsight.analytics.merchant_store import run_merchants
+
+    return {
+        "merchants": run_merchants,
+        "categorize": run_categorize,
+        "recurring": run_recurring,
+        "anomalies": run_anomalies,
+        "forecast": run_forecast,
+    }
 
 
 def get_run(session: Session, run_id: uuid.UUID) -> AnalyticsRun:
@@ -122,10 +141,20 @@ def execute_run(session: Session, run_id: uuid.UUID, *, as_of: date | None = Non
         return "missing"
     if run.status in FINISHED:
         return run.status
-    if run.kind == "recurring":
-        run_recurring(session, run, as_of=as_of)
-    else:  # a row written by a newer release than this worker's
+    if run.kind not in RUN_KINDS:  # a row written by a newer release than this worker's
         fail_run(session, run, f"this worker cannot run kind {run.kind!r}")
+        return run.status
+    batch = run.parameters.get("import_batch_id")
+    scope = RunScope(
+        as_of=as_of or utcnow().date(), import_batch_id=uuid.UUID(batch) if batch else None
+    )
+    for kind in STEP_ORDER if run.kind == "all" else (run.kind,):
+        started = time.perf_counter()
+        counts = steps()[kind](session, run, scope)
+        run.counts = {**run.counts, **{f"{kind}.{k}": v for k, v in counts.items()}}
+        run.timings = {**run.timings, f"{kind}_s": round(time.perf_counter() - started, 3)}
+    run.parameters = {**run.parameters, "as_of": scope.as_of.isoformat()}
+    run.status, run.finished_at, run.error = "succeeded", utcnow(), None
     return run.status
 
 
@@ -151,14 +180,15 @@ def _merchant_names(rows: Iterable[Any]) -> tuple[list[Transaction], dict[str, s
     return out, {key: counts.most_common(1)[0][0] for key, counts in names.items()}
 
 
-def run_recurring(session: Session, run: AnalyticsRun, *, as_of: date | None = None) -> None:
-    """Detect the tenant's recurring streams and replace the stored ones with them."""
+def run_recurring(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[str, int]:
+    """Detect the tenant's recurring streams and replace the stored ones with them (always the
+    whole ledger: a stream spans years, and an import's rows change its schedule)."""
     # Two runs of one tenant at once would each delete only what was committed before it
     # began, and both insert: duplicates. One at a time per schema (advisory lock keys are
     # shared by the whole database, hence the schema in the key).
     advisory_xact_lock(session, "finsight.analytics.recurring:", per_schema=True)
     started = time.perf_counter()
-    when = as_of or utcnow().date()
+    when = scope.as_of
     rows = session.execute(
         select(
             LedgerRow.id,
@@ -184,20 +214,19 @@ def run_recurring(session: Session, run: AnalyticsRun, *, as_of: date | None = N
             insert(RecurringStreamRecord),
             [_stream_values(stream, display, currencies) for stream in streams],
         )
-    run.parameters = {**run.parameters, "as_of": when.isoformat()}
-    run.counts = {
+    run.timings = {
+        **run.timings,
+        "recurring.read_s": round(read - started, 3),
+        "recurring.detect_s": round(detected - read, 3),
+        "recurring.write_s": round(time.perf_counter() - detected, 3),
+    }
+    return {
         "transactions": len(transactions),
         "streams": len(streams),
         "expense_streams": sum(s.direction == "expense" for s in streams),
         "income_streams": sum(s.direction == "income" for s in streams),
         "active_streams": sum(s.status is not Status.CANCELLED for s in streams),
     }
-    run.timings = {
-        "read_s": round(read - started, 3),
-        "detect_s": round(detected - read, 3),
-        "write_s": round(time.perf_counter() - detected, 3),
-    }
-    run.status, run.finished_at, run.error = "succeeded", utcnow(), None
 
 
 def _stream_values(

@@ -24,7 +24,7 @@ POLL_SECONDS = 0.5
 @app.command("run")
 def run(
     org: Annotated[str, typer.Option(help="The organization's slug.")],
-    kind: Annotated[str, typer.Option(help=f"What to run: {', '.join(RUN_KINDS)}.")] = "recurring",
+    kind: Annotated[str, typer.Option(help=f"What to run: {', '.join(RUN_KINDS)}.")] = "all",
     wait: Annotated[bool, typer.Option(help="Follow the run until it ends.")] = True,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the worker.")] = 3600,
 ) -> None:

@@ -229,11 +229,11 @@ def _load(session: Session, slug: str, org_id: uuid.UUID, batch_id: uuid.UUID) -
         # is sent only once they are committed.
         start_run(
             session,
-            "recurring",
+            "all",
             org_id=org_id,
             org_slug=slug,
             actor=WORKER,
-            parameters={"trigger": "import", "import_id": str(batch.id)},
+            parameters={"trigger": "import", "import_batch_id": str(batch.id)},
         )
     log.info(
         "import.succeeded",

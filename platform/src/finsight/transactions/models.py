@@ -4,7 +4,7 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import CHAR, Date, ForeignKey, LargeBinary, Numeric, Text
+from sqlalchemy import CHAR, Date, Float, ForeignKey, LargeBinary, Numeric, SmallInteger, Text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -46,3 +46,9 @@ class Transaction(IdMixin, TimestampMixin, SoftDeleteMixin, MetadataMixin, Tenan
     excluded: Mapped[bool] = mapped_column(default=False)
     transfer_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), default=None)
     user_fields: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    # Set by analytics runs: the cleaned descriptor key and the merchant it belongs to.
+    merchant_key: Mapped[str | None] = mapped_column(Text, default=None)
+    merchant_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), default=None)
+    category_confidence: Mapped[float | None] = mapped_column(Float, default=None)
+    category_rule_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), default=None)
+    mcc: Mapped[int | None] = mapped_column(SmallInteger, default=None)

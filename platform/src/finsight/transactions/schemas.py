@@ -26,9 +26,15 @@ class TransactionOut(BaseModel):
     description: str
     description_raw: str
     merchant: str | None
+    merchant_id: uuid.UUID | None = Field(description="The merchant analytics grouped it under")
+    mcc: int | None = Field(description="Merchant category code, where the source has one")
     original_category: str | None = Field(description="The bank's own category, as exported")
     category_id: uuid.UUID | None
     category_source: str | None = Field(description="bank, rule, model or user")
+    category_confidence: float | None = Field(
+        description="The model's confidence in category_id (1 for a rule); null otherwise"
+    )
+    category_rule_id: uuid.UUID | None = Field(description="The rule that set the category")
     bank_id: str | None
     bank_type: str | None
     check_number: str | None
