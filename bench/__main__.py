@@ -14,6 +14,7 @@ BENCHMARKS = {
     "parsers": "bench.parsers_bench",
     "ingestion": "bench.ingestion_bench",
     "web": "bench.web_bench",
+    "analytics": "bench.analytics_bench",
 }
 
 

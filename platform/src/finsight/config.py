@@ -52,12 +52,15 @@ class Settings(BaseSettings):
     # A batch queued (or running without progress) this long is sent to its queue again; safe,
     # since running a finished batch again does nothing.
     import_stale_seconds: int = 600
+    # The same for analytics runs. A run still being worked on is safe to send again: the
+    # second delivery finds the run's lock held and leaves.
+    analytics_stale_seconds: int = 900
 
     # --- feature flags -----------------------------------------------------------------------
     enable_rbac: bool = True
     enable_multitenancy: bool = True
     enable_monitoring: bool = True
-    # The analytics engine: its API routes, and the recurring-charge run after every import.
+    # The analytics engine: its API routes, its command, and the run after every import.
     enable_analytics: bool = True
 
     # --- services ----------------------------------------------------------------------------

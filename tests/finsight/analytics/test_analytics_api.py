@@ -93,7 +93,7 @@ def test_run_finds_the_subscription_and_not_the_habits(
     assert queued["status"] == "queued" and queued["parameters"] == {"trigger": "api"}
     run = _finished(client, owner, queued["id"])
     assert run["status"] == "succeeded", run
-    assert run["counts"]["transactions"] == len(rows) and run["counts"]["streams"] == 1
+    assert run["counts"]["recurring.transactions"] == len(rows) and run["counts"]["recurring.streams"] == 1
     assert run["parameters"]["as_of"] == today.isoformat() and run["finished_at"]
 
     found = client.get("/api/analytics/recurring", headers=owner.headers).json()
@@ -185,12 +185,12 @@ def test_an_import_triggers_a_run(client: httpx.Client, unique_slug: str, worker
         runs = client.get("/api/analytics/runs", headers=owner.headers).json()["items"]
         time.sleep(0.2)
     assert len(runs) == 1
-    assert (runs[0]["parameters"]["trigger"], runs[0]["parameters"]["import_id"]) == (
+    assert (runs[0]["parameters"]["trigger"], runs[0]["parameters"]["import_batch_id"]) == (
         "import",
         batch["id"],
     )
     done = _finished(client, owner, runs[0]["id"])
-    assert done["status"] == "succeeded" and done["counts"]["transactions"] == 1
+    assert done["status"] == "succeeded" and done["counts"]["recurring.transactions"] == 1
 
 
 def test_cli_runs_and_reports_counts(test_env, unique_slug: str, worker_process):
@@ -200,8 +200,8 @@ def test_cli_runs_and_reports_counts(test_env, unique_slug: str, worker_process)
     runner = CliRunner()
     result = runner.invoke(cli_app, ["analytics", "run", "--org", unique_slug, "--timeout", "60"])
     assert result.exit_code == 0, result.output
-    assert "queued on org." in result.output and "recurring run succeeded" in result.output
-    assert "streams 1" in result.output
+    assert "queued on org." in result.output and "all run succeeded" in result.output
+    assert "recurring.streams 1" in result.output
     unknown = runner.invoke(cli_app, ["analytics", "run", "--org", unique_slug, "--kind", "x"])
     assert unknown.exit_code == 1 and "unknown kind 'x'" in unknown.stderr
     with tenant_session(unique_slug) as session:

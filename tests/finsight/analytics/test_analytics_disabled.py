@@ -91,7 +91,7 @@ def test_imports_queue_a_run_when_enabled(test_env, unique_slug, monkeypatch):
     assert len(sent) == 1 and sent[0][1] == analytics_service.RUN_ANALYTICS_TASK
     with tenant_session(unique_slug) as session:
         run = session.scalars(select(AnalyticsRun)).one()
-    assert (run.kind, run.status, run.parameters["trigger"]) == ("recurring", "queued", "import")
+    assert (run.kind, run.status, run.parameters["trigger"]) == ("all", "queued", "import")
 
 
 def test_imports_work_and_queue_nothing_when_disabled(analytics_off, unique_slug, monkeypatch):

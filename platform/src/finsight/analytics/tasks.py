@@ -1,38 +1,64 @@
-"""Celery task of analytics runs, on the tenant's queue: claim, run, record the outcome."""
+"""Celery tasks of analytics: a run (tenant queue), and the sweeper of lost runs (beat)."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
+
+from sqlalchemy import or_, select
 
 from finsight.analytics.models import AnalyticsRun
-from finsight.analytics.service import RUN_ANALYTICS_TASK, claim_run, execute_run, fail_run
+from finsight.analytics.service import (
+    FINISHED,
+    RUN_ANALYTICS_TASK,
+    claim_run,
+    execute_run,
+    fail_run,
+)
+from finsight.config import get_settings
+from finsight.db import platform_session
+from finsight.kit.models import utcnow
+from finsight.kit.query import try_advisory_xact_lock
 from finsight.observability.logging import get_logger
-from finsight.tenancy import tenant_session
-from finsight.worker.app import celery_app
+from finsight.organizations.models import Organization
+from finsight.tenancy import TenantNames, tenant_session
+from finsight.worker.app import REQUEUE_STALE_ANALYTICS_TASK, bind, celery_app
 
 log = get_logger(__name__)
+
+
+def _run_lock(run_id: uuid.UUID) -> str:
+    return f"finsight.analytics.run:{run_id}"
 
 
 def run_analytics(org_slug: str, run_id: str) -> str:
     """Run one analytics run to its end; returns its final status.
 
-    A failure is recorded on the run and not raised: the run is finished, and raising would
-    only have Celery log it again (a killed worker is another matter: acks_late redelivers)."""
+    The run's work happens in one transaction that holds the run's advisory lock: a second
+    delivery of the same run (the sweeper, or acks_late after a lost worker) finds the lock
+    held and leaves, so a run is never worked on twice at once; a killed worker's connection
+    drops the lock, and the next delivery takes over. A failure is recorded on the run and
+    not raised: the run is finished, and raising would only have Celery log it again."""
     key = uuid.UUID(run_id)
-    # Its own transaction, committed at once: the API shows the run as running meanwhile.
-    with tenant_session(org_slug) as session:
-        claimed = claim_run(session, key)
-        if claimed is None:
-            run = session.get(AnalyticsRun, key)
-            return run.status if run is not None else "missing"
     try:
         with tenant_session(org_slug) as session:
+            if not try_advisory_xact_lock(session, _run_lock(key)):
+                log.info("analytics.run.busy", run=run_id, org=org_slug)
+                return "running"
+            # Claimed in a transaction of its own, committed at once: the API shows the run
+            # as running while this one works.
+            with tenant_session(org_slug) as claim:
+                claimed = claim_run(claim, key)
+                current = claim.get(AnalyticsRun, key)
+                status = current.status if current is not None else "missing"
+            if claimed is None:
+                return status
             status = execute_run(session, key)
     except Exception as exc:  # any bug or database error: recorded on the run, not retried
         log.exception("analytics.run.failed", run=run_id, org=org_slug)
         with tenant_session(org_slug) as session:
             run = session.get(AnalyticsRun, key)
-            if run is None or run.status in ("succeeded", "failed"):
+            if run is None or run.status in FINISHED:
                 return run.status if run is not None else "missing"
             fail_run(session, run, f"{type(exc).__name__}: {exc}")
         return "failed"
@@ -40,4 +66,43 @@ def run_analytics(org_slug: str, run_id: str) -> str:
     return status
 
 
+def requeue_stale_analytics() -> int:
+    """Send again every run queued, or running without an update, for ANALYTICS_STALE_SECONDS:
+    a send lost after its commit, or a worker that died mid-run, still ends in a finished run."""
+    cutoff = utcnow() - timedelta(seconds=get_settings().analytics_stale_seconds)
+    with platform_session() as session:
+        slugs = list(
+            session.scalars(
+                select(Organization.slug).where(
+                    Organization.deleted_at.is_(None), Organization.status == "active"
+                )
+            )
+        )
+    app = bind()
+    sent = 0
+    for slug in slugs:
+        with tenant_session(slug) as session:
+            stale = session.scalars(
+                select(AnalyticsRun.id).where(
+                    or_(
+                        (AnalyticsRun.status == "queued") & (AnalyticsRun.created_at < cutoff),
+                        (AnalyticsRun.status == "running") & (AnalyticsRun.updated_at < cutoff),
+                    )
+                )
+            )
+            for run_id in stale:
+                app.send_task(
+                    RUN_ANALYTICS_TASK,
+                    kwargs={"org_slug": slug, "run_id": str(run_id)},
+                    queue=TenantNames.for_slug(slug).queue,
+                )
+                sent += 1
+    if sent:
+        log.warning("analytics.runs.requeued", count=sent)
+    return sent
+
+
 run_analytics_job = celery_app.task(name=RUN_ANALYTICS_TASK)(run_analytics)
+requeue_stale_analytics_job = celery_app.task(name=REQUEUE_STALE_ANALYTICS_TASK)(
+    requeue_stale_analytics
+)

@@ -71,5 +71,6 @@ def _report(finished: AnalyticsRun) -> None:
     if finished.status == "failed":
         fail(f"run failed: {finished.error}")
     counts = ", ".join(f"{name} {value:,}" for name, value in finished.counts.items())
-    seconds = sum(finished.timings.values())
+    began = finished.started_at or finished.created_at
+    seconds = ((finished.finished_at or began) - began).total_seconds()
     console.print(f"{finished.kind} run succeeded in {seconds:.2f}s: {counts}")

@@ -22,3 +22,11 @@ def advisory_xact_lock(
     executor.execute(
         text(f"SELECT pg_advisory_xact_lock(hashtextextended({name}, 0))"), {"key": key}
     )
+
+
+def try_advisory_xact_lock(executor: Connection | Session, key: str) -> bool:
+    """Take the lock named `key` until the transaction ends, if nobody holds it; never waits."""
+    held = executor.execute(
+        text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
+    ).scalar_one()
+    return bool(held)

@@ -25,6 +25,7 @@ TENANT_QUEUE_PREFIX = "org."
 PURGE_SESSIONS_TASK = "finsight.auth.purge_expired_sessions"
 TENANT_PING_TASK = "finsight.tenant.ping"
 REQUEUE_STALE_IMPORTS_TASK = "finsight.ingestion.requeue_stale"
+REQUEUE_STALE_ANALYTICS_TASK = "finsight.analytics.requeue_stale"
 
 PURGE_SESSIONS_EVERY_SECONDS = 3600.0
 # Results are stored only for tasks that ask (`ignore_result=False`): today the tenant ping,
@@ -39,6 +40,11 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     },
     "requeue-stale-imports": {
         "task": REQUEUE_STALE_IMPORTS_TASK,
+        "schedule": 60.0,
+        "options": {"queue": DEFAULT_QUEUE},
+    },
+    "requeue-stale-analytics": {
+        "task": REQUEUE_STALE_ANALYTICS_TASK,
         "schedule": 60.0,
         "options": {"queue": DEFAULT_QUEUE},
     },
