@@ -38,6 +38,7 @@ COPY_COLUMNS = (
     "bank_type",
     "check_number",
     "fingerprint",
+    "mcc",
 )
 NULL = "\\N"
 # COPY's text format escapes a backslash, tab or line break inside a value. NUL is dropped:
@@ -143,7 +144,8 @@ class RowNormalizer:
         return (
             f"{self.new_id()}\t{self._owner}{iso}\t{posted}\t{amount}\t{self._currency}\t"
             f"{texts}\t{category}\t{copy_text(row.bank_id)}\t{copy_text(row.bank_type)}\t"
-            f"{copy_text(row.check_number)}\t\\\\x{digest.hex()}\n"
+            f"{copy_text(row.check_number)}\t\\\\x{digest.hex()}\t"
+            f"{NULL if row.mcc is None else row.mcc}\n"
         )
 
     def _day(self, day: date) -> tuple[int, str]:

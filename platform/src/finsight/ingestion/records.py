@@ -51,6 +51,7 @@ class StatementRow:
     check_number: str | None
     balance: Decimal | None
     memo: str | None
+    mcc: int | None = None  # merchant category code (ISO 18245), where the format has one
 
 
 @dataclass(frozen=True, slots=True)

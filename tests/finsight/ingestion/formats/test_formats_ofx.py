@@ -183,3 +183,17 @@ def test_investment_statement_is_not_supported() -> None:
 def test_chosen_ofx_on_a_file_without_ofx_markup() -> None:
     with pytest.raises(StatementError, match="this is not OFX: there is no <OFX> element"):
         parse_statement(b"just some text\nand more\n", format="ofx")
+
+
+def test_sic_carries_the_merchant_category_code(split) -> None:
+    records = (
+        "<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20240115<TRNAMT>-4.50<FITID>1<NAME>COFFEE<SIC>5814"
+        "</STMTTRN>"
+        "<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20240116<TRNAMT>-9.00<FITID>2<NAME>BOOKS<SIC>59x2"
+        "</STMTTRN>"
+        "<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20240117<TRNAMT>-1.00<FITID>3<NAME>FEE</STMTTRN>"
+    )
+    rows, issues = split(parse_statement(_sgml(_bank(records)).encode()))
+    assert issues == []
+    # Four digits are a code; anything else (a typo, a missing tag) is no code at all.
+    assert [row.mcc for row in rows] == [5814, None, None]

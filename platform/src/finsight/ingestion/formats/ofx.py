@@ -151,7 +151,14 @@ def _row(
         record.get("CHECKNUM"),
         None,
         memo,
+        _mcc(record.get("SIC")),
     )
+
+
+def _mcc(text: str | None) -> int | None:
+    """<SIC>: card issuers put the merchant category code there; anything else is ignored."""
+    digits = (text or "").strip()
+    return int(digits) if len(digits) == 4 and digits.isascii() and digits.isdigit() else None
 
 
 def _date(text: str) -> date | None:
