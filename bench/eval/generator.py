@@ -18,6 +18,7 @@ from decimal import Decimal
 from bench.eval.catalogue import (
     AMAZON_MARKETPLACE,
     APPLE,
+    BANK_VOCABULARIES,
     COFFEE,
     GAS,
     GROCERIES,
@@ -26,8 +27,10 @@ from bench.eval.catalogue import (
     UBER,
     UBER_EATS,
     Merchant,
+    bank_category_of,
     city,
     local_restaurant,
+    mcc_choices,
     phone,
     render,
     solyanka_merchants,
@@ -57,6 +60,9 @@ class RawTxn:
     account: str
     merchant: str  # truth: merchant identity
     stream: str | None  # truth: recurring stream id
+    category: str = ""  # truth: a seed-category path, "Restaurants/Coffee shops"
+    bank_category: str | None = None  # the bank's own (coarse, sometimes wrong) category text
+    mcc: int | None = None  # the merchant category code, where the source gives one
 
 
 @dataclass(frozen=True)
@@ -82,8 +88,15 @@ class Ledger:
 
 
 class _Tenant:
-    def __init__(self, rng: random.Random, name: str, start: date, end: date) -> None:
+    def __init__(
+        self, rng: random.Random, name: str, start: date, end: date, labels: random.Random
+    ) -> None:
         self.rng, self.name, self.start, self.end = rng, name, start, end
+        # Bank categories and MCCs come from their own generator: drawing them from `rng`
+        # would move every later date and amount, and with them the recurring figures.
+        self.labels = labels
+        self.bank = labels.choice(tuple(BANK_VOCABULARIES))
+        self.mccs: dict[str, int] = {}
         self.ledger = Ledger(name, start, end)
         self.branches: dict[str, list[dict[str, str]]] = {}
         self.primary: dict[str, str] = {}
@@ -126,11 +139,39 @@ class _Tenant:
             wrapper = self.rng.choice(("POS DEBIT ", "PURCHASE AUTHORIZED ON {md} ", "CHECKCARD "))
             desc = wrapper.format(md=day.strftime("%m/%d")) + desc
         money = Decimal(str(round(amount, 2)))
+        bank_category, mcc = self.source_labels(merchant, account)
         self.ledger.transactions.append(
             RawTxn(
-                f"{self.name}-{self.counter}", day, money, desc, account, merchant.identity, stream
+                f"{self.name}-{self.counter}",
+                day,
+                money,
+                desc,
+                account,
+                merchant.identity,
+                stream,
+                merchant.category,
+                bank_category,
+                mcc,
             )
         )
+
+    def source_labels(self, merchant: Merchant, account: str) -> tuple[str | None, int | None]:
+        """What the bank sends besides the descriptor: card exports carry the issuer's coarse
+        category on most rows (now and then a wrong one), an MCC on some; checking rarely."""
+        rng = self.labels
+        card = account == "card"
+        bank_category = None
+        if rng.random() < (0.9 if card else 0.05):
+            bank_category = bank_category_of(self.bank, merchant.category)
+            if bank_category is not None and rng.random() < 0.06:
+                bank_category = rng.choice(sorted(set(BANK_VOCABULARIES[self.bank].values())))
+        mcc = None
+        if rng.random() < (0.35 if card else 0.05):
+            if merchant.identity not in self.mccs:
+                choices = mcc_choices(merchant.category)
+                self.mccs[merchant.identity] = rng.choice(choices) if choices else 0
+            mcc = self.mccs[merchant.identity] or None
+        return bank_category, mcc
 
 
 def _anchor(rng: random.Random, cadence: Cadence, first: date) -> Anchor:
@@ -283,7 +324,7 @@ def _one_offs(t: _Tenant) -> None:
 def generate_ledger(seed: int, index: int, years: int, end: date) -> Ledger:
     rng = random.Random(f"{seed}:{index}")
     start = end.replace(year=end.year - years) + timedelta(days=1)
-    t = _Tenant(rng, f"t{index}", start, end)
+    t = _Tenant(rng, f"t{index}", start, end, random.Random(f"{seed}:{index}:categories"))
     payer, pay_cadence = rng.choice(PAYROLL)
     _stream(
         t, payer, Cadence(pay_cadence), rng.uniform(1800, 4200), "usage", True, "checking", True
