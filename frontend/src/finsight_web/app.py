@@ -16,7 +16,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from finsight_web import formatting
 from finsight_web.client import ApiClient, ApiError, ApiUnavailable
 from finsight_web.context import CsrfFailed, Services, SignInRequired, login_url, services
-from finsight_web.pages import accounts, auth, imports, insights, overview, transactions
+from finsight_web.pages import (
+    accounts,
+    auth,
+    imports,
+    insights,
+    merchants,
+    overview,
+    review,
+    rules,
+    transactions,
+)
 from finsight_web.pages import settings as settings_pages
 from finsight_web.security import SecurityHeadersMiddleware
 from finsight_web.sessions import COOKIE_NAME, SessionStore
@@ -147,7 +157,18 @@ def create_web_app(settings: WebSettings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.web_cookie_secure)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_error_pages(app)
-    for module in (auth, overview, accounts, transactions, imports, insights, settings_pages):
+    for module in (
+        auth,
+        overview,
+        accounts,
+        transactions,
+        imports,
+        insights,
+        review,
+        rules,
+        merchants,
+        settings_pages,
+    ):
         app.include_router(module.router)
 
     @app.get("/healthz", include_in_schema=False)

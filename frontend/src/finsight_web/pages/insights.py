@@ -1,16 +1,20 @@
-"""Insights: recurring charges and income with their next dates and the monthly subscription
-total, and the analytics runs behind them (more analytics arrive here as they are built)."""
+"""Insights: the cash-flow forecast of an account (actuals, then 1-3 months ahead inside the 80%
+interval), spending forecast per category, recurring charges and income with their next dates
+and the monthly subscription total, anomalies to confirm or dismiss, and the analytics runs."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+import uuid
+from datetime import date, timedelta
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
+from finsight_web.charts import forecast_chart, forecast_rows
 from finsight_web.client import ApiError
-from finsight_web.context import Page, signed_in
+from finsight_web.context import Page, safe_next, signed_in
 
 router = APIRouter()
 SignedIn = Annotated[Page, Depends(signed_in)]
@@ -22,22 +26,94 @@ CADENCES = {
     "quarterly": "Quarterly",
     "annual": "Yearly",
 }
+ANOMALY_KINDS = {
+    "spike": "Unusually large",
+    "outlier": "Unusual transaction",
+    "duplicate": "Possible duplicate",
+    "large_first_charge": "Large first charge",
+    "category_pace": "Category ahead of pace",
+}
+ANOMALY_FILTERS = {"new": "To review", "confirmed": "Confirmed", "dismissed": "Dismissed"}
+FEEDBACK = {"confirmed": "confirmed", "dismissed": "dismissed"}
+
+
+def horizon_of(text: str | None) -> int:
+    """The forecast's months ahead from the query: 1-3, default 3."""
+    return int(text) if text in ("1", "2", "3") else 3
+
+
+async def _optional(page: Page, path: str, params: dict[str, Any]) -> Any:
+    """A read that may not be there (no forecast yet, an engine part not deployed): None."""
+    try:
+        return await page.api("GET", path, params=params)
+    except ApiError as error:
+        if error.status in (404, 409, 422):
+            return None
+        raise
+
+
+def transaction_link(anomaly: dict[str, Any]) -> str | None:
+    """The transactions list around the anomaly's day and account, scrolled to its row (there
+    is no page per transaction)."""
+    if not anomaly.get("transaction_id"):
+        return None
+    day = date.fromisoformat(str(anomaly["occurred_on"])[:10])
+    query = f"date_from={day - timedelta(days=3)}&date_to={day + timedelta(days=3)}"
+    if anomaly.get("account_id"):
+        query += f"&account_id={anomaly['account_id']}"
+    return f"/transactions?{query}#t-{anomaly['transaction_id']}"
+
+
+def pick_series(forecast: dict[str, Any] | None, account_id: str | None) -> dict[str, Any] | None:
+    """The chosen account's series, else the first one."""
+    series = list((forecast or {}).get("series") or [])
+    chosen = [s for s in series if str(s.get("account_id")) == account_id]
+    found: dict[str, Any] | None = (chosen or series or [None])[0]
+    return found
 
 
 @router.get("/insights")
 async def insights(page: SignedIn) -> Response:
+    query = dict(page.request.query_params)
+    months = horizon_of(query.get("months"))
+    account_id = query.get("account_id") or None
+    anomaly_status = query.get("anomalies") if query.get("anomalies") in ANOMALY_FILTERS else "new"
     try:
-        recurring, runs, accounts = await asyncio.gather(
+        recurring, runs, accounts, categories = await asyncio.gather(
             page.api("GET", "/api/analytics/recurring"),
             page.api("GET", "/api/analytics/runs", params={"limit": 5}),
             page.api("GET", "/api/accounts", params={"limit": 200}),
+            page.api("GET", "/api/categories"),
         )
     except ApiError as error:
         if error.status != 404:
             raise
         # ENABLE_ANALYTICS=false on the API: say so rather than show an error.
         return await page.render("insights.html", enabled=False)
+    account_params: dict[str, Any] = {"scope": "account", "months": months}
+    if account_id:
+        account_params["account_id"] = account_id
+    by_account, by_category, anomalies = await asyncio.gather(
+        _optional(page, "/api/analytics/forecast", account_params),
+        _optional(page, "/api/analytics/forecast", {"scope": "category", "months": months}),
+        _optional(page, "/api/analytics/anomalies", {"status": anomaly_status, "limit": 25}),
+    )
+    series = pick_series(by_account, account_id)
+    chart = (
+        forecast_chart(series["history"], series["points"], series["currency"]) if series else None
+    )
+    category_paths = {c["id"]: c["path"] for c in categories}
+    category_forecasts = [
+        {
+            "name": category_paths.get(s.get("category_id"), "Uncategorized"),
+            "currency": s["currency"],
+            "rows": [r for r in forecast_rows([], s["points"]) if r.point is not None],
+        }
+        for s in (by_category or {}).get("series") or []
+    ]
+    category_forecasts.sort(key=lambda item: str(item["name"]))
     streams = recurring["streams"]  # the API's order: soonest next date first, cancelled last
+    anomaly_items = (anomalies or {}).get("items") or []
     return await page.render(
         "insights.html",
         enabled=True,
@@ -46,9 +122,21 @@ async def insights(page: SignedIn) -> Response:
         total=recurring["monthly_subscription_total"],
         currency=recurring["currency"] or "USD",
         runs=runs["items"],
+        accounts=accounts["items"],
         account_names={a["id"]: a["name"] for a in accounts["items"]},
         cadences=CADENCES,
         can_run=await page.can("analytics:write"),
+        months=months,
+        series=series,
+        chart=chart,
+        forecast_months=[str(m)[:7] for m in (by_category or by_account or {}).get("months", [])],
+        category_forecasts=category_forecasts,
+        category_paths=category_paths,
+        anomalies=[{**a, "link": transaction_link(a)} for a in anomaly_items],
+        anomaly_status=anomaly_status,
+        anomaly_filters=ANOMALY_FILTERS,
+        anomaly_kinds=ANOMALY_KINDS,
+        here=page.here,
     )
 
 
@@ -59,3 +147,17 @@ async def run_now(page: SignedIn) -> Response:
     return await page.redirect(
         "/insights", flash="Looking for recurring charges now; reload in a moment.", level="info"
     )
+
+
+@router.post("/insights/anomalies/{anomaly_id}")
+async def anomaly_feedback(page: SignedIn, anomaly_id: uuid.UUID) -> Response:
+    form = await page.form()
+    back = safe_next(str(form.get("return_to") or "/insights")).split("#")[0] + "#anomalies-h"
+    status = FEEDBACK.get(str(form.get("status", "")))
+    if status is None:
+        return await page.redirect(back, flash="Choose confirm or dismiss.", level="error")
+    await page.api(
+        "POST", f"/api/analytics/anomalies/{anomaly_id}/feedback", json={"status": status}
+    )
+    done = "Confirmed: thanks, that helps." if status == "confirmed" else "Dismissed."
+    return await page.redirect(back, flash=done)

@@ -1,0 +1,151 @@
+"""Merchants: the groups analytics made of bank descriptors. Search, rename, merge several into
+one, and split descriptor keys off a merchant into a new one. A person's choice sticks: runs
+never rename a merchant renamed here nor move a key merged or split here."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+
+from finsight_web.client import ApiError
+from finsight_web.context import Page, safe_next, signed_in
+from finsight_web.pages.rules import field_name
+
+router = APIRouter()
+SignedIn = Annotated[Page, Depends(signed_in)]
+PAGE_SIZES = (25, 50, 100, 200)
+
+
+def _values(form: dict[str, Any], name: str) -> list[str]:
+    value = form.get(name, [])
+    items = value if isinstance(value, list) else [value]
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def merge_body(form: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+    """The merge form as the API's body, or the reason it cannot be sent: the target is one of
+    the selected merchants or another, and at least one other merchant goes into it."""
+    target = str(form.get("target_id", "")).strip()
+    if not target:
+        return None, "Choose the merchant to merge into."
+    sources = [s for s in dict.fromkeys(_values(form, "source_ids")) if s != target]
+    if not sources:
+        return None, "Select at least one other merchant to merge into it."
+    return {"source_ids": sources, "target_id": target}, None
+
+
+@router.get("/merchants")
+async def list_merchants(page: SignedIn) -> Response:
+    query = dict(page.request.query_params)
+    q = query.get("q", "").strip()
+    limit = int(query["limit"]) if query.get("limit", "").isdecimal() else 50
+    limit = limit if limit in PAGE_SIZES else 50
+    params: dict[str, Any] = {"limit": limit}
+    if q:
+        params["q"] = q
+    if query.get("cursor"):
+        params["cursor"] = query["cursor"]
+    listing, error = await page.filtered_list("/api/analytics/merchants", params)
+    return await page.render(
+        "merchants.html",
+        status_code=422 if error else 200,
+        error=error,
+        merchants=listing["items"],
+        next_cursor=listing["next_cursor"],
+        first_page=not query.get("cursor"),
+        q=q,
+        limit=limit,
+        page_sizes=PAGE_SIZES,
+        here=page.here,
+        can_write=await page.can("analytics:write"),
+    )
+
+
+@router.get("/merchants/{merchant_id}")
+async def merchant_detail(page: SignedIn, merchant_id: uuid.UUID) -> Response:
+    merchant = await page.api("GET", f"/api/analytics/merchants/{merchant_id}")
+    return await page.render(
+        "merchant.html",
+        merchant=merchant,
+        errors={},
+        values={"name": "", "keys": []},
+        can_write=await page.can("analytics:write"),
+    )
+
+
+@router.post("/merchants/{merchant_id}/rename")
+async def rename(page: SignedIn, merchant_id: uuid.UUID) -> Response:
+    form = await page.form()
+    back = safe_next(str(form.get("return_to") or "/merchants"))
+    name = str(form.get("name", "")).strip()
+    if not name:
+        return await page.redirect(back, flash="Not renamed: the name is empty.", level="error")
+    try:
+        saved = await page.api(
+            "PATCH", f"/api/analytics/merchants/{merchant_id}", json={"name": name}
+        )
+    except ApiError as error:
+        if error.status not in (409, 422):
+            raise
+        return await page.redirect(back, flash=f"Not renamed: {error.detail}", level="error")
+    return await page.redirect(back, flash=f"Renamed to “{saved['name']}”.")
+
+
+@router.post("/merchants/merge")
+async def merge(page: SignedIn) -> Response:
+    form = await page.form()
+    back = safe_next(str(form.get("return_to") or "/merchants"))
+    body, problem = merge_body(form)
+    if body is None:
+        return await page.redirect(back, flash=str(problem), level="error")
+    try:
+        target = await page.api("POST", "/api/analytics/merchants/merge", json=body)
+    except ApiError as error:
+        if error.status not in (409, 422):
+            raise
+        return await page.redirect(back, flash=f"Not merged: {error.detail}", level="error")
+    count = len(body["source_ids"])
+    return await page.redirect(back, flash=f"{count + 1} merchants merged into “{target['name']}”.")
+
+
+@router.post("/merchants/{merchant_id}/split")
+async def split(page: SignedIn, merchant_id: uuid.UUID) -> Response:
+    form = await page.form()
+    keys = _values(form, "keys")
+    name = str(form.get("name", "")).strip()
+    errors: dict[str, str] = {}
+    if not keys:
+        errors["keys"] = "Choose the descriptors that belong to another merchant."
+    if not name:
+        errors["name"] = "Name the new merchant."
+    if not errors:
+        try:
+            created = await page.api(
+                "POST",
+                f"/api/analytics/merchants/{merchant_id}/split",
+                json={"keys": keys, "name": name},
+            )
+        except ApiError as error:
+            if error.status not in (409, 422):
+                raise
+            errors = {
+                (field_name(field) if field_name(field) in ("keys", "name") else ""): text
+                for field, text in error.field_errors().items()
+            } or {"": error.detail}
+        else:
+            return await page.redirect(
+                f"/merchants/{created['id']}",
+                flash=f"{len(keys)} descriptors split off into “{created['name']}”.",
+            )
+    merchant = await page.api("GET", f"/api/analytics/merchants/{merchant_id}")
+    return await page.render(
+        "merchant.html",
+        status_code=422,
+        merchant=merchant,
+        errors=errors,
+        values={"name": name, "keys": keys},
+        can_write=await page.can("analytics:write"),
+    )
