@@ -19,7 +19,7 @@ two guards apply on top of the similarity:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +28,14 @@ from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[impo
 
 from finsight.analytics.descriptors import TRUNCATION_MIN, first_words_agree
 
-__all__ = ["MIN_SIMILARITY", "MerchantGroup", "group_merchants", "may_merge", "merchant_index"]
+__all__ = [
+    "MIN_SIMILARITY",
+    "MerchantGroup",
+    "block_key",
+    "group_merchants",
+    "may_merge",
+    "merchant_index",
+]
 
 # Cosine similarity of character 2-4-gram TF-IDF vectors every pair in a group must reach.
 MIN_SIMILARITY = 0.8
@@ -50,9 +57,11 @@ def may_merge(a: str, b: str) -> bool:
     return not (set_a != set_b and (set_a < set_b or set_b < set_a))
 
 
-def _block_key(key: str) -> str:
-    # Keys that may merge share their first 4 characters (first words agree, at least 4 long),
-    # so similarities are only computed inside a block: the work stays near linear.
+def block_key(key: str) -> str:
+    """Keys that may merge share their first 4 characters (first words agree, at least 4 long),
+    so similarities are only computed inside a block: the work stays near linear, and keys of
+    different blocks are never grouped (an incremental run compares only the blocks it
+    touches)."""
     return key.split()[0][:TRUNCATION_MIN] if key.strip() else ""
 
 
@@ -79,9 +88,13 @@ def _cluster_block(keys: list[str], vectors: np.ndarray) -> list[list[str]]:
     return list(groups.values())
 
 
-def group_merchants(keys: Iterable[str]) -> list[MerchantGroup]:
-    """Group keys (repeats count towards the canonical name); deterministic, sorted by name."""
-    counts = Counter(k for k in keys if k.strip())
+def group_merchants(keys: Iterable[str] | Mapping[str, int]) -> list[MerchantGroup]:
+    """Group keys (repeats, or a mapping's counts, count towards the canonical name);
+    deterministic, sorted by name."""
+    if isinstance(keys, Mapping):
+        counts = Counter({k: n for k, n in keys.items() if k.strip()})
+    else:
+        counts = Counter(k for k in keys if k.strip())
     if not counts:
         return []
     unique = sorted(counts)
@@ -92,7 +105,7 @@ def group_merchants(keys: Iterable[str]) -> list[MerchantGroup]:
     index = {key: i for i, key in enumerate(unique)}
     blocks: dict[str, list[str]] = {}
     for key in unique:
-        blocks.setdefault(_block_key(key), []).append(key)
+        blocks.setdefault(block_key(key), []).append(key)
     result: list[MerchantGroup] = []
     for block in blocks.values():
         rows = matrix[[index[k] for k in block]].toarray()

@@ -43,6 +43,7 @@ class TransactionFilter:
     pending: bool | None = None
     q: str | None = None
     tags: tuple[str, ...] = ()
+    merchant_ids: tuple[uuid.UUID, ...] = ()  # analytics' merchants (transactions.merchant_id)
     excluded: bool | None = None
     include_deleted: bool = False
     hidden_accounts: tuple[uuid.UUID, ...] = field(default=())  # soft-deleted accounts
@@ -101,6 +102,8 @@ def filtered(where: TransactionFilter) -> Select[Transaction]:
         conditions.append(Transaction.excluded.is_(where.excluded))
     if where.tags:
         conditions.append(Transaction.tags.contains(list(where.tags)))
+    if where.merchant_ids:
+        conditions.append(Transaction.merchant_id.in_(where.merchant_ids))
     query = select(Transaction).where(*conditions)
     tsquery = search_tsquery(where.q) if where.q else None
     if tsquery:

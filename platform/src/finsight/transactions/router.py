@@ -63,6 +63,9 @@ def transaction_filter(
     tag: Annotated[list[str], Query(description="Repeatable; all must be present")] = [],  # noqa: B006
     excluded: bool | None = None,
     include_deleted: bool = False,
+    merchant_id: Annotated[
+        list[uuid.UUID], Query(description="Repeatable; merchants of /api/analytics/merchants")
+    ] = [],  # noqa: B006
 ) -> q.TransactionFilter:
     where = q.TransactionFilter(
         account_ids=tuple(dict.fromkeys(account_id)),
@@ -75,6 +78,7 @@ def transaction_filter(
         pending=pending,
         q=q_.strip() if q_ and q_.strip() else None,
         tags=tuple(t.strip() for t in tag if t.strip()),
+        merchant_ids=tuple(dict.fromkeys(merchant_id)),
         excluded=excluded,
         include_deleted=include_deleted,
     )
