@@ -382,20 +382,24 @@ def test_merchants(writer: bool) -> None:
     assert "First page" in html and "Next page" not in html
     assert ('action="/merchants/merge"' in html) is writer
     assert (f'action="/merchants/{MERCHANT}/rename"' in html) is writer
+    keys = [{"key": k, "display": k.upper(), "pinned": k == "blue btl"} for k in merchant["keys"]]
     detail = render(
         "merchant.html",
         writer,
-        merchant=merchant,
+        merchant={**merchant, "key_details": keys},
+        recent=[{**REVIEW_ITEM, "description": "SQ *BLUE BOTTLE 9"}],
         errors={"keys": "Choose the descriptors."} if writer else {},
         values={"name": "", "keys": ["bluebottle"]},
         can_write=writer,
     )
     assert ('action="/merchants/' + MERCHANT + '/split"' in detail) is writer
-    assert "blue btl" in detail
+    assert "BLUE BTL" in detail and "SQ *BLUE BOTTLE 9" in detail
+    assert f"/transactions?merchant_id={MERCHANT}" in detail
     if writer:
         forms_have_csrf(html)
         forms_have_csrf(detail)
         assert 'value="bluebottle" checked' in detail and "Choose the descriptors." in detail
+        assert "(placed by a person)" in detail
 
 
 def insights_values(writer: bool) -> dict[str, Any]:

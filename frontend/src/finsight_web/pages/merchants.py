@@ -4,6 +4,7 @@ never rename a merchant renamed here nor move a key merged or split here."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Annotated, Any
 
@@ -66,12 +67,28 @@ async def list_merchants(page: SignedIn) -> Response:
 
 @router.get("/merchants/{merchant_id}")
 async def merchant_detail(page: SignedIn, merchant_id: uuid.UUID) -> Response:
-    merchant = await page.api("GET", f"/api/analytics/merchants/{merchant_id}")
+    return await _detail(page, merchant_id, errors={}, values={"name": "", "keys": []})
+
+
+async def _detail(
+    page: Page,
+    merchant_id: uuid.UUID,
+    *,
+    errors: dict[str, str],
+    values: dict[str, Any],
+    status_code: int = 200,
+) -> Response:
+    merchant, recent = await asyncio.gather(
+        page.api("GET", f"/api/analytics/merchants/{merchant_id}"),
+        page.api("GET", "/api/transactions", params={"merchant_id": str(merchant_id), "limit": 10}),
+    )
     return await page.render(
         "merchant.html",
+        status_code=status_code,
         merchant=merchant,
-        errors={},
-        values={"name": "", "keys": []},
+        recent=recent["items"],
+        errors=errors,
+        values=values,
         can_write=await page.can("analytics:write"),
     )
 
@@ -119,14 +136,12 @@ async def split(page: SignedIn, merchant_id: uuid.UUID) -> Response:
     errors: dict[str, str] = {}
     if not keys:
         errors["keys"] = "Choose the descriptors that belong to another merchant."
-    if not name:
-        errors["name"] = "Name the new merchant."
     if not errors:
+        # Without a name the API names the new merchant after its first descriptor.
+        body: dict[str, Any] = {"keys": keys, **({"name": name} if name else {})}
         try:
             created = await page.api(
-                "POST",
-                f"/api/analytics/merchants/{merchant_id}/split",
-                json={"keys": keys, "name": name},
+                "POST", f"/api/analytics/merchants/{merchant_id}/split", json=body
             )
         except ApiError as error:
             if error.status not in (409, 422):
@@ -140,12 +155,6 @@ async def split(page: SignedIn, merchant_id: uuid.UUID) -> Response:
                 f"/merchants/{created['id']}",
                 flash=f"{len(keys)} descriptors split off into “{created['name']}”.",
             )
-    merchant = await page.api("GET", f"/api/analytics/merchants/{merchant_id}")
-    return await page.render(
-        "merchant.html",
-        status_code=422,
-        merchant=merchant,
-        errors=errors,
-        values={"name": name, "keys": keys},
-        can_write=await page.can("analytics:write"),
+    return await _detail(
+        page, merchant_id, errors=errors, values={"name": name, "keys": keys}, status_code=422
     )

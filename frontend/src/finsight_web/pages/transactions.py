@@ -27,6 +27,7 @@ FILTERS = (
     "pending",
     "q",
     "tag",
+    "merchant_id",  # from a merchant's page: its transactions
 )
 SORTS = {
     "-date": "Newest first",
