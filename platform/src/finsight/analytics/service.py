@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from finsight.accounts.models import Account
 from finsight.analytics.descriptors import clean_descriptor, descriptor_key
-from finsight.analytics.models import RUN_KINDS, AnalyticsRun, RecurringStreamRecord
+from finsight.analytics.models import RUN_KINDS, AnalyticsRun, Merchant, RecurringStreamRecord
 from finsight.analytics.recurring import (
     RecurringStream,
     Status,
@@ -158,13 +158,28 @@ def execute_run(session: Session, run_id: uuid.UUID, *, as_of: date | None = Non
     return run.status
 
 
-def _merchant_names(rows: Iterable[Any]) -> tuple[list[Transaction], dict[str, str]]:
-    """Library transactions keyed by merchant, and each key's most used display name. The
-    merchant a person (or a later model) set wins over the cleaned bank descriptor."""
+def _merchant_names(
+    rows: Iterable[Any], merchants: Mapping[uuid.UUID, str] | None = None
+) -> tuple[list[Transaction], dict[str, str]]:
+    """Library transactions keyed by merchant, and each key's most used display name. A stored
+    merchant (the merchants step's, with a person's merges and renames) wins; rows without one
+    fall back to the merchant a person set, then to the cleaned bank descriptor."""
     cleaned: dict[str, tuple[str, str]] = {}
     names: dict[str, Counter[str]] = {}
     out: list[Transaction] = []
+    stored = merchants or {}
     for row in rows:
+        merchant_id = getattr(row, "merchant_id", None)
+        if merchant_id is not None and merchant_id in stored:
+            # The name's words first (stitching compares first words), then the id: two stored
+            # merchants never share a key, nor one a cleaned descriptor's key.
+            name = stored[merchant_id]
+            key = f"{descriptor_key(name) or 'merchant'} #{merchant_id}"
+            names.setdefault(key, Counter())[name] += 1
+            out.append(
+                Transaction(str(row.id), row.transaction_date, row.amount, key, str(row.account_id))
+            )
+            continue
         name = (row.merchant or "").strip()
         key = descriptor_key(name) if name else ""
         if not key:
@@ -197,13 +212,15 @@ def run_recurring(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[
             LedgerRow.amount,
             LedgerRow.merchant,
             LedgerRow.description,
+            LedgerRow.merchant_id,
         ).where(
             LedgerRow.deleted_at.is_(None),
             LedgerRow.excluded.is_(False),
             LedgerRow.transfer_id.is_(None),
         )
     ).all()
-    transactions, display = _merchant_names(rows)
+    stored = dict(session.execute(select(Merchant.id, Merchant.name)).tuples().all())
+    transactions, display = _merchant_names(rows, stored)
     currencies = dict(session.execute(select(Account.id, Account.currency)).tuples().all())
     read = time.perf_counter()
     streams = detect_recurring(transactions, as_of=when)
