@@ -74,11 +74,11 @@ def test_form_values_round_trip() -> None:
         "name": "Rent",
         "enabled": True,
         "stop_processing": False,
-        "conditions": {"amount_max": "-1000.00", "account_ids": [ACCOUNT], "direction": "expense"},
+        "conditions": {"amount_min": "1000.00", "account_ids": [ACCOUNT], "direction": "expense"},
         "actions": {"category_id": CATEGORY, "add_tags": ["home"]},
     }
     values = form_values(rule)
-    assert values["amount_max"] == "-1000.00" and values["amount_min"] == ""
+    assert values["amount_min"] == "1000.00" and values["amount_max"] == ""
     assert values["account_ids"] == [ACCOUNT] and values["merchant_ids"] == []
     assert values["add_tags"] == "home"
     form = {k: v for k, v in values.items() if v not in (False, "", [])}
@@ -128,8 +128,8 @@ def test_describe_in_words() -> None:
             "conditions": {
                 "description_contains": "coffee",
                 "merchant_ids": [MERCHANT],
-                "amount_min": "-20",
-                "amount_max": "0",
+                "amount_min": "20",
+                "amount_max": "50",
                 "account_ids": [ACCOUNT],
                 "direction": "expense",
             }
@@ -139,12 +139,24 @@ def test_describe_in_words() -> None:
     assert said == [
         "description contains “coffee”",
         "merchant is Blue Bottle",
-        "amount from -20 to 0",
+        "amount between 20 and 50",
         "account is Sapphire",
         "money out (expenses)",
     ]
     assert describe({"conditions": {}}, names) == ["every transaction"]
-    assert describe({"conditions": {"amount_max": "5"}}, names) == ["amount at most 5"]
+    assert describe({"conditions": {"amount_max": "5"}}, names) == ["amount of at most 5"]
+    assert describe({"conditions": {"description_contains": ["uber", "lyft"]}}, names) == [
+        "description contains “uber” or “lyft”"
+    ]
+
+
+def test_several_words_contained_are_any_of_them() -> None:
+    body = rule_body({"description_contains": "uber, lyft ,"})
+    assert body["conditions"]["description_contains"] == ["uber", "lyft"]
+    assert form_values(body)["description_contains"] == "uber, lyft"
+    assert rule_body({"description_contains": "uber,"})["conditions"] == {
+        "description_contains": "uber"
+    }
 
 
 def test_moved() -> None:

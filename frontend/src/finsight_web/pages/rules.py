@@ -47,6 +47,10 @@ def rule_body(form: dict[str, Any]) -> dict[str, Any]:
         text = str(form.get(name, "")).strip()
         if text:
             conditions[name] = text
+    # Several words, comma-separated, match any of them (the API takes a list).
+    words = parse_tags(str(form.get("description_contains", "")))
+    if words:
+        conditions["description_contains"] = words if len(words) > 1 else words[0]
     for name in LIST_CONDITIONS:
         chosen = _list(form.get(name) or form.get(name + "[]"))
         if chosen:
@@ -83,6 +87,8 @@ def form_values(rule: dict[str, Any]) -> dict[str, Any]:
     for name in TEXT_CONDITIONS:
         value = conditions.get(name)
         values[name] = "" if value is None else str(value)
+    if isinstance(conditions.get("description_contains"), list):
+        values["description_contains"] = ", ".join(conditions["description_contains"])
     for name in LIST_CONDITIONS:
         values[name] = [str(v) for v in conditions.get(name) or []]
     return values
@@ -115,20 +121,23 @@ def describe(rule: dict[str, Any], names: dict[str, dict[str, str]]) -> list[str
     """The rule's conditions in words, for the list."""
     c = rule.get("conditions") or {}
     said: list[str] = []
-    if c.get("description_contains"):
-        said.append(f"description contains “{c['description_contains']}”")
+    contains = c.get("description_contains")
+    if contains:
+        words = contains if isinstance(contains, list) else [contains]
+        said.append("description contains " + " or ".join(f"“{w}”" for w in words))
     if c.get("description_regex"):
         said.append(f"description matches /{c['description_regex']}/")
     if c.get("merchant_ids"):
         merchants = [names["merchants"].get(str(m), "a merchant") for m in c["merchant_ids"]]
         said.append("merchant is " + " or ".join(merchants))
     low, high = c.get("amount_min"), c.get("amount_max")
+    # Amount conditions are on the size of the amount, in or out.
     if low is not None and high is not None:
-        said.append(f"amount from {low} to {high}")
+        said.append(f"amount between {low} and {high}")
     elif low is not None:
-        said.append(f"amount at least {low}")
+        said.append(f"amount of at least {low}")
     elif high is not None:
-        said.append(f"amount at most {high}")
+        said.append(f"amount of at most {high}")
     if c.get("account_ids"):
         accounts = [names["accounts"].get(str(a), "an account") for a in c["account_ids"]]
         said.append("account is " + " or ".join(accounts))
@@ -224,6 +233,7 @@ def _posted_values(form: dict[str, Any]) -> dict[str, Any]:
     """The submitted form as field values to show again (after a refusal or a preview)."""
     values = form_values(rule_body(form))
     values["name"] = str(form.get("name", ""))
+    values["enabled"] = bool(form.get("enabled"))
     # Shown again as typed, even when the API could not read it.
     for name in ("amount_min", "amount_max", "description_contains", "description_regex"):
         values[name] = str(form.get(name, "")).strip()
