@@ -66,7 +66,7 @@ def _views(session: Session, merchants: list[Merchant]) -> list[MerchantView]:
             select(Transaction.merchant_id, func.count(), func.max(Transaction.transaction_date))
             .where(Transaction.merchant_id.in_(ids), Transaction.deleted_at.is_(None))
             .group_by(Transaction.merchant_id)
-        ).tuples()
+        ).all()
         if merchant_id is not None
     }
     return [
@@ -175,9 +175,7 @@ def merge_merchants(
     if target is None:
         raise InvalidInput(f"no merchant {target_id}", field="target_id")
     found = dict(
-        session.execute(select(Merchant.id, Merchant.name).where(Merchant.id.in_(sources)))
-        .tuples()
-        .all()
+        session.execute(select(Merchant.id, Merchant.name).where(Merchant.id.in_(sources))).all()
     )
     unknown = [str(s) for s in sources if s not in found]
     if unknown:

@@ -94,13 +94,13 @@ def run_merchants(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[
         key: _Key(merchant_id, pinned)
         for key, merchant_id, pinned in session.execute(
             select(MerchantKey.key, MerchantKey.merchant_id, MerchantKey.pinned)
-        ).tuples()
+        ).all()
     }
-    stored_display = dict(session.execute(select(MerchantKey.key, MerchantKey.display)).tuples())
+    stored_display = dict(session.execute(select(MerchantKey.key, MerchantKey.display)).all())
     names = dict(
         session.execute(
             select(Merchant.id, Merchant.name).where(Merchant.name_source == "cleaner")
-        ).tuples()
+        ).all()
     )
 
     def display_of(key: str) -> str:
@@ -177,7 +177,7 @@ def _key_counts(session: Session, where: str, params: dict[str, object]) -> Coun
             f"WHERE t.merchant_key IS NOT NULL AND {where} GROUP BY 1"
         ),
         params,
-    ).tuples()
+    ).all()
     return Counter({key: int(n) for key, n in rows})
 
 

@@ -219,7 +219,7 @@ def run_recurring(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[
             LedgerRow.transfer_id.is_(None),
         )
     ).all()
-    stored = dict(session.execute(select(Merchant.id, Merchant.name)).tuples().all())
+    stored = dict(session.execute(select(Merchant.id, Merchant.name)).all())
     transactions, display = _merchant_names(rows, stored)
     currencies = dict(session.execute(select(Account.id, Account.currency)).tuples().all())
     read = time.perf_counter()
