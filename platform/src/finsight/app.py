@@ -8,6 +8,8 @@ from fastapi.routing import APIRoute
 from finsight import __version__
 from finsight.accounts.institutions_router import router as institutions_router
 from finsight.accounts.router import router as accounts_router
+from finsight.analytics.categorization.router import router as categorization_router
+from finsight.analytics.forecasting.router import router as forecast_router
 from finsight.analytics.merchants_router import router as merchants_router
 from finsight.analytics.router import router as analytics_router
 from finsight.api.middleware import RequestContextMiddleware
@@ -98,5 +100,7 @@ def create_app() -> FastAPI:
         app.include_router(router)
     if settings.enable_analytics:
         app.include_router(analytics_router)
+        app.include_router(forecast_router)
+        app.include_router(categorization_router)
         app.include_router(merchants_router)
     return app

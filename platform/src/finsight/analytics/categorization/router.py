@@ -1,0 +1,298 @@
+"""Categorization API: rules (CRUD, order, dry run), the review queue, rule proposals, models."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from finsight.analytics.categorization import proposals, service, store
+from finsight.analytics.categorization.schemas import (
+    DryRunIn,
+    DryRunOut,
+    ModelOut,
+    ProposalOut,
+    ReorderIn,
+    ResolveIn,
+    ReviewItem,
+    RuleIn,
+    RuleOut,
+    RuleUpdate,
+    stored,
+)
+from finsight.analytics.models import RuleProposal
+from finsight.api.deps import DB, Client, actor_of, require, scoped_to_tenant
+from finsight.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, page_of
+from finsight.api.problems import problem_responses
+from finsight.auth.principal import Principal
+from finsight.errors import InvalidInput
+from finsight.transactions.schemas import BulkResult, TransactionOut
+
+router = APIRouter(prefix="/api/analytics", tags=["analytics"])
+
+CanRead = Annotated[Principal, Depends(require("analytics:read"))]
+CanWrite = Annotated[Principal, Depends(require("analytics:write"))]
+
+
+@router.get("/rules", response_model=list[RuleOut], summary="Rules, in the order they apply")
+def list_rules(principal: CanRead, db: DB) -> list[RuleOut]:
+    return [RuleOut.model_validate(r) for r in service.list_rules(scoped_to_tenant(db, principal))]
+
+
+@router.post(
+    "/rules",
+    name="analytics.rule.create",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RuleOut,
+    summary="Create a rule (it applies after the existing ones)",
+    responses=problem_responses(401, 403, 422),
+)
+def create_rule(body: RuleIn, principal: CanWrite, db: DB, client: Client) -> RuleOut:
+    fields = {
+        "name": body.name,
+        "enabled": body.enabled,
+        "stop_processing": body.stop_processing,
+        "conditions": stored(body.conditions),
+        "actions": stored(body.actions),
+    }
+    rule = service.create_rule(
+        scoped_to_tenant(db, principal),
+        principal.require_org().id,
+        actor_of(principal, client),
+        fields,
+    )
+    return RuleOut.model_validate(rule)
+
+
+@router.post(
+    "/rules/reorder",
+    name="analytics.rule.reorder",
+    response_model=list[RuleOut],
+    summary="Put every rule in a new order",
+    responses=problem_responses(401, 403, 422),
+)
+def reorder_rules(body: ReorderIn, principal: CanWrite, db: DB, client: Client) -> list[RuleOut]:
+    rules = service.reorder_rules(
+        scoped_to_tenant(db, principal),
+        principal.require_org().id,
+        actor_of(principal, client),
+        body.ids,
+    )
+    return [RuleOut.model_validate(rule) for rule in rules]
+
+
+@router.post(
+    "/rules/dry-run",
+    name="analytics.rule.dry_run",
+    response_model=DryRunOut,
+    summary="What a rule would do to the existing transactions (changes nothing)",
+    responses=problem_responses(401, 403, 404, 422),
+)
+def dry_run(body: DryRunIn, principal: CanWrite, db: DB) -> DryRunOut:
+    if body.rule_id is not None and (body.conditions or body.actions):
+        raise InvalidInput("send either rule_id or conditions and actions", field="rule_id")
+    if body.rule_id is None and body.conditions is None:
+        raise InvalidInput("send conditions and actions, or rule_id", field="conditions")
+    if body.rule_id is None and body.actions is None:
+        raise InvalidInput("send conditions and actions, or rule_id", field="actions")
+    result = service.dry_run(
+        scoped_to_tenant(db, principal),
+        conditions=stored(body.conditions) if body.conditions else None,
+        actions=stored(body.actions) if body.actions else None,
+        rule_id=body.rule_id,
+    )
+    return DryRunOut.model_validate(result)
+
+
+@router.get(
+    "/rules/{rule_id}",
+    response_model=RuleOut,
+    summary="One rule",
+    responses=problem_responses(401, 403, 404),
+)
+def read_rule(rule_id: uuid.UUID, principal: CanRead, db: DB) -> RuleOut:
+    return RuleOut.model_validate(service.get_rule(scoped_to_tenant(db, principal), rule_id))
+
+
+@router.patch(
+    "/rules/{rule_id}",
+    name="analytics.rule.update",
+    response_model=RuleOut,
+    summary="Change a rule",
+    responses=problem_responses(401, 403, 404, 422),
+)
+def update_rule(
+    rule_id: uuid.UUID, body: RuleUpdate, principal: CanWrite, db: DB, client: Client
+) -> RuleOut:
+    session = scoped_to_tenant(db, principal)
+    rule = service.get_rule(session, rule_id)
+    changes = body.model_dump(exclude_unset=True)
+    for key in ("conditions", "actions"):
+        part = getattr(body, key)
+        if key in changes:
+            if part is None:
+                raise InvalidInput(f"{key} cannot be null", field=key)
+            changes[key] = stored(part)
+    updated = service.update_rule(
+        session, principal.require_org().id, actor_of(principal, client), rule, changes
+    )
+    return RuleOut.model_validate(updated)
+
+
+@router.delete(
+    "/rules/{rule_id}",
+    name="analytics.rule.delete",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a rule (rows it categorized are decided again by the next full run)",
+    responses=problem_responses(401, 403, 404),
+)
+def delete_rule(rule_id: uuid.UUID, principal: CanWrite, db: DB, client: Client) -> Response:
+    session = scoped_to_tenant(db, principal)
+    rule = service.get_rule(session, rule_id)
+    service.delete_rule(session, principal.require_org().id, actor_of(principal, client), rule)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/review",
+    response_model=Page[ReviewItem],
+    summary="Transactions to review: uncategorized, or categorized by the model with low "
+    "confidence; newest first",
+    responses=problem_responses(401, 403, 422),
+)
+def review(
+    principal: CanRead,
+    db: DB,
+    reason: Literal["uncategorized", "low_confidence"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[ReviewItem]:
+    rows = service.review_queue(
+        scoped_to_tenant(db, principal),
+        reason=reason,
+        after=_review_cursor(cursor),
+        limit=limit + 1,
+    )
+    return page_of(
+        rows,
+        limit,
+        lambda row: ReviewItem(
+            **TransactionOut.model_validate(row.transaction).model_dump(),
+            suggested_category_id=row.suggested_category_id,
+            confidence=row.confidence,
+        ),
+        lambda row: {"d": row.transaction.transaction_date, "id": row.transaction.id},
+    )
+
+
+def _review_cursor(cursor: str | None) -> tuple[date, uuid.UUID] | None:
+    key = decode_cursor(cursor)
+    if key is None:
+        return None
+    try:
+        return date.fromisoformat(str(key["d"])), uuid.UUID(str(key["id"]))
+    except (KeyError, ValueError) as exc:
+        raise InvalidInput("invalid cursor", field="cursor") from exc
+
+
+@router.post(
+    "/review/resolve",
+    name="analytics.review.resolve",
+    response_model=BulkResult,
+    summary="Categorize reviewed transactions (a person's choice, as bulk recategorize)",
+    responses=problem_responses(401, 403, 422),
+)
+def resolve(body: ResolveIn, principal: CanWrite, db: DB, client: Client) -> BulkResult:
+    outcome = service.resolve(
+        scoped_to_tenant(db, principal),
+        principal.require_org().id,
+        actor_of(principal, client),
+        body.transaction_ids,
+        body.category_id,
+    )
+    return BulkResult(
+        requested=outcome.requested, updated=outcome.updated, not_found=outcome.not_found
+    )
+
+
+def _proposal(pair: tuple[RuleProposal, str]) -> ProposalOut:
+    proposal, merchant = pair
+    return ProposalOut(
+        id=proposal.id,
+        merchant_id=proposal.merchant_id,
+        merchant=merchant,
+        category_id=proposal.category_id,
+        support=proposal.support,
+        status=proposal.status,
+        rule_id=proposal.rule_id,
+        created_at=proposal.created_at,
+        decided_at=proposal.decided_at,
+    )
+
+
+@router.get(
+    "/proposals",
+    response_model=list[ProposalOut],
+    summary="Rules proposed from consistent corrections, newest first",
+    responses=problem_responses(401, 403, 422),
+)
+def list_proposals(
+    principal: CanRead,
+    db: DB,
+    status_filter: Annotated[
+        Literal["proposed", "accepted", "dismissed"] | None, Query(alias="status")
+    ] = None,
+) -> list[ProposalOut]:
+    pairs = proposals.list_proposals(scoped_to_tenant(db, principal), status_filter)
+    return [_proposal(pair) for pair in pairs]
+
+
+@router.post(
+    "/proposals/{proposal_id}/accept",
+    name="analytics.proposal.accept",
+    response_model=ProposalOut,
+    summary="Accept a proposal: its rule is created, last in the order",
+    responses=problem_responses(401, 403, 404, 409),
+)
+def accept_proposal(
+    proposal_id: uuid.UUID, principal: CanWrite, db: DB, client: Client
+) -> ProposalOut:
+    pair = service.accept_proposal(
+        scoped_to_tenant(db, principal),
+        principal.require_org().id,
+        actor_of(principal, client),
+        proposal_id,
+    )
+    return _proposal(pair)
+
+
+@router.post(
+    "/proposals/{proposal_id}/dismiss",
+    name="analytics.proposal.dismiss",
+    response_model=ProposalOut,
+    summary="Dismiss a proposal for good",
+    responses=problem_responses(401, 403, 404, 409),
+)
+def dismiss_proposal(
+    proposal_id: uuid.UUID, principal: CanWrite, db: DB, client: Client
+) -> ProposalOut:
+    pair = service.dismiss_proposal(
+        scoped_to_tenant(db, principal),
+        principal.require_org().id,
+        actor_of(principal, client),
+        proposal_id,
+    )
+    return _proposal(pair)
+
+
+@router.get(
+    "/models",
+    response_model=list[ModelOut],
+    summary="Versions of the organization's classifier, newest first (none: the shared "
+    "bootstrap model applies)",
+    responses=problem_responses(401, 403),
+)
+def list_models(principal: CanRead, db: DB) -> list[ModelOut]:
+    return [ModelOut.model_validate(v) for v in store.versions(scoped_to_tenant(db, principal))]

@@ -1,0 +1,266 @@
+"""The run's categorize step: rules, then the model, written back set-based.
+
+Rows are streamed in chunks; each chunk is decided in memory (rules in Python, the model on the
+rows no rule categorized) and only the rows whose category, source, confidence, rule, tags or
+suggestion actually change are written, by one UPDATE ... FROM unnest(arrays) per chunk. See
+service.py for who may set a category over whom.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select, text
+from sqlalchemy.orm import Session
+
+from finsight.analytics.categorization import proposals, store
+from finsight.analytics.categorization.classifier import CategoryClassifier
+from finsight.analytics.categorization.rules import CompiledRule, apply_rules, merged_tags
+from finsight.analytics.models import AnalyticsRun, CategoryRule
+from finsight.analytics.steps import RunScope
+from finsight.categories.tree import load_tree
+from finsight.kit.query import advisory_xact_lock
+from finsight.transactions.models import Transaction
+
+SUGGESTION = "category_suggestion"  # transactions.metadata key: the model's guess when unsure
+CHUNK = 20_000
+_USER_SET = Transaction.user_fields.any("category_id")  # type: ignore[arg-type]
+_SAME_CONFIDENCE = 1e-4  # real (float4) holds about 7 digits: closer than this is unchanged
+
+_WRITE = text("""
+    UPDATE transactions AS t SET
+        category_id = c.category_id,
+        category_source = c.source,
+        category_confidence = c.confidence,
+        category_rule_id = c.rule_id,
+        tags = CASE WHEN c.tags IS NULL THEN t.tags
+                    ELSE ARRAY(SELECT jsonb_array_elements_text(c.tags)) END,
+        metadata = CASE WHEN c.suggestion IS NULL THEN t.metadata - 'category_suggestion'
+                        ELSE t.metadata || jsonb_build_object('category_suggestion', c.suggestion)
+                   END,
+        -- clock time, not the run's start: rows a rule labels now are newer than a model
+        -- version trained earlier in this run, and count as new labels for the next one.
+        updated_at = clock_timestamp()
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:categories AS uuid[]), CAST(:sources AS text[]),
+                CAST(:confidences AS real[]), CAST(:rules AS uuid[]), CAST(:tags AS jsonb[]),
+                CAST(:suggestions AS jsonb[]))
+        AS c(id, category_id, source, confidence, rule_id, tags, suggestion)
+    WHERE t.id = c.id AND NOT ('category_id' = ANY (t.user_fields))
+""")
+
+
+@dataclass(frozen=True)
+class Decision:
+    category_id: uuid.UUID | None
+    source: str | None
+    confidence: float | None
+    rule_id: uuid.UUID | None
+    suggestion: dict[str, Any] | None
+
+
+@dataclass
+class Model:
+    classifier: CategoryClassifier
+    categories: dict[str, uuid.UUID]  # the classifier's labels -> live category ids
+    version: str
+
+
+def compiled_rules(session: Session, live: set[uuid.UUID]) -> list[CompiledRule]:
+    """Enabled live rules in order; a category action whose category was deleted since is
+    dropped (the rule's tags still apply)."""
+    rows = session.scalars(
+        select(CategoryRule)
+        .where(CategoryRule.deleted_at.is_(None), CategoryRule.enabled.is_(True))
+        .order_by(CategoryRule.position, CategoryRule.id)
+    )
+    out = []
+    for row in rows:
+        actions = dict(row.actions)
+        if actions.get("category_id") and uuid.UUID(actions["category_id"]) not in live:
+            actions.pop("category_id")
+        out.append(
+            CompiledRule.of(
+                row.conditions, actions, rule_id=row.id, stop_processing=row.stop_processing
+            )
+        )
+    return out
+
+
+def _model(session: Session, run: AnalyticsRun) -> tuple[Model, dict[str, Any]]:
+    nodes = load_tree(session)
+    live = {node.id for node in nodes}
+    loaded, info = store.current_model(session, run)
+    if loaded is None:
+        return Model(store.shared_bootstrap(), store.bootstrap_labels(nodes), store.BOOTSTRAP), info
+    categories = {}
+    for label in loaded.classifier.labels:
+        category = uuid.UUID(label)
+        if category in live:  # a category deleted since training is never predicted
+            categories[label] = category
+    return Model(loaded.classifier, categories, f"v{loaded.version}"), info
+
+
+def _predict(model: Model, rows: Sequence[Any]) -> list[Decision]:
+    out = []
+    predictions = model.classifier.predict([store.example_of(row) for row in rows])
+    for prediction in predictions:
+        best = model.categories.get(prediction.best)
+        confidence = round(float(prediction.confidence), 4)
+        if best is None:
+            out.append(Decision(None, None, None, None, None))
+        elif prediction.label is None:
+            guess = {"category_id": str(best), "confidence": confidence}
+            out.append(Decision(None, None, None, None, guess))
+        else:
+            out.append(Decision(best, "model", confidence, None, None))
+    return out
+
+
+def _unchanged(row: Any, decision: Decision, tags: list[str] | None) -> bool:
+    if (row.category_id, row.category_source, row.category_rule_id) != (
+        decision.category_id,
+        decision.source,
+        decision.rule_id,
+    ):
+        return False
+    if (row.category_confidence is None) != (decision.confidence is None):
+        return False
+    if (
+        row.category_confidence is not None
+        and decision.confidence is not None
+        and abs(row.category_confidence - decision.confidence) > _SAME_CONFIDENCE
+    ):
+        return False
+    if tags is not None and tags != list(row.tags):
+        return False
+    old = row.suggestion if isinstance(row.suggestion, dict) else None
+    new = decision.suggestion
+    if (old is None) != (new is None):
+        return False
+    if old is not None and new is not None:
+        return bool(
+            old.get("category_id") == new["category_id"]
+            and abs(float(old.get("confidence", -1)) - new["confidence"]) <= _SAME_CONFIDENCE
+        )
+    return True
+
+
+def run_categorize(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[str, int]:
+    """Categorize the scope's rows (an import's batch, or every row a person did not
+    categorize), record the model version and metrics on the run, and refresh proposals."""
+    advisory_xact_lock(session, "finsight.analytics.categorize:", per_schema=True)
+    started = time.perf_counter()
+    live = {node.id for node in load_tree(session)}
+    rules = compiled_rules(session, live)
+    model, info = _model(session, run)
+    loaded = time.perf_counter()
+    query = (
+        store.ledger_columns()
+        .add_columns(
+            Transaction.account_id,
+            Transaction.merchant_id,
+            Transaction.category_id,
+            Transaction.category_source,
+            Transaction.category_confidence,
+            Transaction.category_rule_id,
+            Transaction.tags,
+            Transaction.user_fields,
+            Transaction.extra[SUGGESTION].label("suggestion"),
+        )
+        .where(
+            Transaction.deleted_at.is_(None),
+            Transaction.excluded.is_(False),
+            Transaction.transfer_id.is_(None),
+            ~_USER_SET,
+            or_(Transaction.category_source.is_(None), Transaction.category_source != "user"),
+        )
+    )
+    if scope.import_batch_id is not None:
+        query = query.where(Transaction.import_batch_id == scope.import_batch_id)
+    counts = dict.fromkeys(
+        ("transactions", "by_rule", "by_model", "abstained", "kept_bank", "tagged", "updated"), 0
+    )
+    confidence_sum = 0.0
+    result = session.execute(query.execution_options(yield_per=CHUNK))
+    for chunk in result.partitions():
+        decided: list[tuple[Any, Decision, list[str] | None]] = []
+        for_model: list[tuple[Any, list[str] | None]] = []
+        for row in chunk:
+            counts["transactions"] += 1
+            outcome = apply_rules(rules, row) if rules else None
+            tags = None
+            if outcome is not None and outcome.tags and "tags" not in row.user_fields:
+                tags = merged_tags(row.tags, outcome.tags)
+                counts["tagged"] += tags != list(row.tags)
+            if outcome is not None and outcome.category_id is not None:
+                counts["by_rule"] += 1
+                decision = Decision(outcome.category_id, "rule", 1.0, outcome.rule_id, None)
+                decided.append((row, decision, tags))
+            elif row.category_source == "bank" and row.category_id is not None:
+                counts["kept_bank"] += 1
+                keep = Decision(row.category_id, "bank", None, None, None)
+                decided.append((row, keep, tags))
+            else:
+                for_model.append((row, tags))
+        if for_model:
+            predicted = _predict(model, [row for row, _ in for_model])
+            for (row, tags), decision in zip(for_model, predicted, strict=True):
+                if decision.category_id is not None:
+                    counts["by_model"] += 1
+                    confidence_sum += decision.confidence or 0.0
+                else:
+                    counts["abstained"] += 1
+                decided.append((row, decision, tags))
+        counts["updated"] += _write(session, decided)
+    finished = time.perf_counter()
+    if scope.import_batch_id is None:
+        counts["proposals"] = proposals.refresh(session)
+    run.model_version = f"category-model:{model.version}"
+    run.metrics = {
+        **run.metrics,
+        "categorize": {
+            **info,
+            "model_version": model.version,
+            "threshold": model.classifier.threshold,
+            "rules": len(rules),
+            "coverage": _ratio(counts["by_model"], counts["by_model"] + counts["abstained"]),
+            "mean_confidence": _ratio(confidence_sum, counts["by_model"]),
+        },
+    }
+    run.timings = {
+        **run.timings,
+        "categorize.model_s": round(loaded - started, 3),
+        "categorize.apply_s": round(finished - loaded, 3),
+    }
+    return counts
+
+
+def _ratio(part: float, whole: float) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def _write(session: Session, decided: list[tuple[Any, Decision, list[str] | None]]) -> int:
+    changed = [item for item in decided if not _unchanged(*item)]
+    if not changed:
+        return 0
+    session.execute(
+        _WRITE,
+        {
+            "ids": [row.id for row, _, _ in changed],
+            "categories": [d.category_id for _, d, _ in changed],
+            "sources": [d.source for _, d, _ in changed],
+            "confidences": [d.confidence for _, d, _ in changed],
+            "rules": [d.rule_id for _, d, _ in changed],
+            "tags": [json.dumps(tags) if tags is not None else None for _, _, tags in changed],
+            "suggestions": [
+                json.dumps(d.suggestion) if d.suggestion is not None else None
+                for _, d, _ in changed
+            ],
+        },
+    )
+    return len(changed)

@@ -1,0 +1,477 @@
+"""Categorization: rules (CRUD, order, dry run), the review queue, proposals, and the run's step.
+
+Never commits. Every change is audited in the caller's transaction (one entry per call).
+
+Who may set a transaction's category, strongest first:
+1. a person (`category_id` in user_fields): nothing else ever changes that row's category, tags
+   or suggestion;
+2. rules, in position order: they override the bank's category and any earlier rule or model
+   answer (category_source 'rule', category_rule_id, confidence 1);
+3. the bank's category (category_source 'bank', set at import): kept unless a rule matches;
+4. the model (the tenant's newest version, else the shared bootstrap mapped to the tenant's
+   categories by seed path): fills rows without a category and replaces its own earlier
+   answers, and those of a rule that no longer matches. Below its threshold it abstains: the
+   row stays uncategorized, and its best guess is kept in metadata["category_suggestion"]
+   for the review queue.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, false, func, or_, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from finsight.accounts.models import Account
+from finsight.analytics.categorization import proposals
+from finsight.analytics.categorization.rules import (
+    CompiledRule,
+    sql_conditions,
+    validate_actions,
+    validate_conditions,
+)
+from finsight.analytics.categorization.runner import SUGGESTION
+from finsight.analytics.categorization.runner import run_categorize as run_categorize
+from finsight.analytics.models import CategoryRule, RuleProposal
+from finsight.audit.service import Actor, record
+from finsight.categories.models import Category
+from finsight.errors import Conflict, InvalidInput, NotFound
+from finsight.kit.models import utcnow
+from finsight.kit.query import advisory_xact_lock
+from finsight.transactions.models import Transaction
+from finsight.transactions.service import bulk_recategorize
+
+SAMPLE_SIZE = 20
+# The review queue's "low_confidence": the model set the category, but below this.
+REVIEW_BELOW = 0.8
+_USER_SET = Transaction.user_fields.any("category_id")  # type: ignore[arg-type]
+
+
+# --- rules -------------------------------------------------------------------------------------
+
+
+def list_rules(session: Session) -> list[CategoryRule]:
+    return list(
+        session.scalars(
+            select(CategoryRule)
+            .where(CategoryRule.deleted_at.is_(None))
+            .order_by(CategoryRule.position, CategoryRule.id)
+        )
+    )
+
+
+def get_rule(session: Session, rule_id: uuid.UUID) -> CategoryRule:
+    rule = session.get(CategoryRule, rule_id)
+    if rule is None or rule.deleted_at is not None:
+        raise NotFound("rule not found")
+    return rule
+
+
+def _checked_actions(session: Session, raw: Any) -> dict[str, Any]:
+    actions = validate_actions(raw)
+    if "category_id" in actions:
+        found = session.scalar(
+            select(Category.id).where(
+                Category.id == uuid.UUID(actions["category_id"]), Category.deleted_at.is_(None)
+            )
+        )
+        if found is None:
+            raise InvalidInput(
+                f"category {actions['category_id']} not found", field="actions.category_id"
+            )
+    return actions
+
+
+def _name(value: Any) -> str:
+    name = value.strip() if isinstance(value, str) else ""
+    if not 1 <= len(name) <= 200:
+        raise InvalidInput("name: 1 to 200 characters", field="name")
+    return name
+
+
+def _audit(
+    session: Session,
+    org_id: uuid.UUID,
+    actor: Actor,
+    action: str,
+    target: uuid.UUID | None,
+    details: dict[str, Any],
+    target_type: str = "category_rule",
+) -> None:
+    record(
+        session,
+        org_id=org_id,
+        actor=actor,
+        action=action,
+        target_type=target_type,
+        target_id=target,
+        details=details,
+    )
+
+
+def _insert_rule(
+    session: Session,
+    *,
+    name: str,
+    conditions: dict[str, Any],
+    actions: dict[str, Any],
+    enabled: bool,
+    stop_processing: bool,
+    actor: Actor,
+) -> CategoryRule:
+    # Positions are handed out one at a time per tenant: two creations at once would both
+    # take max + 1.
+    advisory_xact_lock(session, "finsight.analytics.rules:", per_schema=True)
+    last = session.scalar(
+        select(func.max(CategoryRule.position)).where(CategoryRule.deleted_at.is_(None))
+    )
+    rule = CategoryRule(
+        name=name,
+        position=(last + 1) if last is not None else 0,
+        enabled=enabled,
+        conditions=conditions,
+        actions=actions,
+        stop_processing=stop_processing,
+        created_by=actor.user_id,
+    )
+    session.add(rule)
+    session.flush()
+    return rule
+
+
+def create_rule(
+    session: Session, org_id: uuid.UUID, actor: Actor, fields: dict[str, Any]
+) -> CategoryRule:
+    """A new rule, last in the order."""
+    rule = _insert_rule(
+        session,
+        name=_name(fields.get("name")),
+        conditions=validate_conditions(fields.get("conditions")),
+        actions=_checked_actions(session, fields.get("actions")),
+        enabled=bool(fields.get("enabled", True)),
+        stop_processing=bool(fields.get("stop_processing", False)),
+        actor=actor,
+    )
+    _audit(session, org_id, actor, "analytics.rule.create", rule.id, _described(rule))
+    return rule
+
+
+def _described(rule: CategoryRule) -> dict[str, Any]:
+    return {
+        "name": rule.name,
+        "position": rule.position,
+        "enabled": rule.enabled,
+        "stop_processing": rule.stop_processing,
+        "conditions": rule.conditions,
+        "actions": rule.actions,
+    }
+
+
+def update_rule(
+    session: Session, org_id: uuid.UUID, actor: Actor, rule: CategoryRule, changes: dict[str, Any]
+) -> CategoryRule:
+    """Change what is sent; conditions and actions are replaced whole."""
+    if not changes:
+        raise InvalidInput(
+            "nothing to change: send name, enabled, stop_processing, conditions or actions"
+        )
+    for key in ("enabled", "stop_processing"):
+        if key in changes and changes[key] is None:
+            raise InvalidInput(f"{key} cannot be null", field=key)
+    if "name" in changes:
+        rule.name = _name(changes["name"])
+    if "conditions" in changes:
+        rule.conditions = validate_conditions(changes["conditions"])
+    if "actions" in changes:
+        rule.actions = _checked_actions(session, changes["actions"])
+    if "enabled" in changes:
+        rule.enabled = bool(changes["enabled"])
+    if "stop_processing" in changes:
+        rule.stop_processing = bool(changes["stop_processing"])
+    rule.updated_at = utcnow()
+    session.flush()
+    _audit(
+        session,
+        org_id,
+        actor,
+        "analytics.rule.update",
+        rule.id,
+        {"changed": sorted(changes), **_described(rule)},
+    )
+    return rule
+
+
+def delete_rule(session: Session, org_id: uuid.UUID, actor: Actor, rule: CategoryRule) -> None:
+    """Soft delete. Rows it categorized keep their category until the next full run, where the
+    remaining rules and the model decide them again."""
+    rule.deleted_at = utcnow()
+    session.flush()
+    _audit(session, org_id, actor, "analytics.rule.delete", rule.id, {"name": rule.name})
+
+
+def reorder_rules(
+    session: Session, org_id: uuid.UUID, actor: Actor, ids: list[uuid.UUID]
+) -> list[CategoryRule]:
+    """Positions 0..n-1 in the order given; `ids` must be every live rule, once."""
+    advisory_xact_lock(session, "finsight.analytics.rules:", per_schema=True)
+    rules = {rule.id: rule for rule in list_rules(session)}
+    if len(set(ids)) != len(ids):
+        raise InvalidInput("ids: each rule once", field="ids")
+    unknown = [str(i) for i in ids if i not in rules]
+    if unknown:
+        raise InvalidInput(f"ids: no such rule {unknown[0]}", field="ids")
+    missing = [str(i) for i in rules if i not in set(ids)]
+    if missing:
+        raise InvalidInput(f"ids: give every rule; missing {missing[0]}", field="ids")
+    for position, rule_id in enumerate(ids):
+        rules[rule_id].position = position
+    session.flush()
+    _audit(session, org_id, actor, "analytics.rule.reorder", None, {"ids": [str(i) for i in ids]})
+    return [rules[i] for i in ids]
+
+
+# --- dry run -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SampleRow:
+    transaction_id: uuid.UUID
+    date: date
+    description: str
+    amount: Decimal
+    current_category_id: uuid.UUID | None
+    new_category_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class DryRun:
+    matched: int
+    would_change: int
+    sample: list[SampleRow]
+
+
+def _eligible() -> list[Any]:
+    """Rows rules look at: live, kept, not transfers, of a live account."""
+    return [
+        Transaction.deleted_at.is_(None),
+        Transaction.excluded.is_(False),
+        Transaction.transfer_id.is_(None),
+        select(Account.id)
+        .where(Account.id == Transaction.account_id, Account.deleted_at.is_(None))
+        .exists(),
+    ]
+
+
+def dry_run(
+    session: Session,
+    *,
+    conditions: Any = None,
+    actions: Any = None,
+    rule_id: uuid.UUID | None = None,
+) -> DryRun:
+    """What one rule would do to the existing transactions, alone (other rules aside): how many
+    it matches, how many it would change, and the newest matches. Writes nothing."""
+    if rule_id is not None:
+        stored = get_rule(session, rule_id)
+        conditions, actions = stored.conditions, stored.actions
+    elif conditions is None or actions is None:
+        raise InvalidInput("send conditions and actions, or rule_id", field="conditions")
+    compiled = CompiledRule.of(validate_conditions(conditions), _checked_actions(session, actions))
+    category = compiled.category_id
+    tags = list(compiled.add_tags)
+    user_category = _USER_SET
+    user_tags = Transaction.user_fields.any("tags")  # type: ignore[arg-type]
+    changes: list[Any] = []
+    if category is not None:
+        changes.append(and_(~user_category, Transaction.category_id.is_distinct_from(category)))
+    if tags:
+        changes.append(and_(~user_category, ~user_tags, ~Transaction.tags.contains(tags)))
+    would = or_(*changes) if changes else None
+    where = [*_eligible(), *sql_conditions(compiled)]
+    columns = (
+        Transaction.id,
+        Transaction.transaction_date,
+        Transaction.description,
+        Transaction.amount,
+        Transaction.merchant_id,
+        Transaction.account_id,
+        Transaction.category_id,
+        (would if would is not None else false()).label("would"),
+        user_category.label("user_category"),
+    )
+    order = (Transaction.transaction_date.desc(), Transaction.id.desc())
+    if compiled.exact_in_sql:
+        changing = func.count().filter(would if would is not None else false())
+        counts = session.execute(select(func.count(), changing).where(*where)).one()
+        rows = session.execute(select(*columns).where(*where).order_by(*order).limit(SAMPLE_SIZE))
+        sample = [_sample(row, category) for row in rows]
+        return DryRun(int(counts[0]), int(counts[1]), sample)
+    matched = changed = 0
+    sample = []
+    stream = session.execute(
+        select(*columns).where(*where).order_by(*order).execution_options(yield_per=5000)
+    )
+    for row in stream:
+        if not compiled.matches(row):
+            continue
+        matched += 1
+        changed += bool(row.would)
+        if len(sample) < SAMPLE_SIZE:
+            sample.append(_sample(row, category))
+    return DryRun(matched, changed, sample)
+
+
+def _sample(row: Any, category: uuid.UUID | None) -> SampleRow:
+    new = category if category is not None and not row.user_category else row.category_id
+    return SampleRow(
+        row.id, row.transaction_date, row.description, row.amount, row.category_id, new
+    )
+
+
+# --- review queue ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    transaction: Transaction
+    suggested_category_id: uuid.UUID | None
+    confidence: float | None
+
+
+def review_queue(
+    session: Session,
+    *,
+    reason: str | None,
+    after: tuple[date, uuid.UUID] | None,
+    limit: int,
+) -> list[ReviewRow]:
+    """Uncategorized rows (with the model's guess, when it had one below its threshold) and
+    rows the model categorized with less than REVIEW_BELOW confidence; newest first."""
+    uncategorized = Transaction.category_id.is_(None)
+    unsure = and_(
+        Transaction.category_source == "model", Transaction.category_confidence < REVIEW_BELOW
+    )
+    wanted = {"uncategorized": uncategorized, "low_confidence": unsure}.get(
+        reason or "", or_(uncategorized, unsure)
+    )
+    suggestion = Transaction.extra[SUGGESTION]
+    query = select(Transaction, suggestion).where(*_eligible(), wanted)
+    if after is not None:
+        query = query.where(tuple_(Transaction.transaction_date, Transaction.id) < after)
+    rows = session.execute(
+        query.order_by(Transaction.transaction_date.desc(), Transaction.id.desc()).limit(limit)
+    ).tuples()
+    out = []
+    for transaction, guess in rows:
+        if transaction.category_source == "model" and transaction.category_id is not None:
+            out.append(
+                ReviewRow(transaction, transaction.category_id, transaction.category_confidence)
+            )
+        elif isinstance(guess, dict) and guess.get("category_id"):
+            out.append(
+                ReviewRow(transaction, uuid.UUID(guess["category_id"]), float(guess["confidence"]))
+            )
+        else:
+            out.append(ReviewRow(transaction, None, None))
+    return out
+
+
+def resolve(
+    session: Session,
+    org_id: uuid.UUID,
+    actor: Actor,
+    ids: list[uuid.UUID],
+    category_id: uuid.UUID,
+) -> Any:
+    """Set a person's category on reviewed rows, exactly as bulk recategorize does (its audit
+    entry is this call's), then drop what the model and rules had said about them, and look at
+    their merchants for a rule to propose."""
+    outcome = bulk_recategorize(session, org_id, ids, category_id, actor)
+    changed = [i for i in dict.fromkeys(ids) if i not in set(outcome.not_found)]
+    if changed:
+        session.execute(
+            update(Transaction)
+            .where(Transaction.id.in_(changed), Transaction.category_source == "user")
+            .values(
+                category_confidence=None,
+                category_rule_id=None,
+                extra=Transaction.extra.op("-")(SUGGESTION),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        merchants = {
+            merchant
+            for merchant in session.scalars(
+                select(Transaction.merchant_id).where(Transaction.id.in_(changed))
+            )
+            if merchant is not None
+        }
+        proposals.refresh(session, merchants)
+    return outcome
+
+
+# --- proposals ---------------------------------------------------------------------------------
+
+
+def accept_proposal(
+    session: Session, org_id: uuid.UUID, actor: Actor, proposal_id: uuid.UUID
+) -> tuple[RuleProposal, str]:
+    """Create the proposed rule (last in the order) and mark the proposal accepted."""
+    proposal, merchant = proposals.get_proposal(session, proposal_id)
+    if proposal.status != "proposed":
+        raise Conflict(f"the proposal is already {proposal.status}")
+    category = session.get(Category, proposal.category_id)
+    if category is None or category.deleted_at is not None:
+        raise Conflict("the proposed category has been deleted; dismiss the proposal")
+    rule = _insert_rule(
+        session,
+        name=f"{merchant} → {category.name}"[:200],
+        conditions={"merchant_ids": [str(proposal.merchant_id)]},
+        actions={"category_id": str(proposal.category_id)},
+        enabled=True,
+        stop_processing=False,
+        actor=actor,
+    )
+    _decide(proposal, "accepted", actor)
+    proposal.rule_id = rule.id
+    session.flush()
+    _audit(
+        session,
+        org_id,
+        actor,
+        "analytics.proposal.accept",
+        proposal.id,
+        {"rule_id": str(rule.id), **_described(rule)},
+        target_type="rule_proposal",
+    )
+    return proposal, merchant
+
+
+def dismiss_proposal(
+    session: Session, org_id: uuid.UUID, actor: Actor, proposal_id: uuid.UUID
+) -> tuple[RuleProposal, str]:
+    """Final: the same merchant and category are never proposed again."""
+    proposal, merchant = proposals.get_proposal(session, proposal_id)
+    if proposal.status == "accepted":
+        raise Conflict("the proposal was accepted; delete its rule instead")
+    if proposal.status == "proposed":
+        _decide(proposal, "dismissed", actor)
+        session.flush()
+    _audit(
+        session,
+        org_id,
+        actor,
+        "analytics.proposal.dismiss",
+        proposal.id,
+        {"merchant_id": str(proposal.merchant_id), "category_id": str(proposal.category_id)},
+        target_type="rule_proposal",
+    )
+    return proposal, merchant
+
+
+def _decide(proposal: RuleProposal, status: str, actor: Actor) -> None:
+    proposal.status, proposal.decided_by, proposal.decided_at = status, actor.user_id, utcnow()
