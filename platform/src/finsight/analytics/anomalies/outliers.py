@@ -1,0 +1,119 @@
+"""Multivariate outliers: a seeded isolation forest over what a charge looks like against the
+tenant's habits. It catches what no single rule does: an amount somewhat high, at a merchant
+rarely visited, on a weekday the merchant never sees."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+from sklearn.ensemble import IsolationForest  # type: ignore[import-untyped]
+
+from finsight.analytics.anomalies.model import (
+    Anomaly,
+    FloatArray,
+    History,
+    Settings,
+    money,
+    money_weight,
+    short_money,
+    squash,
+)
+
+FEATURES = (
+    "log_amount",
+    "log_ratio_to_merchant",
+    "z_at_merchant",
+    "log_merchant_visits",
+    "log_days_since_visit",
+    "weekday_rarity",
+    "log_ratio_to_tenant",
+)
+# The forest learns from at most this many recent charges (plus the candidates).
+MAX_FIT = 6000
+
+
+def _features(history: History, p: int, settings: Settings) -> tuple[list[float], float]:
+    """A charge's features (from what came before it) and its merchant's median."""
+    t = history.expenses[p]
+    amount, day = float(history.amounts[p]), int(history.ordinals[p])
+    series = history.merchants[t.merchant]
+    window = series.before(day, settings.history_days)
+    spent = series.amounts[window]
+    visits = len(spent)
+    median = float(np.median(spent)) if visits else amount
+    if visits >= 3:
+        mad = float(np.median(np.abs(spent - median)))
+        spread = max(1.4826 * mad, 0.1 * median, 1.0)
+        ratio, z = math.log(amount / max(median, 0.01)), (amount - median) / spread
+        weekdays = [(int(o) + 6) % 7 for o in series.ordinals[window]]  # ordinal 1 is a Monday
+        rarity = 1.0 - weekdays.count((day + 6) % 7) / visits
+    else:
+        ratio, z, rarity = 0.0, 0.0, 6 / 7
+    since = day - int(series.ordinals[window][-1]) if visits else 400
+    tenant = history.tenant.amounts[history.tenant.before(day, settings.history_days)]
+    typical = float(np.median(tenant)) if len(tenant) else amount
+    return [
+        math.log1p(amount),
+        ratio,
+        float(np.clip(z, -5.0, 15.0)),
+        math.log1p(visits),
+        math.log1p(min(since, 400)),
+        rarity,
+        math.log(amount / max(typical, 0.01)),
+    ], median
+
+
+def outliers(history: History, candidates: Iterable[int], settings: Settings) -> list[Anomaly]:
+    wanted = sorted(set(candidates))
+    if not wanted or len(history.expenses) < 200:
+        return []  # a forest of a few charges calls everything odd
+    recent = range(max(0, len(history.expenses) - MAX_FIT), len(history.expenses))
+    fit_positions = sorted(set(recent) | set(wanted))
+    rows: dict[int, tuple[list[float], float]] = {
+        p: _features(history, p, settings) for p in fit_positions
+    }
+    matrix: FloatArray = np.asarray([rows[p][0] for p in fit_positions], dtype=float)
+    forest = IsolationForest(n_estimators=200, max_samples=256, random_state=settings.seed)
+    forest.fit(matrix)
+    fitted: FloatArray = -forest.score_samples(matrix)
+    cut = float(np.quantile(fitted, 1.0 - settings.outlier_share))
+    score_of = dict(zip(fit_positions, fitted.tolist(), strict=True))
+    found = []
+    for p in wanted:
+        t = history.expenses[p]
+        amount = float(history.amounts[p])
+        isolation = score_of[p]
+        if isolation < cut or amount < settings.outlier_min_amount:
+            continue
+        if int(history.ordinals[p]) - history.first_ordinal < settings.first_charge_warmup_days:
+            continue
+        median = rows[p][1]
+        evidence = (isolation - cut) / 0.02 + 0.5 * money_weight(amount - median)
+        reason = (
+            f"{money(amount, t.currency)} at {t.name} is unlike your other charges "
+            f"(usually {short_money(median, t.currency)} there)"
+        )
+        found.append(
+            Anomaly(
+                kind="outlier",
+                score=squash(evidence, 4.0) * 0.95,  # never outranks a clear rule finding
+                transaction_id=t.id,
+                related_ids=(),
+                occurred_on=t.date,
+                amount=amount,
+                account=t.account,
+                merchant=t.name,
+                category=t.category,
+                currency=t.currency,
+                reason=reason,
+                dedupe_key=f"outlier:{t.id}",
+                details={
+                    "isolation": round(isolation, 4),
+                    "cut": round(cut, 4),
+                    **{k: round(v, 3) for k, v in zip(FEATURES, rows[p][0], strict=True)},
+                },
+            )
+        )
+    return found
