@@ -8,6 +8,7 @@ from fastapi.routing import APIRoute
 from finsight import __version__
 from finsight.accounts.institutions_router import router as institutions_router
 from finsight.accounts.router import router as accounts_router
+from finsight.analytics.anomalies.router import router as anomalies_router
 from finsight.analytics.categorization.router import router as categorization_router
 from finsight.analytics.forecasting.router import router as forecast_router
 from finsight.analytics.merchants_router import router as merchants_router
@@ -103,4 +104,5 @@ def create_app() -> FastAPI:
         app.include_router(forecast_router)
         app.include_router(categorization_router)
         app.include_router(merchants_router)
+        app.include_router(anomalies_router)
     return app

@@ -1,0 +1,255 @@
+"""The anomalies step of an analytics run, the stored anomalies, and a person's feedback.
+Never commits.
+
+A run upserts what it finds into `anomalies` by `dedupe_key` (one row per kind and subject): a
+rerun refreshes score and reason but never adds a second row, and never touches `status` or the
+feedback columns. Only rows it inserted are new; each new one scoring at least
+`ALERT_THRESHOLD` is published once to the `analytics_events` outbox as `anomaly.detected`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, literal_column, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from finsight.analytics.anomalies.engine import ALERT_THRESHOLD, detect_anomalies
+from finsight.analytics.anomalies.model import Anomaly, Settings, Txn
+from finsight.analytics.descriptors import clean_descriptor, descriptor_key
+from finsight.analytics.models import AnalyticsEvent, AnalyticsRun, AnomalyRecord, Merchant
+from finsight.analytics.steps import RunScope
+from finsight.audit.service import Actor, record
+from finsight.categories.models import Category
+from finsight.errors import InvalidInput, NotFound
+from finsight.kit.models import new_id, utcnow
+from finsight.kit.query import advisory_xact_lock
+from finsight.transactions.models import Transaction as LedgerRow
+
+EVENT_TYPE = "anomaly.detected"
+# A run without an import judges the last 13 months (a year and the current month); older
+# rows are only history.
+FULL_RUN_DAYS = 395
+FEEDBACK = ("confirmed", "dismissed")
+
+
+def _ledger(session: Session) -> list[Any]:
+    return list(
+        session.execute(
+            select(
+                LedgerRow.id,
+                LedgerRow.account_id,
+                LedgerRow.transaction_date,
+                LedgerRow.amount,
+                LedgerRow.currency,
+                LedgerRow.description,
+                LedgerRow.description_raw,
+                LedgerRow.merchant,
+                LedgerRow.merchant_id,
+                LedgerRow.category_id,
+                LedgerRow.import_batch_id,
+            ).where(
+                LedgerRow.deleted_at.is_(None),
+                LedgerRow.excluded.is_(False),
+                LedgerRow.transfer_id.is_(None),
+                LedgerRow.amount < 0,
+            )
+        ).all()
+    )
+
+
+def to_txns(session: Session, rows: Iterable[Any]) -> list[Txn]:
+    """Merchant identity: the merchant id when a run set one, else the merchant a person set,
+    else the cleaned descriptor."""
+    merchants = dict(session.execute(select(Merchant.id, Merchant.name)).tuples().all())
+    categories = dict(session.execute(select(Category.id, Category.name)).tuples().all())
+    cleaned: dict[str, tuple[str, str]] = {}
+    out = []
+    for row in rows:
+        if row.merchant_id is not None:
+            key = f"id:{row.merchant_id}"
+            name = merchants.get(row.merchant_id) or row.merchant or row.description
+        elif row.merchant and descriptor_key(row.merchant):
+            key, name = f"name:{descriptor_key(row.merchant)}", row.merchant.strip()
+        else:
+            if row.description not in cleaned:
+                clean = clean_descriptor(row.description)
+                cleaned[row.description] = (f"key:{clean.key}", clean.display)
+            key, name = cleaned[row.description]
+        category = str(row.category_id) if row.category_id else None
+        out.append(
+            Txn(
+                id=str(row.id),
+                date=row.transaction_date,
+                amount=float(row.amount),
+                account=str(row.account_id),
+                merchant=key,
+                merchant_name=name,
+                category=category,
+                category_name=categories.get(row.category_id) if row.category_id else None,
+                currency=row.currency,
+                descriptor=row.description_raw,
+            )
+        )
+    return out
+
+
+def _dismissed(session: Session) -> dict[str, int]:
+    """Dismissals per merchant: their anomalies score lower next time."""
+    query = (
+        select(AnomalyRecord.merchant, func.count())
+        .where(AnomalyRecord.status == "dismissed", AnomalyRecord.merchant.is_not(None))
+        .group_by(AnomalyRecord.merchant)
+    )
+    return {str(merchant): int(n) for merchant, n in session.execute(query).tuples().all()}
+
+
+def _money(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(str(round(value, 2)))
+
+
+def _values(anomaly: Anomaly, run_id: uuid.UUID) -> dict[str, Any]:
+    return {
+        "id": new_id(),
+        "kind": anomaly.kind,
+        "dedupe_key": anomaly.dedupe_key,
+        "transaction_id": uuid.UUID(anomaly.transaction_id),
+        "related_ids": [uuid.UUID(i) for i in anomaly.related_ids],
+        "account_id": uuid.UUID(anomaly.account) if anomaly.account else None,
+        "category_id": uuid.UUID(anomaly.category) if anomaly.category else None,
+        "merchant": anomaly.merchant,
+        "occurred_on": anomaly.occurred_on,
+        "amount": _money(anomaly.amount),
+        "currency": anomaly.currency,
+        "score": round(anomaly.score, 6),
+        "reason": anomaly.reason,
+        "details": anomaly.details,
+        "run_id": run_id,
+    }
+
+
+def run_anomalies(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[str, int]:
+    """Detect anomalies among the import's rows (or the last 13 months'), judged against the
+    whole ledger before them; upsert them; publish the new ones that pass the alert bar."""
+    # Two runs at once would both see a key as new and both publish it.
+    advisory_xact_lock(session, "finsight.analytics.anomalies:", per_schema=True)
+    rows = _ledger(session)
+    if scope.import_batch_id is not None:
+        candidates = [str(r.id) for r in rows if r.import_batch_id == scope.import_batch_id]
+    else:
+        since = scope.as_of - timedelta(days=FULL_RUN_DAYS)
+        candidates = [str(r.id) for r in rows if since <= r.transaction_date <= scope.as_of]
+    counts = {"transactions": len(rows), "candidates": len(candidates)}
+    if not candidates:
+        return {**counts, "found": 0, "new": 0, "events": 0}
+    settings = Settings(dismissed=_dismissed(session))
+    found = detect_anomalies(to_txns(session, rows), candidates=candidates, settings=settings)
+    new = 0
+    events = []
+    for anomaly in found:
+        values = _values(anomaly, run.id)
+        statement = insert(AnomalyRecord).values(**values)
+        upsert: Any = statement.on_conflict_do_update(
+            index_elements=[AnomalyRecord.dedupe_key],
+            set_={
+                key: statement.excluded[key]
+                for key in ("score", "reason", "details", "related_ids", "amount", "run_id")
+            }
+            | {"updated_at": utcnow()},
+        ).returning(AnomalyRecord.id, literal_column("xmax = 0").label("inserted"))
+        stored_id, inserted = session.execute(upsert).one()
+        if not inserted:
+            continue
+        new += 1
+        if anomaly.score >= ALERT_THRESHOLD:
+            events.append(_event(stored_id, anomaly))
+    session.add_all(events)
+    session.flush()
+    return {**counts, "found": len(found), "new": new, "events": len(events)}
+
+
+def _event(anomaly_id: uuid.UUID, anomaly: Anomaly) -> AnalyticsEvent:
+    return AnalyticsEvent(
+        type=EVENT_TYPE,
+        subject_id=anomaly_id,
+        payload={
+            "anomaly_id": str(anomaly_id),
+            "kind": anomaly.kind,
+            "reason": anomaly.reason,
+            "score": round(anomaly.score, 4),
+            "amount": str(_money(anomaly.amount)) if anomaly.amount is not None else None,
+            "currency": anomaly.currency,
+            "transaction_id": anomaly.transaction_id,
+            "related_ids": list(anomaly.related_ids),
+            "merchant": anomaly.merchant,
+            "occurred_on": anomaly.occurred_on.isoformat(),
+        },
+    )
+
+
+def list_anomalies(
+    session: Session,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    account_id: uuid.UUID | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    after: tuple[date, uuid.UUID] | None = None,
+    limit: int,
+) -> list[AnomalyRecord]:
+    """Newest first (occurred_on, then id, both descending: the listing index), `limit` rows
+    after the cursor's (occurred_on, id)."""
+    query = select(AnomalyRecord)
+    if status:
+        query = query.where(AnomalyRecord.status == status)
+    if kind:
+        query = query.where(AnomalyRecord.kind == kind)
+    if account_id:
+        query = query.where(AnomalyRecord.account_id == account_id)
+    if date_from:
+        query = query.where(AnomalyRecord.occurred_on >= date_from)
+    if date_to:
+        query = query.where(AnomalyRecord.occurred_on <= date_to)
+    if after:
+        day, last_id = after
+        query = query.where(
+            (AnomalyRecord.occurred_on < day)
+            | ((AnomalyRecord.occurred_on == day) & (AnomalyRecord.id < last_id))
+        )
+    order = (AnomalyRecord.occurred_on.desc(), AnomalyRecord.id.desc())
+    return list(session.scalars(query.order_by(*order).limit(limit)))
+
+
+def give_feedback(
+    session: Session,
+    anomaly_id: uuid.UUID,
+    status: str,
+    *,
+    org_id: uuid.UUID,
+    actor: Actor,
+) -> AnomalyRecord:
+    """A person confirms or dismisses an anomaly; runs never change it back."""
+    if status not in FEEDBACK:
+        raise InvalidInput(f"status must be one of {', '.join(FEEDBACK)}", field="status")
+    anomaly = session.get(AnomalyRecord, anomaly_id, with_for_update=True)
+    if anomaly is None:
+        raise NotFound("anomaly not found")
+    previous = anomaly.status
+    anomaly.status, anomaly.feedback_by, anomaly.feedback_at = status, actor.user_id, utcnow()
+    session.flush()
+    record(
+        session,
+        org_id=org_id,
+        actor=actor,
+        action="analytics.anomaly.feedback",
+        target_type="anomaly",
+        target_id=anomaly.id,
+        details={"status": status, "previous": previous, "kind": anomaly.kind},
+    )
+    return anomaly
