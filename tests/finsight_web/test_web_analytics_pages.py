@@ -166,3 +166,206 @@ def test_merchants_search_rename_merge_split_and_viewer(
     )
     assert denied.status_code == 403  # the API refuses: no analytics:write
     viewer.close()
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+
+def _category_id(client: httpx.Client, member: Member, path: str) -> str:
+    tree = client.get("/api/categories", headers=member.headers).json()
+    return str(next(c["id"] for c in tree if c["path"] == path))
+
+
+def _rules(client: httpx.Client, member: Member) -> list[dict]:
+    return list(client.get("/api/analytics/rules", headers=member.headers).json())
+
+
+def test_rules_preview_create_errors_reorder_edit_delete_and_viewer(
+    web: WebClient, client: httpx.Client, tenant, web_url: str
+):
+    slug, email, owner = tenant
+    account = make_account(slug, name="Sapphire")
+    insert_transactions(
+        slug,
+        account,
+        [
+            {"day": date.today() - timedelta(days=n), "amount": f"-{4 + n}.50", "description": d}
+            for n, d in enumerate(["BLUE BOTTLE 1", "BLUE BOTTLE 2", "SHELL OIL 5531"])
+        ],
+    )
+    coffee = _category_id(client, owner, "Restaurants")
+    web.sign_in(email)
+    assert "No rules yet" in web.get("/rules").text
+    form = {
+        "name": "Coffee",
+        "description_contains": "blue bottle",
+        "direction": "expense",
+        "category_id": coffee,
+        "add_tags": "caffeine",
+        "enabled": "true",
+    }
+    # The preview tries the form against existing transactions and saves nothing.
+    preview = web.post("/rules/preview", form, csrf_from="/rules/new")
+    assert preview.status_code == 200
+    assert 'id="preview-matched">2<' in preview.text
+    assert 'id="preview-changed">2<' in preview.text
+    sample = preview.text.split('id="preview-sample"')[1].split("</table>")[0]
+    assert sample.count("BLUE BOTTLE") == 2 and "SHELL" not in sample
+    assert 'value="blue bottle"' in preview.text  # the form is shown again, filled in
+    assert _rules(client, owner) == []
+
+    # Field errors from the API are shown next to their fields.
+    refused = web.post(
+        "/rules/new",
+        {**form, "description_regex": "(unclosed", "amount_min": "-5"},
+        csrf_from="/rules/new",
+    )
+    assert refused.status_code == 422
+    assert re.search(r'id="(description_regex|amount_min)-error"', refused.text)
+    assert 'aria-invalid="true"' in refused.text and 'value="(unclosed"' in refused.text
+    assert _rules(client, owner) == []
+
+    created = web.post("/rules/new", form, csrf_from="/rules/new")
+    assert created.status_code == 303 and "Rule “Coffee” created" in web.follow(created).text
+    fuel = web.post(
+        "/rules/new",
+        {
+            "name": "Fuel",
+            "description_contains": "shell",
+            "add_tags": "car",
+            "stop_processing": "true",
+        },
+        csrf_from="/rules/new",
+    )
+    assert fuel.status_code == 303, fuel.text[:2000]
+    first, second = _rules(client, owner)
+    assert (first["name"], second["name"]) == ("Coffee", "Fuel")
+    assert first["actions"] == {"category_id": coffee, "add_tags": ["caffeine"]}
+    assert second["stop_processing"] and not second["enabled"]  # its box was left unchecked
+    listing = web.get("/rules").text
+    assert listing.index('id="r-' + first["id"]) < listing.index('id="r-' + second["id"])
+    assert ">stop<" in listing and ">disabled<" in listing and "Restaurants" in listing
+
+    moved = web.post(f"/rules/{second['id']}/move", {"direction": "up"}, csrf_from="/rules")
+    assert "Rule moved up" in web.follow(moved).text
+    assert [r["name"] for r in _rules(client, owner)] == ["Fuel", "Coffee"]
+
+    edit = web.get(f"/rules/{first['id']}/edit")
+    assert edit.status_code == 200 and 'value="blue bottle"' in edit.text
+    saved = web.post(
+        f"/rules/{first['id']}/edit",
+        {**form, "name": "Coffee shops", "description_contains": "blue bottle, starbucks"},
+        csrf_from=f"/rules/{first['id']}/edit",
+    )
+    assert saved.status_code == 303
+    stored = client.get(f"/api/analytics/rules/{first['id']}", headers=owner.headers).json()
+    assert stored["name"] == "Coffee shops"
+    assert stored["conditions"]["description_contains"] == ["blue bottle", "starbucks"]
+
+    forged = web.request("POST", f"/rules/{first['id']}/delete", data={"csrf_token": "nope"})
+    assert forged.status_code == 403 and FORM_EXPIRED in forged.text
+    assert len(_rules(client, owner)) == 2
+
+    viewer = _viewer(web_url, slug)
+    seen = viewer.get("/rules")
+    assert seen.status_code == 200 and "Coffee shops" in seen.text
+    _no_post_forms(seen.text)
+    assert 'href="/rules/new"' not in seen.text
+    viewer.close()
+
+    deleted = web.post(f"/rules/{first['id']}/delete", {}, csrf_from="/rules")
+    assert "Rule deleted" in web.follow(deleted).text
+    assert [r["name"] for r in _rules(client, owner)] == ["Fuel"]
+
+
+# --- review ----------------------------------------------------------------------------------
+
+
+def test_review_resolve_accept_proposal_and_viewer(
+    web: WebClient, client: httpx.Client, tenant, web_url: str
+):
+    slug, email, owner = tenant
+    account = make_account(slug, name="Sapphire")
+    groceries = _category_id(client, owner, "Groceries")
+    coffee = _category_id(client, owner, "Restaurants")
+    ids = _seed_merchants(slug, account, {"Trader Joe's": ["trader joes 1", "trader joes 2"]})
+    today = date.today()
+    more = insert_transactions(
+        slug,
+        account,
+        [
+            {
+                "day": today - timedelta(days=5),
+                "amount": "-31.20",
+                "description": "TRADER JOES 3",
+                "merchant_key": "trader joes 1",
+                "merchant_id": uuid.UUID(ids["Trader Joe's"]),
+            },
+            # Categorized by the model, but unsure: a suggestion to accept.
+            {
+                "day": today - timedelta(days=6),
+                "amount": "-3.75",
+                "description": "PHILZ COFFEE",
+                "category_id": uuid.UUID(coffee),
+                "category_source": "model",
+                "category_confidence": 0.55,
+            },
+        ],
+    )
+    web.sign_in(email)
+    page = web.get("/review")
+    assert page.status_code == 200
+    assert page.text.count('name="ids"') == 4
+    assert "55% sure" in page.text and 'action="/review/accept"' in page.text
+    unsure = web.get("/review?reason=low_confidence")
+    assert unsure.text.count('name="ids"') == 1 and "PHILZ" in unsure.text
+    first = web.get("/review?limit=25&reason=uncategorized")
+    assert first.text.count('name="ids"') == 3 and "PHILZ" not in first.text
+
+    accepted = web.post(
+        "/review/accept",
+        {"transaction_id": str(more[1]), "category_id": coffee, "return_to": "/review"},
+        csrf_from="/review",
+    )
+    assert "Suggestion accepted" in web.follow(accepted).text
+    stored = client.get(f"/api/transactions/{more[1]}", headers=owner.headers).json()
+    assert stored["category_id"] == coffee
+
+    rows = [
+        r["id"] for r in client.get("/api/analytics/review", headers=owner.headers).json()["items"]
+    ]
+    assert len(rows) == 3
+    nothing = web.post("/review/resolve", {"category_id": groceries}, csrf_from="/review")
+    assert "Select transactions first" in web.follow(nothing).text
+    resolved = web.post(
+        "/review/resolve",
+        {"ids": rows, "category_id": groceries, "return_to": "/review?reason=uncategorized"},
+        csrf_from="/review",
+    )
+    assert resolved.headers["location"] == "/review?reason=uncategorized"
+    after = web.follow(resolved).text
+    assert "3 transactions categorized" in after and "Nothing to review" in after
+
+    # Three consistent corrections for one merchant propose a rule.
+    proposed = web.get("/review").text
+    assert "Suggested rules" in proposed and "Trader Joe" in proposed
+    proposal = client.get(
+        "/api/analytics/proposals", params={"status": "proposed"}, headers=owner.headers
+    ).json()[0]
+    viewer = _viewer(web_url, slug)
+    seen = viewer.get("/review")
+    assert seen.status_code == 200 and "Trader Joe" in seen.text
+    _no_post_forms(seen.text)
+    viewer.close()
+    forged = web.request(
+        "POST",
+        f"/review/proposals/{proposal['id']}",
+        data={"decision": "accept", "csrf_token": "forged"},
+    )
+    assert forged.status_code == 403
+    taken = web.post(
+        f"/review/proposals/{proposal['id']}", {"decision": "accept"}, csrf_from="/review"
+    )
+    assert "Rule created from the proposal" in web.follow(taken).text
+    assert [r["actions"].get("category_id") for r in _rules(client, owner)] == [groceries]
+    assert "Suggested rules" not in web.get("/review").text

@@ -110,7 +110,7 @@ def errors_of(error: ApiError) -> dict[str, str]:
     errors: dict[str, str] = {}
     for api_field, message in error.field_errors().items():
         name = field_name(api_field)
-        key = name if name in FORM_FIELDS else ""
+        key = name if name in (*FORM_FIELDS, "conditions", "actions") else ""
         errors.setdefault(key, message if key else f"{api_field}: {message}")
     if not errors:
         errors[""] = error.detail
