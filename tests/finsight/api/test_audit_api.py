@@ -237,6 +237,45 @@ def test_every_mutating_endpoint_writes_one_entry(client: httpx.Client, unique_s
     )
     run("transaction.delete", 204, lambda: client.delete(txn_url, headers=h))
     run("transaction.restore", 200, lambda: client.post(f"{txn_url}/restore", headers=h))
+    # Merchants (the merchants step run in-process over two descriptors): rename, merge, split.
+    from support.ledger import insert_transactions
+    from support.merchants import run_step
+
+    insert_transactions(
+        slug,
+        acct["id"],
+        [
+            {"day": "2025-01-03", "amount": "-9", "description": "NETFLIX.COM"},
+            {"day": "2025-01-04", "amount": "-8", "description": "HULU"},
+        ],
+    )
+    run_step(slug)
+    merchants = {
+        m["name"]: m["id"]
+        for m in client.get("/api/analytics/merchants", headers=h).json()["items"]
+    }
+    netflix, hulu = merchants["Netflix"], merchants["Hulu"]
+    run(
+        "analytics.merchant.rename",
+        200,
+        lambda: client.patch(f"/api/analytics/merchants/{netflix}", headers=h, json={"name": "TV"}),
+    )
+    run(
+        "analytics.merchant.merge",
+        200,
+        lambda: client.post(
+            "/api/analytics/merchants/merge",
+            headers=h,
+            json={"source_ids": [hulu], "target_id": netflix},
+        ),
+    )
+    run(
+        "analytics.merchant.split",
+        201,
+        lambda: client.post(
+            f"/api/analytics/merchants/{netflix}/split", headers=h, json={"keys": ["hulu"]}
+        ),
+    )
     run("category.delete", 204, lambda: client.delete(f"/api/categories/{pets['id']}", headers=h))
     run("account.delete", 204, lambda: client.delete(f"/api/accounts/{acct['id']}", headers=h))
     third = unique_slug + "y"
