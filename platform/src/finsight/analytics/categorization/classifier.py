@@ -1,0 +1,246 @@
+"""A per-tenant transaction classifier that says how sure it is and abstains below a threshold.
+
+Multinomial logistic regression on hashed features (features.py): its probabilities are close to
+calibrated, and prediction is one sparse matrix product. Rows are deduplicated before anything is
+computed (a ledger repeats the same merchant, amount bucket and bank category over and over), so
+the cost grows with the distinct rows, not the rows.
+
+A tenant's own labels are few; the model learns them on top of a prior, the bootstrap corpus
+(labelled examples built from keyword lists, MCCs and bank categories), weighted low so a
+tenant's correction outweighs it. The abstention threshold is chosen at training: the lowest
+confidence at which out-of-fold predictions, with folds grouped by merchant (so a merchant is
+never scored by a model that saw it), reach TARGET_PRECISION.
+
+Serialized without pickle: arrays in an .npz plus a JSON header, so loading a stored model never
+executes code.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp  # type: ignore[import-untyped]
+from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+from sklearn.model_selection import GroupKFold  # type: ignore[import-untyped]
+
+from finsight.analytics.categorization.features import (
+    N_FEATURES,
+    Example,
+    FeatureKey,
+    featurize_keys,
+    unique_keys,
+)
+
+__all__ = ["DEFAULT_THRESHOLD", "TARGET_PRECISION", "CategoryClassifier", "Prediction"]
+
+FORMAT = 1
+TARGET_PRECISION = 0.95
+DEFAULT_THRESHOLD = 0.5  # when there are too few labels to calibrate
+PRIOR_WEIGHT = 0.3  # a prior example against a tenant's label (which weighs sqrt(repeats))
+C = 8.0  # inverse L2 strength; features are L2-normalised per block
+_FOLDS = 3
+_MIN_CALIBRATION_GROUPS = 8
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: str | None  # None = abstained (confidence below threshold)
+    confidence: float  # of the best label, 0..1
+    best: str  # the best label even when abstaining (a suggestion for review)
+
+
+@dataclass(frozen=True)
+class _Fit:
+    classes: tuple[str, ...]
+    weights: sp.csr_matrix  # N_FEATURES x classes, only the rows of features seen in training
+    intercept: np.ndarray  # classes
+
+
+def _aggregate(
+    examples: Sequence[Example], labels: Sequence[str], weight: float
+) -> tuple[list[FeatureKey], list[str], list[float]]:
+    """Distinct (row, label) pairs; a repeated row weighs sqrt(repeats) so a daily coffee does
+    not outweigh the rest of the ledger."""
+    keys, positions = unique_keys(examples)
+    counts: dict[tuple[int, str], int] = {}
+    for slot, label in zip(positions.tolist(), labels, strict=True):
+        counts[(slot, label)] = counts.get((slot, label), 0) + 1
+    rows = [keys[slot] for slot, _ in counts]
+    targets = [label for _, label in counts]
+    weights = [weight * math.sqrt(n) for n in counts.values()]
+    return rows, targets, weights
+
+
+def _fit(keys: list[FeatureKey], targets: list[str], weights: list[float], seed: int) -> _Fit:
+    classes = tuple(sorted(set(targets)))
+    matrix = featurize_keys(keys)
+    if len(classes) == 1:
+        # Nothing to discriminate: the one class, always (its confidence is 1).
+        empty = sp.csr_matrix((N_FEATURES, 1), dtype=np.float64)
+        return _Fit(classes, empty, np.zeros(1))
+    # Fit on the columns that occur only: the hashed space is large, the data small.
+    used = np.unique(matrix.indices)
+    compact = matrix[:, used]
+    # SAG: on this shape (thousands of rows, tens of thousands of columns, ~50 classes) it
+    # converges in about a second where L-BFGS spends tens of seconds in its own bookkeeping.
+    model = LogisticRegression(C=C, solver="sag", max_iter=200, tol=1e-3, random_state=seed)
+    model.fit(compact, np.array(targets), sample_weight=np.array(weights))
+    coef, intercept = model.coef_, model.intercept_
+    if len(classes) == 2:  # sklearn keeps one row for two classes: softmax over (0, z)
+        coef = np.vstack([np.zeros_like(coef), coef])
+        intercept = np.concatenate([[0.0], intercept])
+    weights_matrix = sp.csr_matrix(
+        (
+            coef.T.ravel(),
+            (np.repeat(used, len(classes)), np.tile(np.arange(len(classes)), len(used))),
+        ),
+        shape=(N_FEATURES, len(classes)),
+    )
+    return _Fit(tuple(str(c) for c in model.classes_), weights_matrix, np.asarray(intercept))
+
+
+def _probabilities(fit: _Fit, keys: Sequence[FeatureKey]) -> np.ndarray:
+    scores = np.asarray((featurize_keys(keys) @ fit.weights).todense()) + fit.intercept
+    scores -= scores.max(axis=1, keepdims=True)
+    np.exp(scores, out=scores)
+    scores /= scores.sum(axis=1, keepdims=True)
+    return np.asarray(scores, dtype=np.float64)
+
+
+def choose_threshold(confidence: np.ndarray, correct: np.ndarray, counts: np.ndarray) -> float:
+    """The lowest threshold whose kept predictions reach TARGET_PRECISION (per transaction)."""
+    for threshold in np.round(np.arange(0.20, 0.96, 0.01), 2):
+        kept = confidence >= threshold
+        total = counts[kept].sum()
+        if total and counts[kept & correct].sum() / total >= TARGET_PRECISION:
+            return float(threshold)
+    return 0.95
+
+
+def _calibrate(
+    rows: tuple[list[FeatureKey], list[str], list[float]],
+    prior: tuple[list[FeatureKey], list[str], list[float]],
+    seed: int,
+) -> float:
+    keys, targets, weights = rows
+    groups = [key[1] or key[0] for key in keys]  # the merchant, else the description
+    if len(set(groups)) < _MIN_CALIBRATION_GROUPS:
+        return DEFAULT_THRESHOLD
+    confidence = np.zeros(len(keys))
+    correct = np.zeros(len(keys), dtype=bool)
+    for train, test in GroupKFold(n_splits=_FOLDS).split(keys, groups=groups):
+        fit = _fit(
+            prior[0] + [keys[i] for i in train],
+            prior[1] + [targets[i] for i in train],
+            prior[2] + [weights[i] for i in train],
+            seed,
+        )
+        probs = _probabilities(fit, [keys[i] for i in test])
+        best = probs.argmax(axis=1)
+        confidence[test] = probs[np.arange(len(test)), best]
+        correct[test] = np.array([fit.classes[b] for b in best]) == np.array(
+            [targets[i] for i in test]
+        )
+    counts = np.square(np.array(weights))  # back from sqrt(repeats) to repeats
+    return choose_threshold(confidence, correct, counts)
+
+
+class CategoryClassifier:
+    def __init__(self, fit: _Fit, threshold: float) -> None:
+        self._fit = fit
+        self.labels: tuple[str, ...] = fit.classes
+        self.threshold = threshold
+
+    @classmethod
+    def train(
+        cls,
+        examples: Sequence[Example],
+        labels: Sequence[str],
+        *,
+        seed: int = 0,
+        prior: Sequence[tuple[Example, str]] | None = None,
+        calibrate: bool = True,
+    ) -> CategoryClassifier:
+        """Learn `labels[i]` for `examples[i]`.
+
+        `prior`: labelled background examples learnt with a low weight, so categories the
+        tenant never labelled can still be predicted. None (the default) means the bootstrap
+        corpus when every label is a seed-category path ("Restaurants/Coffee shops"), and no
+        prior otherwise (labels in another vocabulary, e.g. category ids); () means none.
+        """
+        if len(examples) != len(labels):
+            raise ValueError("examples and labels differ in length")
+        if prior is None:
+            from finsight.analytics.categorization.bootstrap import SEED_PATHS, corpus
+
+            prior = corpus() if set(labels) <= set(SEED_PATHS) else ()
+        if not examples and not prior:
+            raise ValueError("nothing to learn from")
+        own = _aggregate(examples, labels, 1.0)
+        background = _aggregate([e for e, _ in prior], [label for _, label in prior], PRIOR_WEIGHT)
+        fit = _fit(own[0] + background[0], own[1] + background[1], own[2] + background[2], seed)
+        threshold = _calibrate(own, background, seed) if calibrate else DEFAULT_THRESHOLD
+        return cls(fit, threshold)
+
+    def predict_arrays(self, examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
+        """Per example: the index of the best label in `labels` and its confidence."""
+        keys, positions = unique_keys(examples)
+        if not keys:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        probs = _probabilities(self._fit, keys)
+        best = probs.argmax(axis=1)
+        confidence = probs[np.arange(len(keys)), best]
+        return best[positions], confidence[positions]
+
+    def predict(
+        self, examples: Sequence[Example], *, threshold: float | None = None
+    ) -> list[Prediction]:
+        limit = self.threshold if threshold is None else threshold
+        keys, positions = unique_keys(examples)
+        if not keys:
+            return []
+        probs = _probabilities(self._fit, keys)
+        best = probs.argmax(axis=1)
+        confidence = probs[np.arange(len(keys)), best]
+        # One Prediction per distinct row, shared by its repeats.
+        distinct = [
+            Prediction(self.labels[b] if c >= limit else None, float(c), self.labels[b])
+            for b, c in zip(best.tolist(), confidence.tolist(), strict=True)
+        ]
+        return [distinct[p] for p in positions.tolist()]
+
+    def to_bytes(self) -> bytes:
+        weights = self._fit.weights.tocoo()
+        header = {"format": FORMAT, "labels": list(self.labels), "threshold": self.threshold}
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer,
+            header=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8),
+            rows=weights.row.astype(np.int32),
+            cols=weights.col.astype(np.int16),
+            data=weights.data.astype(np.float32),
+            intercept=self._fit.intercept.astype(np.float64),
+        )
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> CategoryClassifier:
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            header = json.loads(arrays["header"].tobytes().decode())
+            if header.get("format") != FORMAT:
+                raise ValueError(f"unknown classifier format {header.get('format')!r}")
+            labels = tuple(str(label) for label in header["labels"])
+            weights = sp.csr_matrix(
+                (
+                    arrays["data"].astype(np.float64),
+                    (arrays["rows"].astype(np.int64), arrays["cols"].astype(np.int64)),
+                ),
+                shape=(N_FEATURES, len(labels)),
+            )
+            intercept = np.array(arrays["intercept"], dtype=np.float64)
+        return cls(_Fit(labels, weights, intercept), float(header["threshold"]))
