@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from bench.eval.anomalies import evaluate_anomalies
+from bench.eval.categorization import evaluate_categorization
 from bench.eval.generator import Ledger, generate_ledger
 from bench.eval.metrics import GroupingCounts, RecurringCounts, score_recurring
 from finsight.analytics.baseline import detect_recurring_baseline
@@ -70,6 +71,10 @@ def evaluate(seed: int, tenants: int, years: int = 4) -> list[dict[str, Any]]:
         seed, tenants, years, LEDGER_END
     )
     met, beats = {**met, **anomaly_met}, {**beats, **anomaly_beats}
+    category_lines, category_targets, category_met, category_beats = evaluate_categorization(
+        seed, tenants, years, LEDGER_END
+    )
+    met, beats = {**met, **category_met}, {**beats, **category_beats}
     total_errors.sort()
     return [
         {"suite": "merchants", **run, **grouping.result()},
@@ -82,10 +87,11 @@ def evaluate(seed: int, tenants: int, years: int = 4) -> list[dict[str, Any]]:
             "mean_relative_error": round(sum(total_errors) / len(total_errors), 4),
         },
         *anomaly_lines,
+        *category_lines,
         {
             "suite": "targets",
             **run,
-            "targets": {**TARGETS, **anomaly_targets},
+            "targets": {**TARGETS, **anomaly_targets, **category_targets},
             "met": met,
             "beats_baseline": beats,
             "all_met": all(met.values()) and all(beats.values()),
