@@ -10,6 +10,7 @@ from typing import Any
 from bench.eval.anomalies import evaluate_anomalies
 from bench.eval.categorization import evaluate_categorization
 from bench.eval.generator import Ledger, generate_ledger
+from bench.eval.merchants import evaluate_merchants
 from bench.eval.metrics import GroupingCounts, RecurringCounts, score_recurring
 from finsight.analytics.baseline import detect_recurring_baseline
 from finsight.analytics.descriptors import clean_descriptor
@@ -71,13 +72,17 @@ def evaluate(seed: int, tenants: int, years: int = 4) -> list[dict[str, Any]]:
         seed, tenants, years, LEDGER_END
     )
     met, beats = {**met, **anomaly_met}, {**beats, **anomaly_beats}
+    merchant_lines, merchant_targets, merchant_met = evaluate_merchants(
+        seed, tenants, years, LEDGER_END, grouping
+    )
+    met = {**met, **merchant_met}
     category_lines, category_targets, category_met, category_beats = evaluate_categorization(
         seed, tenants, years, LEDGER_END
     )
     met, beats = {**met, **category_met}, {**beats, **category_beats}
     total_errors.sort()
     return [
-        {"suite": "merchants", **run, **grouping.result()},
+        *merchant_lines,
         {"suite": "recurring", "detector": "finsight", **run, **ours_result},
         {"suite": "recurring", "detector": "baseline", **run, **base_result},
         {
@@ -91,7 +96,7 @@ def evaluate(seed: int, tenants: int, years: int = 4) -> list[dict[str, Any]]:
         {
             "suite": "targets",
             **run,
-            "targets": {**TARGETS, **anomaly_targets, **category_targets},
+            "targets": {**TARGETS, **anomaly_targets, **merchant_targets, **category_targets},
             "met": met,
             "beats_baseline": beats,
             "all_met": all(met.values()) and all(beats.values()),

@@ -31,7 +31,17 @@ from finsight.analytics.steps import RunScope
 from finsight.kit.models import new_id
 from finsight.kit.query import advisory_xact_lock
 
-__all__ = ["LOCK_KEY", "MAX_NAME", "lock_merchants", "run_merchants", "source_key"]
+__all__ = [
+    "LOCK_KEY",
+    "MAX_NAME",
+    "Placement",
+    "Plan",
+    "lock_merchants",
+    "place_new_keys",
+    "regroup",
+    "run_merchants",
+    "source_key",
+]
 
 LOCK_KEY = "finsight.analytics.merchants:"
 MAX_NAME = 200  # the merchants.name CHECK
@@ -70,13 +80,13 @@ _Display = Callable[[str], str]  # a key's display spelling
 
 
 @dataclass
-class _Key:
+class Placement:
     merchant_id: uuid.UUID
     pinned: bool
 
 
 @dataclass
-class _Plan:
+class Plan:
     """What a run writes: new merchants, key placements and cleaner names."""
 
     new_merchants: dict[uuid.UUID, str]
@@ -91,7 +101,7 @@ def run_merchants(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[
     where, params = (_BATCH_SCOPE, {"batch": batch}) if batch is not None else (_FULL_SCOPE, {})
     displays, keyed = _assign_keys(session, where, params)
     existing = {
-        key: _Key(merchant_id, pinned)
+        key: Placement(merchant_id, pinned)
         for key, merchant_id, pinned in session.execute(
             select(MerchantKey.key, MerchantKey.merchant_id, MerchantKey.pinned)
         ).all()
@@ -109,11 +119,11 @@ def run_merchants(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[
 
     if batch is not None:
         in_use = _key_counts(session, "t.import_batch_id = :batch", params)
-        plan = _place_new_keys(in_use, existing, display_of)
+        plan = place_new_keys(in_use, existing, display_of)
         unused: list[str] = []
     else:
         in_use = _key_counts(session, "true", {})
-        plan = _regroup(in_use, existing, display_of, names)
+        plan = regroup(in_use, existing, display_of, names)
         unused = [k for k, found in existing.items() if not found.pinned and k not in in_use]
     counts = _write(session, plan, existing, display_of, unused)
     assigned = session.execute(
@@ -188,11 +198,13 @@ def _top(votes: Counter[uuid.UUID], skip: Iterable[uuid.UUID] = ()) -> uuid.UUID
     return ranked[0] if ranked else None
 
 
-def _place_new_keys(in_use: Counter[str], existing: dict[str, _Key], display_of: _Display) -> _Plan:
+def place_new_keys(
+    in_use: Counter[str], existing: dict[str, Placement], display_of: _Display
+) -> Plan:
     """Incremental: the batch's new keys join the merchant of the existing keys grouping puts
     them with. Grouping is per block (first letters), so only those blocks are compared."""
     new = Counter({k: n for k, n in in_use.items() if k not in existing})
-    plan = _Plan({}, {}, {})
+    plan = Plan({}, {}, {})
     if not new:
         return plan
     blocks = {block_key(k) for k in new}
@@ -214,12 +226,12 @@ def _place_new_keys(in_use: Counter[str], existing: dict[str, _Key], display_of:
     return plan
 
 
-def _regroup(
+def regroup(
     in_use: Counter[str],
-    existing: dict[str, _Key],
+    existing: dict[str, Placement],
     display_of: _Display,
     cleaner_names: dict[uuid.UUID, str],
-) -> _Plan:
+) -> Plan:
     """Full run: every key in use (and every pinned one) is grouped again. Unpinned keys of a
     group go to the merchant most of them (by transactions) belong to, one group per merchant,
     the biggest groups choosing first; a group whose merchants are taken gets a new one."""
@@ -227,7 +239,7 @@ def _regroup(
     for key, found in existing.items():
         if found.pinned and key not in weights:
             weights[key] = 0
-    plan = _Plan({}, {}, {})
+    plan = Plan({}, {}, {})
     claimed: set[uuid.UUID] = set()
     groups: list[MerchantGroup] = sorted(group_merchants(weights), key=lambda g: (-g.count, g.name))
     for group in groups:
@@ -261,8 +273,8 @@ def _regroup(
 
 def _write(
     session: Session,
-    plan: _Plan,
-    existing: dict[str, _Key],
+    plan: Plan,
+    existing: dict[str, Placement],
     display_of: _Display,
     unused: list[str],
 ) -> dict[str, int]:
