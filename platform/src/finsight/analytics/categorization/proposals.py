@@ -103,7 +103,7 @@ def list_proposals(session: Session, status: str | None) -> list[tuple[RulePropo
     if status:
         query = query.where(RuleProposal.status == bindparam("status", status))
     rows = session.execute(query.order_by(RuleProposal.created_at.desc(), RuleProposal.id.desc()))
-    return [(proposal, name) for proposal, name in rows.tuples()]
+    return [(row[0], row[1]) for row in rows]
 
 
 def get_proposal(session: Session, proposal_id: uuid.UUID) -> tuple[RuleProposal, str]:

@@ -29,7 +29,7 @@ from finsight.transactions.models import Transaction
 
 SUGGESTION = "category_suggestion"  # transactions.metadata key: the model's guess when unsure
 CHUNK = 20_000
-_USER_SET = Transaction.user_fields.any("category_id")  # type: ignore[arg-type]
+_USER_SET = store.user_set("category_id")
 _SAME_CONFIDENCE = 1e-4  # real (float4) holds about 7 digits: closer than this is unchanged
 
 _WRITE = text("""

@@ -27,7 +27,7 @@ from sqlalchemy import and_, false, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from finsight.accounts.models import Account
-from finsight.analytics.categorization import proposals
+from finsight.analytics.categorization import proposals, store
 from finsight.analytics.categorization.rules import (
     CompiledRule,
     sql_conditions,
@@ -48,7 +48,7 @@ from finsight.transactions.service import bulk_recategorize
 SAMPLE_SIZE = 20
 # The review queue's "low_confidence": the model set the category, but below this.
 REVIEW_BELOW = 0.8
-_USER_SET = Transaction.user_fields.any("category_id")  # type: ignore[arg-type]
+_USER_SET = store.user_set("category_id")
 
 
 # --- rules -------------------------------------------------------------------------------------
@@ -284,7 +284,7 @@ def dry_run(
     category = compiled.category_id
     tags = list(compiled.add_tags)
     user_category = _USER_SET
-    user_tags = Transaction.user_fields.any("tags")  # type: ignore[arg-type]
+    user_tags = store.user_set("tags")
     changes: list[Any] = []
     if category is not None:
         changes.append(and_(~user_category, Transaction.category_id.is_distinct_from(category)))
@@ -364,9 +364,9 @@ def review_queue(
         query = query.where(tuple_(Transaction.transaction_date, Transaction.id) < after)
     rows = session.execute(
         query.order_by(Transaction.transaction_date.desc(), Transaction.id.desc()).limit(limit)
-    ).tuples()
+    )
     out = []
-    for transaction, guess in rows:
+    for transaction, guess in (tuple(row) for row in rows):
         if transaction.category_source == "model" and transaction.category_id is not None:
             out.append(
                 ReviewRow(transaction, transaction.category_id, transaction.category_confidence)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select, text
+from sqlalchemy import ColumnElement, Select, any_, delete, func, literal, or_, select, text
 from sqlalchemy.orm import Session, defer
 
 from finsight.analytics.categorization.bootstrap import bootstrap_classifier
@@ -179,7 +179,13 @@ def versions(session: Session) -> list[CategoryModel]:
 
 # --- labels and training -------------------------------------------------------------------
 
-_USER_SET = Transaction.user_fields.any("category_id")  # type: ignore[arg-type]
+
+def user_set(field: str) -> ColumnElement[bool]:
+    """The row's `field` was set by a person."""
+    return literal(field) == any_(Transaction.user_fields)
+
+
+_USER_SET = user_set("category_id")
 
 
 def ledger_columns() -> Select[uuid.UUID, str, str, Decimal, str | None, int | None]:
