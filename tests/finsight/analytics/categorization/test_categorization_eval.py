@@ -1,0 +1,20 @@
+"""A small run of the categorization evaluation: the pieces fit and the ranking holds. The
+full run (`make eval`) reports the issue's targets."""
+
+from datetime import date
+
+from bench.eval.categorization import evaluate_categorization
+
+
+def test_the_classifier_beats_the_peer_rule_and_learns_from_corrections() -> None:
+    lines, targets, met, beats = evaluate_categorization(7, 1, 2, date(2025, 6, 30))
+    by = {line.get("protocol"): line for line in lines if line["suite"] == "categorization"}
+    assert set(targets) == set(met)
+    assert all(beats.values())
+    assert by["unseen"]["macro_f1"] > by["unseen_baseline"]["macro_f1"]
+    assert by["random"]["macro_f1"] >= by["unseen"]["macro_f1"]
+    gain = by["corrections_after"]["macro_f1"] - by["corrections_before"]["macro_f1"]
+    assert gain >= 0.10
+    assert by["unseen_abstaining"]["precision"] >= 0.85  # one small tenant: noisy
+    assert by["unseen_abstaining"]["categorized"] >= 0.7
+    assert met["categorization_corrections_gain"]
