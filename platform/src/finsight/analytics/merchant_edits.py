@@ -106,13 +106,14 @@ def list_merchants(
             after = (str(cursor["name"]), uuid.UUID(str(cursor["id"])))
         except (KeyError, ValueError) as exc:
             raise InvalidInput("invalid cursor", field="cursor") from exc
-        query = query.where(tuple_(sort, Merchant.id) > tuple_(*after))
+        # Lower-cased by PostgreSQL on both sides, so the comparison agrees with ORDER BY.
+        query = query.where(tuple_(sort, Merchant.id) > tuple_(func.lower(after[0]), after[1]))
     rows = list(session.scalars(query.order_by(sort, Merchant.id).limit(limit)))
     return _views(session, rows)
 
 
 def cursor_of(view: MerchantView) -> dict[str, Any]:
-    return {"name": view.name.lower(), "id": str(view.id)}
+    return {"name": view.name, "id": str(view.id)}
 
 
 def _merchant(session: Session, merchant_id: uuid.UUID) -> Merchant:
