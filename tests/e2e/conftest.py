@@ -8,12 +8,26 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page
+
+from finsight.analytics.models import (
+    AnomalyRecord,
+    CategoryRule,
+    ForecastRecord,
+    Merchant,
+    MerchantKey,
+)
+from finsight.tenancy import tenant_session
+
+from support.ledger import insert_transactions
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", "test-artifacts")) / "screenshots"
@@ -62,3 +76,87 @@ def csp_violations(page: Page) -> Iterator[list[str]]:
         ),
     )
     yield refused
+
+
+def _month(today: date, ahead: int) -> date:
+    index = today.year * 12 + today.month - 1 + ahead
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _seed_analytics(slug: str, account: uuid.UUID) -> uuid.UUID:
+    """What the analytics pages show, written straight into a tenant's tables (no worker run):
+    a merchant, a rule, an anomaly and forecasts. Returns the merchant's id."""
+    today = date.today()
+    with tenant_session(slug) as session:
+        merchant = Merchant(name="Blue Bottle", name_source="cleaner")
+        session.add(merchant)
+        session.flush()
+        merchant_id = merchant.id
+        for key in ("blue bottle", "blue bottle coffee"):
+            session.add(MerchantKey(key=key, merchant_id=merchant_id, display=key.upper()))
+        session.add(
+            CategoryRule(
+                name="Coffee",
+                position=0,
+                enabled=True,
+                stop_processing=True,
+                conditions={"description_contains": ["blue bottle"], "direction": "expense"},
+                actions={"add_tags": ["coffee"]},
+            )
+        )
+        for ahead in (1, 2, 3):
+            point = Decimal(400 + 25 * ahead)
+            for scope in ("account", "category"):
+                session.add(
+                    ForecastRecord(
+                        scope=scope,
+                        account_id=account if scope == "account" else None,
+                        currency="USD",
+                        month=_month(today, ahead),
+                        point=point,
+                        lower=point - 300 * ahead,
+                        upper=point + 300 * ahead,
+                        recurring=Decimal(0),
+                        method="ensemble",
+                    )
+                )
+    charge = today - timedelta(days=1)
+    first, second = insert_transactions(
+        slug,
+        account,
+        [
+            {
+                "day": charge,
+                "amount": "-89.99",
+                "description": "BLUE BOTTLE COFFEE",
+                "merchant_key": "blue bottle coffee",
+                "merchant_id": merchant_id,
+            }
+        ]
+        * 2,
+    )
+    with tenant_session(slug) as session:
+        session.add(
+            AnomalyRecord(
+                kind="duplicate",
+                dedupe_key=f"duplicate:{second}",
+                transaction_id=second,
+                related_ids=[first],
+                account_id=account,
+                merchant="Blue Bottle",
+                occurred_on=charge,
+                amount=Decimal("-89.99"),
+                currency="USD",
+                score=0.93,
+                reason="Charged $89.99 twice at Blue Bottle on the same day",
+                details={},
+                status="new",
+            )
+        )
+    return merchant_id
+
+
+@pytest.fixture
+def seed_analytics() -> Callable[[str, uuid.UUID], uuid.UUID]:
+    """seed_analytics(slug, account) fills the analytics pages; returns a merchant's id."""
+    return _seed_analytics

@@ -24,6 +24,10 @@ PAGES = (
     "/transactions",
     "/imports",
     "/insights",
+    "/review",
+    "/rules",
+    "/rules/new",
+    "/merchants",
     "/settings/organization",
     "/settings/members",
     "/settings/audit",
@@ -40,7 +44,7 @@ def _violations(page: Page) -> list[dict[str, Any]]:
 
 
 def test_pages_have_no_serious_accessibility_violations(
-    browser: Browser, web_url: str, unique_slug: str
+    browser: Browser, web_url: str, unique_slug: str, seed_analytics
 ):
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: `make tools` fetches axe-core")
@@ -51,6 +55,7 @@ def test_pages_have_no_serious_accessibility_violations(
         account,
         [{"day": date.today() - timedelta(days=n), "amount": f"-{n + 3}.10"} for n in range(12)],
     )
+    merchant = seed_analytics(unique_slug, account)
     # The checker is injected as a script, which the pages' CSP (rightly) refuses: bypass it here.
     context = browser.new_context(bypass_csp=True)
     page = context.new_page()
@@ -61,7 +66,7 @@ def test_pages_have_no_serious_accessibility_violations(
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(web_url + "/")
     found = {}
-    for path in PAGES:
+    for path in (*PAGES, f"/merchants/{merchant}"):
         page.goto(web_url + path)
         problems = _violations(page)
         if problems:

@@ -237,7 +237,9 @@ def test_a_member_of_a_cannot_reach_bs_data_through_any_page(
     assert switch.status == 403
 
 
-def test_usable_at_375_px_and_keyboard(page: Page, web_url: str, unique_slug: str, shot):
+def test_usable_at_375_px_and_keyboard(
+    page: Page, web_url: str, unique_slug: str, shot, seed_analytics
+):
     email = create_org(unique_slug)
     account = make_account(unique_slug, bank="chase", name="Sapphire")
     insert_transactions(
@@ -245,9 +247,19 @@ def test_usable_at_375_px_and_keyboard(page: Page, web_url: str, unique_slug: st
         account,
         [{"day": date.today() - timedelta(days=n), "amount": f"-{n + 1}.25"} for n in range(30)],
     )
+    merchant = seed_analytics(unique_slug, account)
     page.set_viewport_size({"width": 375, "height": 800})
     sign_in(page, web_url, email)
-    for path in ("/", "/transactions", "/accounts", "/imports", "/settings/members"):
+    analytics = ("/insights", "/review", "/rules", "/rules/new", "/merchants")
+    for path in (
+        "/",
+        "/transactions",
+        "/accounts",
+        "/imports",
+        "/settings/members",
+        *analytics,
+        f"/merchants/{merchant}",
+    ):
         page.goto(web_url + path)
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"

@@ -43,12 +43,16 @@ def horizon_of(text: str | None) -> int:
 
 
 async def _optional(page: Page, path: str, params: dict[str, Any]) -> Any:
-    """A read that may not be there (no forecast yet, an engine part not deployed): None."""
+    """A section's read. One that is not there (an engine part not deployed, an account not
+    found) is None; one that failed is {"failed": True}: the section says so and the rest of
+    the page still shows."""
     try:
         return await page.api("GET", path, params=params)
     except ApiError as error:
         if error.status in (404, 409, 422):
             return None
+        if error.status >= 500:
+            return {"failed": True}
         raise
 
 
@@ -98,6 +102,15 @@ async def insights(page: SignedIn) -> Response:
         _optional(page, "/api/analytics/forecast", {"scope": "category", "months": months}),
         _optional(page, "/api/analytics/anomalies", {"status": anomaly_status, "limit": 25}),
     )
+    failed = [
+        name
+        for name, answer in (
+            ("the cash flow forecast", by_account),
+            ("the spending forecast", by_category),
+            ("unusual activity", anomalies),
+        )
+        if answer and answer.get("failed")
+    ]
     series = pick_series(by_account, account_id)
     chart = (
         forecast_chart(series["history"], series["points"], series["currency"]) if series else None
@@ -136,6 +149,7 @@ async def insights(page: SignedIn) -> Response:
         anomaly_status=anomaly_status,
         anomaly_filters=ANOMALY_FILTERS,
         anomaly_kinds=ANOMALY_KINDS,
+        failed=failed,
         here=page.here,
     )
 
