@@ -18,7 +18,7 @@ SELF_SERVICE = {
 }
 
 # POSTs that change nothing (a dry run): not audited; still refused to those lacking the permission.
-DRY_RUNS = {"preview_import"}
+DRY_RUNS = {"preview_import", "analytics.rule.dry_run"}
 
 
 def openapi() -> dict[str, Any]:

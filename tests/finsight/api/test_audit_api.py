@@ -276,6 +276,80 @@ def test_every_mutating_endpoint_writes_one_entry(client: httpx.Client, unique_s
             f"/api/analytics/merchants/{netflix}/split", headers=h, json={"keys": ["hulu"]}
         ),
     )
+    # Categorization: rules, a dry run (no entry), review resolve, and the two proposals the
+    # resolved rows of two merchants give rise to (accept one, dismiss the other).
+    from finsight.analytics.models import Merchant
+    from finsight.categories.tree import system_category_id
+
+    with tenant_session(slug) as session:
+        shops = [Merchant(name="Kibble Co"), Merchant(name="Paws Inc")]
+        session.add_all(shops)
+        session.flush()
+        shop_ids = [shop.id for shop in shops]
+        household = str(system_category_id(session, "Shopping", "Household"))
+    pet_rows = insert_transactions(
+        slug,
+        acct["id"],
+        [
+            {
+                "day": f"2025-02-0{n + 1}",
+                "amount": "-7",
+                "description": f"PET SHOP {n}",
+                "merchant_id": shop_ids[n % 2],
+            }
+            for n in range(6)
+        ],
+    )
+    rules_url = "/api/analytics/rules"
+    rule = run(
+        "analytics.rule.create",
+        201,
+        lambda: client.post(
+            rules_url,
+            headers=h,
+            json={
+                "name": "Vet",
+                "conditions": {"description_contains": "vet"},
+                "actions": {"category_id": pets["id"]},
+            },
+        ),
+    ).json()
+    run(
+        "analytics.rule.update",
+        200,
+        lambda: client.patch(f"{rules_url}/{rule['id']}", headers=h, json={"enabled": False}),
+    )
+    run(
+        "analytics.rule.reorder",
+        200,
+        lambda: client.post(f"{rules_url}/reorder", headers=h, json={"ids": [rule["id"]]}),
+    )
+    dry, written = _rows_written(
+        lambda: client.post(f"{rules_url}/dry-run", headers=h, json={"rule_id": rule["id"]})
+    )
+    assert dry.status_code == 200 and written == 0, dry.text
+    run("analytics.rule.delete", 204, lambda: client.delete(f"{rules_url}/{rule['id']}", headers=h))
+    run(
+        "analytics.review.resolve",
+        200,
+        lambda: client.post(
+            "/api/analytics/review/resolve",
+            headers=h,
+            json={"transaction_ids": [str(i) for i in pet_rows], "category_id": household},
+        ),
+    )
+    proposed = client.get("/api/analytics/proposals", headers=h).json()
+    assert len(proposed) == 2, proposed
+    run(
+        "analytics.proposal.accept",
+        200,
+        lambda: client.post(f"/api/analytics/proposals/{proposed[0]['id']}/accept", headers=h),
+    )
+    run(
+        "analytics.proposal.dismiss",
+        200,
+        lambda: client.post(f"/api/analytics/proposals/{proposed[1]['id']}/dismiss", headers=h),
+    )
     run("category.delete", 204, lambda: client.delete(f"/api/categories/{pets['id']}", headers=h))
     run("account.delete", 204, lambda: client.delete(f"/api/accounts/{acct['id']}", headers=h))
     third = unique_slug + "y"
