@@ -140,13 +140,12 @@ def duplicates(history: History, candidates: Iterable[int], settings: Settings) 
             )
             # Few visits say little about repeats: shrink toward visits spread evenly in time.
             rate = max(visits, 1) / settings.history_days
-            repeat_rate = (pairs + 2.0 * rate) / (visits + 2.0)
+            repeat_rate = (pairs + rate) / (visits + 1.0)
             expected = repeat_rate * (same + 0.5) / (visits + 1) * descriptor_share
             if expected > settings.duplicate_max_expected:
                 continue
-            evidence = math.log(settings.duplicate_max_expected / expected) + 0.5 * money_weight(
-                amount
-            )
+            # A double charge costs its whole amount: money counts fully here.
+            evidence = math.log(settings.duplicate_max_expected / expected) + money_weight(amount)
             when = "the same day" if gap == 0 else f"{gap} day{'s' if gap > 1 else ''} later"
             reason = (
                 f"{money(amount, second.currency)} at {second.name} charged twice, {when} "
@@ -155,7 +154,7 @@ def duplicates(history: History, candidates: Iterable[int], settings: Settings) 
             found.append(
                 Anomaly(
                     kind="duplicate",
-                    score=squash(evidence, 2.0),
+                    score=squash(evidence, 1.5),
                     transaction_id=second.id,
                     related_ids=(first.id,),
                     occurred_on=second.date,

@@ -40,6 +40,10 @@ def detect_anomalies(
     for detector in (spikes, duplicates, large_first_charges, category_pace, outliers):
         found.extend(detector(history, positions, settings))
     best: dict[str, Anomaly] = {}
+    # A month ahead of pace because of one flagged charge is that charge's anomaly: its own
+    # reason says more, and one event should not raise two alerts.
+    charges = {a.transaction_id for a in found if a.kind != "category_pace"}
+    found = [a for a in found if a.kind != "category_pace" or a.transaction_id not in charges]
     for anomaly in found:
         anomaly = _feedback(anomaly, settings)
         current = best.get(anomaly.transaction_id)
