@@ -142,7 +142,7 @@ def evaluate_forecasts(seed: int, tenants: int, years: int, end: date) -> list[d
     category_medians = {
         name: round(statistics.median(values), 3)
         for name, values in sorted(by_category.items())
-        if len(values) >= MIN_CATEGORY_TENANTS
+        if len(values) >= min(MIN_CATEGORY_TENANTS, tenants)
     }
     below = sum(v < 1.0 for v in category_medians.values())
     share = below / len(category_medians) if category_medians else 0.0

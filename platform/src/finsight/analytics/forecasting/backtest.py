@@ -42,7 +42,13 @@ def mean_absolute(errors: Array) -> float:
 
 
 def interval(errors: Array, coverage: float) -> tuple[float, float]:
-    """The (lower, upper) residual quantiles enclosing `coverage` of the observed residuals."""
-    tail = (1.0 - coverage) / 2
+    """The (lower, upper) residual quantiles for a band holding `coverage` of future errors.
+
+    Quantiles at Hazen's plotting positions (the k-th of n residuals stands for (k - 1/2)/n):
+    the ordinary empirical quantiles of the dozen residuals a series has are too narrow for the
+    next error (about 74% for an 80% band); Hazen's sit between them and the Weibull positions
+    (k/(n+1)), which are exact only for exchangeable errors and run wide on these series."""
     cells = errors[np.isfinite(errors)]
-    return float(np.quantile(cells, tail)), float(np.quantile(cells, 1.0 - tail))
+    tail = (1.0 - coverage) / 2
+    lower, upper = np.quantile(cells, [tail, 1.0 - tail], method="hazen")
+    return float(lower), float(upper)

@@ -1,0 +1,333 @@
+"""The forecast step of an analytics run, and what the API reads. Never commits.
+
+Series, from live rows that are not excluded, in whole months:
+- "account": an account's net cash flow (every row, transfers included: paying the card from
+  checking really does move checking's balance), in the account's currency;
+- "category": spending per category (money out minus refunds, so an income category comes out
+  negative) per currency, transfers left out (moving money is not spending); rows without a
+  category form the uncategorized series (category_id null).
+The models see the last HISTORY_MONTHS complete months; the current month, while incomplete, is
+neither history nor forecast. An account's first month is history only when its rows start in
+the first week of it (a statement that begins on the 20th is not a month of spending).
+Known recurring items come from the stored streams (the recurring step runs before this one):
+each stream joins its account's series and the series of the category most of its rows have.
+The forecasts of a run replace the previous run's as a whole.
+"""
+
+from __future__ import annotations
+
+import calendar
+import time
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Date, delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from finsight.accounts.models import Account
+from finsight.analytics.forecasting.forecast import HISTORY_MONTHS, forecast_series
+from finsight.analytics.forecasting.placement import KnownStream, month_index, month_start
+from finsight.analytics.models import AnalyticsRun, ForecastRecord, RecurringStreamRecord
+from finsight.analytics.steps import RunScope
+from finsight.kit.query import advisory_xact_lock
+from finsight.transactions.models import Transaction as LedgerRow
+
+MONTHS_AHEAD = 3
+CHART_MONTHS = 12  # actuals shown before the forecast
+FIRST_WEEK = 7  # an account whose rows start after this day of the month starts next month
+MONEY = Decimal("0.0001")
+
+# (scope, account_id, category_id, currency): account series have no category, category
+# series no account.
+SeriesKey = tuple[str, uuid.UUID | None, uuid.UUID | None, str]
+
+
+@dataclass
+class _Series:
+    start: int  # month index of its first month of history
+    values: dict[int, float] = field(default_factory=dict)  # month index -> sum
+    streams: list[KnownStream] = field(default_factory=list)
+
+
+def _last_complete(as_of: date) -> int:
+    """The month index of the last complete month as of the day."""
+    last_day = calendar.monthrange(as_of.year, as_of.month)[1]
+    return month_index(as_of) - (0 if as_of.day == last_day else 1)
+
+
+def _live() -> list[Any]:
+    return [LedgerRow.deleted_at.is_(None), LedgerRow.excluded.is_(False)]
+
+
+def _month() -> Any:
+    return func.date_trunc("month", LedgerRow.transaction_date).cast(Date)
+
+
+def _first_months(
+    session: Session, window_start: int
+) -> tuple[dict[uuid.UUID, int], dict[str, int]]:
+    """Each account's and each currency's first month of history (within the window)."""
+    firsts = session.execute(
+        select(LedgerRow.account_id, LedgerRow.currency, func.min(LedgerRow.transaction_date))
+        .where(*_live())
+        .group_by(LedgerRow.account_id, LedgerRow.currency)
+    ).all()
+    accounts: dict[uuid.UUID, int] = {}
+    currencies: dict[str, int] = {}
+    for account_id, currency, first in firsts:
+        month = month_index(first) + (1 if first.day > FIRST_WEEK else 0)
+        accounts[account_id] = min(accounts.get(account_id, month), month)
+        currencies[currency] = min(currencies.get(currency, month), month)
+    return (
+        {k: max(v, window_start) for k, v in accounts.items()},
+        {k: max(v, window_start) for k, v in currencies.items()},
+    )
+
+
+def _read_series(session: Session, window: tuple[int, int]) -> dict[SeriesKey, _Series]:
+    """Monthly sums of both scopes over [window[0], window[1]] (month indexes)."""
+    start, end = window
+    since, until = month_start(start), month_start(end + 1)
+    account_first, currency_first = _first_months(session, start)
+    currencies = dict(session.execute(select(Account.id, Account.currency)).tuples().all())
+    series: dict[SeriesKey, _Series] = {}
+    in_window = [*_live(), LedgerRow.transaction_date >= since, LedgerRow.transaction_date < until]
+    for account_id, month, total in session.execute(
+        select(LedgerRow.account_id, _month(), func.sum(LedgerRow.amount))
+        .where(*in_window)
+        .group_by(LedgerRow.account_id, _month())
+    ):
+        key: SeriesKey = ("account", account_id, None, currencies[account_id])
+        item = series.setdefault(key, _Series(account_first[account_id]))
+        item.values[month_index(month)] = float(total)
+    for category_id, currency, month, total in session.execute(
+        select(LedgerRow.category_id, LedgerRow.currency, _month(), -func.sum(LedgerRow.amount))
+        .where(*in_window, LedgerRow.transfer_id.is_(None))
+        .group_by(LedgerRow.category_id, LedgerRow.currency, _month())
+    ):
+        key = ("category", None, category_id, currency)
+        item = series.setdefault(key, _Series(currency_first[currency]))
+        item.values[month_index(month)] = float(total)
+    return series
+
+
+def _attach_streams(session: Session, series: dict[SeriesKey, _Series]) -> int:
+    """Give each series the stored streams in it (cancelled ones too: their past charges are
+    taken out of the history; they place nothing). Returns the number of streams used."""
+    streams = list(session.scalars(select(RecurringStreamRecord)))
+    ids = [t for s in streams for t in s.transaction_ids]
+    rows = (
+        {
+            row.id: row
+            for row in session.execute(
+                select(
+                    LedgerRow.id,
+                    LedgerRow.transaction_date,
+                    LedgerRow.amount,
+                    LedgerRow.category_id,
+                    LedgerRow.currency,
+                    LedgerRow.transfer_id,
+                ).where(LedgerRow.id.in_(ids), *_live())
+            )
+        }
+        if ids
+        else {}
+    )
+    used = 0
+    for stream in streams:
+        charges = sorted(
+            (rows[t] for t in stream.transaction_ids if t in rows), key=lambda r: r.transaction_date
+        )
+        if not charges:
+            continue
+        used += 1
+        account_key: SeriesKey = ("account", stream.account_id, None, stream.currency)
+        flow = tuple((r.transaction_date, float(r.amount)) for r in charges)
+        if account_key in series:
+            series[account_key].streams.append(KnownStream(stream.cadence, flow, stream.next_date))
+        spending = [r for r in charges if r.transfer_id is None]
+        if not spending:
+            continue
+        category, currency = Counter((r.category_id, r.currency) for r in spending).most_common(1)[
+            0
+        ][0]
+        category_key: SeriesKey = ("category", None, category, currency)
+        spent = tuple(
+            (r.transaction_date, -float(r.amount))
+            for r in spending
+            if (r.category_id, r.currency) == (category, currency)
+        )
+        if category_key in series:
+            series[category_key].streams.append(
+                KnownStream(stream.cadence, spent, stream.next_date)
+            )
+    return used
+
+
+def run_forecast(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[str, int]:
+    """Forecast every series 1-3 whole months ahead and replace the stored forecasts (always
+    the whole ledger: a month's total depends on every row in it)."""
+    advisory_xact_lock(session, "finsight.analytics.forecast:", per_schema=True)
+    started = time.perf_counter()
+    end = _last_complete(scope.as_of)
+    gap = month_index(scope.as_of) - end  # 1 while the current month is under way
+    series = _read_series(session, (end - HISTORY_MONTHS + 1, end))
+    streams_used = _attach_streams(session, series)
+    read = time.perf_counter()
+    first_forecast = end + gap + 1
+    values: list[dict[str, Any]] = []
+    methods: Counter[str] = Counter()
+    for key, item in sorted(series.items(), key=lambda kv: tuple(map(str, kv[0]))):
+        if item.start > end:
+            continue  # no complete month yet
+        history = [item.values.get(m, 0.0) for m in range(item.start, end + 1)]
+        result = forecast_series(
+            history, month_start(item.start), item.streams, months=MONTHS_AHEAD, gap=gap
+        )
+        methods[f"{key[0]}:{result.method.split(' ')[0]}"] += 1
+        scope_name, account_id, category_id, currency = key
+        for point in result.points:
+            values.append(
+                {
+                    "run_id": run.id,
+                    "scope": scope_name,
+                    "account_id": account_id,
+                    "category_id": category_id,
+                    "currency": currency,
+                    "month": month_start(first_forecast + point.step - 1),
+                    "point": _money(point.point),
+                    "lower": _money(point.lower),
+                    "upper": _money(point.upper),
+                    "recurring": _money(point.recurring),
+                    "method": point.method,
+                }
+            )
+    session.execute(delete(ForecastRecord))
+    if values:
+        session.execute(insert(ForecastRecord), values)
+    run.metrics = {
+        **run.metrics,
+        "forecast": {
+            "as_of": scope.as_of.isoformat(),
+            "history_end": month_start(end).isoformat(),
+            "history_months": HISTORY_MONTHS,
+            "methods": dict(sorted(methods.items())),
+        },
+    }
+    run.timings = {
+        **run.timings,
+        "forecast.read_s": round(read - started, 3),
+        "forecast.model_s": round(time.perf_counter() - read, 3),
+    }
+    return {
+        "series": sum(methods.values()),
+        "account_series": sum(n for m, n in methods.items() if m.startswith("account:")),
+        "category_series": sum(n for m, n in methods.items() if m.startswith("category:")),
+        "ensemble": sum(n for m, n in methods.items() if m.endswith(":ensemble")),
+        "fallback": sum(n for m, n in methods.items() if not m.endswith(":ensemble")),
+        "streams": streams_used,
+        "points": len(values),
+    }
+
+
+def _money(value: float) -> Decimal:
+    return Decimal(repr(value)).quantize(MONEY)
+
+
+@dataclass(frozen=True)
+class StoredForecast:
+    """What the API returns: the latest run's forecasts with the actuals before them."""
+
+    generated_at: Any
+    run_id: uuid.UUID | None
+    months: list[date]
+    series: list[dict[str, Any]]
+
+
+def _history_end(session: Session, rows: list[ForecastRecord]) -> int:
+    run = session.get(AnalyticsRun, rows[0].run_id) if rows[0].run_id else None
+    stored = (run.metrics.get("forecast") or {}).get("history_end") if run else None
+    if stored:
+        return month_index(date.fromisoformat(stored))
+    return month_index(min(r.month for r in rows)) - 1
+
+
+def _actuals(
+    session: Session, scope: str, months: tuple[int, int]
+) -> dict[tuple[uuid.UUID | None, str], dict[int, float]]:
+    """Monthly actuals of one scope, keyed like the series (account or category, currency)."""
+    where = [
+        *_live(),
+        LedgerRow.transaction_date >= month_start(months[0]),
+        LedgerRow.transaction_date < month_start(months[1] + 1),
+    ]
+    if scope == "account":
+        query = (
+            select(LedgerRow.account_id, Account.currency, _month(), func.sum(LedgerRow.amount))
+            .join(Account, Account.id == LedgerRow.account_id)
+            .where(*where)
+            .group_by(LedgerRow.account_id, Account.currency, _month())
+        )
+    else:
+        query = (
+            select(LedgerRow.category_id, LedgerRow.currency, _month(), -func.sum(LedgerRow.amount))
+            .where(*where, LedgerRow.transfer_id.is_(None))
+            .group_by(LedgerRow.category_id, LedgerRow.currency, _month())
+        )
+    out: dict[tuple[uuid.UUID | None, str], dict[int, float]] = defaultdict(dict)
+    for owner, currency, month, total in session.execute(query):
+        out[(owner, currency)][month_index(month)] = float(total)
+    return out
+
+
+def read_forecast(
+    session: Session, *, scope: str, account_id: uuid.UUID | None, months: int
+) -> StoredForecast:
+    """The stored forecasts of one scope (one account's, when given), `months` months ahead,
+    each series with its last CHART_MONTHS complete months of actuals."""
+    query = select(ForecastRecord).where(ForecastRecord.scope == scope)
+    if account_id is not None:
+        query = query.where(ForecastRecord.account_id == account_id)
+    rows = list(session.scalars(query.order_by(ForecastRecord.month)))
+    if not rows:
+        return StoredForecast(None, None, [], [])
+    wanted = sorted({r.month for r in rows})[:months]
+    end = _history_end(session, rows)
+    actuals = _actuals(session, scope, (end - CHART_MONTHS + 1, end))
+    grouped: dict[tuple[uuid.UUID | None, uuid.UUID | None, str], list[ForecastRecord]] = {}
+    for row in rows:
+        if row.month in wanted:
+            grouped.setdefault((row.account_id, row.category_id, row.currency), []).append(row)
+    series = []
+    for (account, category, currency), points in grouped.items():
+        owner = account if scope == "account" else category
+        seen = actuals.get((owner, currency), {})
+        series.append(
+            {
+                "scope": scope,
+                "account_id": account,
+                "category_id": category,
+                "currency": currency,
+                "history": [
+                    {"month": month_start(m), "actual": _money(seen.get(m, 0.0))}
+                    for m in range(end - CHART_MONTHS + 1, end + 1)
+                ],
+                "points": [
+                    {
+                        "month": p.month,
+                        "point": p.point,
+                        "lower": p.lower,
+                        "upper": p.upper,
+                        "recurring": p.recurring,
+                        "method": p.method,
+                    }
+                    for p in points
+                ],
+            }
+        )
+    series.sort(key=lambda s: (str(s["currency"]), str(s["account_id"]), str(s["category_id"])))
+    return StoredForecast(rows[0].created_at, rows[0].run_id, wanted, series)
