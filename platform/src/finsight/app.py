@@ -11,7 +11,6 @@ from finsight.accounts.router import router as accounts_router
 from finsight.analytics.anomalies.router import router as anomalies_router
 from finsight.analytics.categorization.router import router as categorization_router
 from finsight.analytics.forecasting.router import router as forecast_router
-from finsight.analytics.forecasting.router import router as forecast_router
 from finsight.analytics.merchants_router import router as merchants_router
 from finsight.analytics.router import router as analytics_router
 from finsight.api.middleware import RequestContextMiddleware
@@ -102,7 +101,6 @@ def create_app() -> FastAPI:
         app.include_router(router)
     if settings.enable_analytics:
         app.include_router(analytics_router)
-        app.include_router(forecast_router)
         app.include_router(forecast_router)
         app.include_router(categorization_router)
         app.include_router(merchants_router)
