@@ -165,6 +165,24 @@ def test_every_mutating_endpoint_writes_one_entry(client: httpx.Client, unique_s
         202,
         lambda: client.post("/api/analytics/runs", headers=h, json={"kind": "recurring"}),
     )
+    # An anomaly as a run stores it, then a person's feedback on it.
+    from datetime import date as _date
+
+    from finsight.analytics.models import AnomalyRecord
+    from finsight.tenancy import tenant_session as _tenant_session
+
+    with _tenant_session(slug) as session:
+        anomaly = AnomalyRecord(
+            kind="spike", dedupe_key="audit", occurred_on=_date(2025, 1, 2), score=0.9, reason="r"
+        )
+        session.add(anomaly)
+        session.flush()
+        anomaly_url = f"/api/analytics/anomalies/{anomaly.id}/feedback"
+    run(
+        "analytics.anomaly.feedback",
+        200,
+        lambda: client.post(anomaly_url, headers=h, json={"status": "dismissed"}),
+    )
     # Institutions, accounts, categories and transactions (one inserted as an import would).
     import uuid
     from datetime import date
