@@ -87,12 +87,13 @@ def test_conditions_are_normalized():
     stored = validate_conditions(
         {
             "description_contains": " Coffee ",
-            "amount_min": 5,
+            "amount_min": "5.00",
             "amount_max": "12.50",
             "merchant_ids": [str(MERCHANT), str(MERCHANT)],
             "direction": "expense",
         }
     )
+    assert validate_conditions({"amount_max": 1e1})["amount_max"] == "10"
     assert stored == {
         "description_contains": ["Coffee"],
         "amount_min": "5",

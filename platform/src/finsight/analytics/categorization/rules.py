@@ -105,7 +105,9 @@ def _amount(value: Any, field: str) -> str:
         raise _fail(field, "must be a finite number >= 0 (it applies to the absolute amount)")
     if amount >= Decimal(10) ** 15:
         raise _fail(field, "is too large")
-    return str(amount.normalize()) if amount == amount.to_integral() else str(amount)
+    if amount == amount.to_integral_value():
+        return format(amount.to_integral_value(), "f")  # "10", never "1E+1"
+    return format(amount, "f")
 
 
 def compile_regex(pattern: str, field: str = "conditions.description_regex") -> re.Pattern[str]:
