@@ -5,6 +5,7 @@ view."""
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from datetime import date, timedelta
 
@@ -13,6 +14,7 @@ import pytest
 
 from finsight.analytics.models import Merchant, MerchantKey
 from finsight.tenancy import tenant_session
+from finsight_web.formatting import money
 
 from support.accounts import make_account
 from support.api import Member, add_user, create_org, login
@@ -369,3 +371,103 @@ def test_review_resolve_accept_proposal_and_viewer(
     assert "Rule created from the proposal" in web.follow(taken).text
     assert [r["actions"].get("category_id") for r in _rules(client, owner)] == [groceries]
     assert "Suggested rules" not in web.get("/review").text
+
+
+# --- insights: forecast and anomalies ------------------------------------------------------------
+
+
+def _months_back(today: date, back: int, day: int) -> date:
+    index = today.year * 12 + today.month - 1 - back
+    return date(index // 12, index % 12 + 1, day)
+
+
+def _wait_for_runs(client: httpx.Client, member: Member, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = client.get("/api/analytics/runs", headers=member.headers).json()["items"]
+        if runs and all(r["status"] in ("succeeded", "failed") for r in runs):
+            assert all(r["status"] == "succeeded" for r in runs), [r.get("error") for r in runs]
+            return
+        time.sleep(0.3)
+    raise AssertionError("the analytics run did not finish")
+
+
+def test_insights_forecast_band_and_anomaly_feedback(
+    web: WebClient, client: httpx.Client, tenant, worker_process, web_url: str
+):
+    slug, email, owner = tenant
+    account = make_account(slug, name="Sapphire")
+    today = date.today()
+    rows: list[dict] = []
+    for back in range(18, 0, -1):
+        monthly = [
+            (1, "3200.00", "ACME PAYROLL"),
+            (3, "-1450.00", "RENT LLC"),
+            (5, "-15.49", "NETFLIX.COM"),
+            (12, f"-{180 + (back * 37) % 90}.25", "WHOLE FOODS MARKET"),
+        ]
+        rows += [
+            {"day": _months_back(today, back, day), "amount": amount, "description": text}
+            for day, amount, text in monthly
+        ]
+    recent = today - timedelta(days=2)
+    rows += [
+        {"day": recent, "amount": "-89.99", "description": "BESTBUY 0042"},
+        {"day": recent, "amount": "-89.99", "description": "BESTBUY 0042"},
+        {"day": recent, "amount": "-2480.00", "description": "LUXURY WATCHES GENEVA"},
+    ]
+    insert_transactions(slug, account, rows)
+    web.sign_in(email)
+    assert "No forecast yet" in web.get("/insights").text
+    web.post("/insights/run", {}, csrf_from="/insights")
+    _wait_for_runs(client, owner)
+
+    page = web.get(f"/insights?account_id={account}&months=2")
+    assert page.status_code == 200
+    assert 'id="forecast-chart"' in page.text and '<polygon points="' in page.text
+    table = page.text.split('id="forecast-table"')[1].split("</table>")[0]
+    assert table.count("<tr>") == 1 + 12 + 2  # header, 12 actual months, 2 ahead
+    assert 'id="category-forecast"' in page.text
+    forecast = client.get(
+        "/api/analytics/forecast",
+        params={"scope": "account", "account_id": str(account), "months": 2},
+        headers=owner.headers,
+    ).json()
+    ahead = forecast["series"][0]["points"][0]
+    shown = table.split("</tr>")[13]  # the first month ahead
+    for figure in (ahead["point"], ahead["lower"], ahead["upper"]):
+        assert money(figure) in shown
+
+    anomalies = client.get(
+        "/api/analytics/anomalies", params={"status": "new"}, headers=owner.headers
+    ).json()["items"]
+    assert anomalies, "the run found nothing unusual in a ledger with a duplicate and a big charge"
+    first = anomalies[0]
+    assert f'id="a-{first["id"]}"' in page.text and first["reason"] in page.text
+    assert f"#t-{first['transaction_id']}" in page.text
+    linked = web.get(page.text.split(f'id="a-{first["id"]}"')[1].split('href="')[1].split('"')[0])
+    assert f'id="t-{first["transaction_id"]}"' in linked.text
+
+    viewer = _viewer(web_url, slug)
+    seen = viewer.get("/insights")
+    assert first["reason"] in seen.text
+    _no_post_forms(seen.text)
+    viewer.close()
+
+    forged = web.request(
+        "POST",
+        f"/insights/anomalies/{first['id']}",
+        data={"status": "dismissed", "csrf_token": "forged"},
+    )
+    assert forged.status_code == 403
+    dismissed = web.post(
+        f"/insights/anomalies/{first['id']}", {"status": "dismissed"}, csrf_from="/insights"
+    )
+    assert dismissed.headers["location"].endswith("#anomalies-h")
+    after = web.follow(dismissed).text
+    assert "Dismissed." in after and f'id="a-{first["id"]}"' not in after
+    stored = client.get(
+        "/api/analytics/anomalies", params={"status": "dismissed"}, headers=owner.headers
+    ).json()["items"]
+    assert [a["id"] for a in stored] == [first["id"]]
+    assert f'id="a-{first["id"]}"' in web.get("/insights?anomalies=dismissed").text
