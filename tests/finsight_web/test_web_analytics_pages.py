@@ -273,6 +273,10 @@ def test_rules_preview_create_errors_reorder_edit_delete_and_viewer(
     assert seen.status_code == 200 and "Coffee shops" in seen.text
     _no_post_forms(seen.text)
     assert 'href="/rules/new"' not in seen.text
+    for editor in ("/rules/new", f"/rules/{first['id']}/edit"):
+        refused_page = viewer.get(editor)
+        assert refused_page.status_code == 403, editor
+        assert "have access to this page" in refused_page.text
     viewer.close()
 
     deleted = web.post(f"/rules/{first['id']}/delete", {}, csrf_from="/rules")

@@ -217,14 +217,23 @@ async def _editor(
     )
 
 
+async def _writer(page: Page) -> None:
+    """The editor is for those who may save: a viewer gets the no-access page, not a form
+    whose every button the API would refuse."""
+    if not await page.can("analytics:write"):
+        raise ApiError(403, "Editing rules needs the analytics:write permission")
+
+
 @router.get("/rules/new")
 async def new_rule(page: SignedIn) -> Response:
+    await _writer(page)
     values = form_values({"enabled": True})
     return await _editor(page, rule=None, values=values)
 
 
 @router.get("/rules/{rule_id}/edit")
 async def edit_rule(page: SignedIn, rule_id: uuid.UUID) -> Response:
+    await _writer(page)
     rule = await page.api("GET", f"/api/analytics/rules/{rule_id}")
     return await _editor(page, rule=rule, values=form_values(rule))
 
