@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select, text
+from sqlalchemy import null, or_, select, text
 from sqlalchemy.orm import Session
 
 from finsight.analytics.categorization import proposals, store
@@ -138,14 +138,17 @@ def _unchanged(row: Any, decision: Decision, tags: list[str] | None) -> bool:
         return False
     if tags is not None and tags != list(row.tags):
         return False
-    old = row.suggestion if isinstance(row.suggestion, dict) else None
     new = decision.suggestion
-    if (old is None) != (new is None):
+    if (row.suggested_id is None) != (new is None):
         return False
-    if old is not None and new is not None:
+    if new is not None:
+        try:
+            confidence = float(row.suggested_confidence)
+        except (TypeError, ValueError):
+            return False
         return bool(
-            old.get("category_id") == new["category_id"]
-            and abs(float(old.get("confidence", -1)) - new["confidence"]) <= _SAME_CONFIDENCE
+            row.suggested_id == new["category_id"]
+            and abs(confidence - new["confidence"]) <= _SAME_CONFIDENCE
         )
     return True
 
@@ -159,6 +162,9 @@ def run_categorize(session: Session, run: AnalyticsRun, scope: RunScope) -> dict
     rules = compiled_rules(session, live)
     model, info = _model(session, run)
     loaded = time.perf_counter()
+    # Only what a decision needs: arrays and JSON cost more to decode than the rest of a row.
+    tagging = any(rule.add_tags for rule in rules)
+    suggestion = Transaction.extra[SUGGESTION]
     query = (
         store.ledger_columns()
         .add_columns(
@@ -168,9 +174,10 @@ def run_categorize(session: Session, run: AnalyticsRun, scope: RunScope) -> dict
             Transaction.category_source,
             Transaction.category_confidence,
             Transaction.category_rule_id,
-            Transaction.tags,
-            Transaction.user_fields,
-            Transaction.extra[SUGGESTION].label("suggestion"),
+            (Transaction.tags if tagging else null()).label("tags"),
+            store.user_set("tags").label("user_tags"),
+            suggestion["category_id"].astext.label("suggested_id"),
+            suggestion["confidence"].astext.label("suggested_confidence"),
         )
         .where(
             Transaction.deleted_at.is_(None),
@@ -180,6 +187,14 @@ def run_categorize(session: Session, run: AnalyticsRun, scope: RunScope) -> dict
             or_(Transaction.category_source.is_(None), Transaction.category_source != "user"),
         )
     )
+    if not rules:  # the bank's categories stand: nothing to read there
+        query = query.where(
+            or_(
+                Transaction.category_source.is_(None),
+                Transaction.category_source != "bank",
+                Transaction.category_id.is_(None),
+            )
+        )
     if scope.import_batch_id is not None:
         query = query.where(Transaction.import_batch_id == scope.import_batch_id)
     counts = dict.fromkeys(
@@ -194,7 +209,7 @@ def run_categorize(session: Session, run: AnalyticsRun, scope: RunScope) -> dict
             counts["transactions"] += 1
             outcome = apply_rules(rules, row) if rules else None
             tags = None
-            if outcome is not None and outcome.tags and "tags" not in row.user_fields:
+            if outcome is not None and outcome.tags and not row.user_tags:
                 tags = merged_tags(row.tags, outcome.tags)
                 counts["tagged"] += tags != list(row.tags)
             if outcome is not None and outcome.category_id is not None:
