@@ -110,6 +110,10 @@ def update_transaction(
         setattr(transaction, key, value)
     if "category_id" in changes:
         transaction.category_source = "user"
+        transaction.category_confidence = transaction.category_rule_id = None
+    if "merchant" in changes:
+        # The next analytics run keys the row again, from the person's text.
+        transaction.merchant_key = transaction.merchant_id = None
     transaction.user_fields = sorted(set(transaction.user_fields) | set(changes))
     session.flush()
     _audit(session, org_id, transaction, "transaction.update", actor, {"changed": sorted(changes)})
@@ -187,6 +191,8 @@ def bulk_recategorize(
             .values(
                 category_id=category_id,
                 category_source="user",
+                category_confidence=None,
+                category_rule_id=None,
                 user_fields=marked,
                 updated_at=utcnow(),
             )
