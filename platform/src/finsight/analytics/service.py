@@ -221,7 +221,9 @@ def run_recurring(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[
     ).all()
     stored = dict(session.execute(select(Merchant.id, Merchant.name)).all())
     transactions, display = _merchant_names(rows, stored)
-    currencies = dict(session.execute(select(Account.id, Account.currency)).tuples().all())
+    currencies = {
+        row.id: row.currency for row in session.execute(select(Account.id, Account.currency))
+    }
     read = time.perf_counter()
     streams = detect_recurring(transactions, as_of=when)
     detected = time.perf_counter()

@@ -66,8 +66,8 @@ def _ledger(session: Session) -> list[Any]:
 def to_txns(session: Session, rows: Iterable[Any]) -> list[Txn]:
     """Merchant identity: the merchant id when a run set one, else the merchant a person set,
     else the cleaned descriptor."""
-    merchants = dict(session.execute(select(Merchant.id, Merchant.name)).tuples().all())
-    categories = dict(session.execute(select(Category.id, Category.name)).tuples().all())
+    merchants = {row.id: row.name for row in session.execute(select(Merchant.id, Merchant.name))}
+    categories = {row.id: row.name for row in session.execute(select(Category.id, Category.name))}
     cleaned: dict[str, tuple[str, str]] = {}
     out = []
     for row in rows:
@@ -106,7 +106,7 @@ def _dismissed(session: Session) -> dict[str, int]:
         .where(AnomalyRecord.status == "dismissed", AnomalyRecord.merchant.is_not(None))
         .group_by(AnomalyRecord.merchant)
     )
-    return {str(merchant): int(n) for merchant, n in session.execute(query).tuples().all()}
+    return {str(merchant): int(n) for merchant, n in session.execute(query).all()}
 
 
 def _money(value: float | None) -> Decimal | None:
