@@ -14,7 +14,7 @@ import numpy as np
 
 from finsight.analytics.forecasting.methods import Array
 
-MAX_ORIGINS = 24  # two years of origins: enough residuals, and recent enough to matter
+MAX_ORIGINS = 12  # a year of origins: enough residuals, and recent enough to matter
 
 
 def origins(length: int, min_train: int, max_origins: int = MAX_ORIGINS) -> range:

@@ -7,8 +7,10 @@ neither history nor forecast), so step k of the answer is the backtest's step `g
 The candidates, compared on the series' own rolling-origin backtest over the forecast steps:
 - "ensemble": the streams' past charges are taken out of the history, the ensemble forecasts
   what is left, and the streams are placed back in the months they fall in;
-- the fallback: seasonal naive on the whole series (naive while the history is shorter than
-  13 months) - the rule a peer product uses, kept wherever the ensemble loses to it.
+- the fallback: seasonal naive on the whole series - the rule a peer product uses, kept
+  wherever the ensemble loses to it. It needs 18 months (a year before each of 6 backtest
+  origins); a shorter history falls back to naive. Seasonal naive joins the ensemble itself
+  from 13 months on.
 The winner's backtest residuals (placement errors included) give the 80% band at each step.
 """
 
@@ -23,9 +25,11 @@ import numpy as np
 
 from finsight.analytics.forecasting import backtest
 from finsight.analytics.forecasting.methods import (
+    SEASON,
+    SEASONAL_MIN,
     Array,
+    Model,
     ensemble,
-    members,
     naive,
     seasonal_naive,
     trailing_mean,
@@ -43,10 +47,11 @@ COVERAGE = 0.8
 # The models see at most this many complete months: two years of seasons and backtest origins
 # (older months describe a life that has usually changed).
 HISTORY_MONTHS = 25
-SEASONAL_MIN = 13  # months of history before seasonal naive can be tested (a year + 1)
-SEASON_TRAIN = 12  # a seasonal series is backtested once a year precedes the origin
-SHORT_MIN_TRAIN = 3  # a short history is backtested from its third month on
+SHORT_MIN_TRAIN = 3  # backtest origins start once three months precede them
+# Seasonal naive is the fallback once it can be backtested at 6 origins (a year before each);
+# before that the fallback is naive: two or three origins are no evidence to fall back on.
 MIN_RESIDUALS = 6  # fewer at a step: pool the shorter steps' residuals with it
+SEASONAL_FALLBACK_MIN = SEASON + MIN_RESIDUALS
 _Z80 = 1.2816  # the normal's 90th percentile: an 80% two-sided band
 
 Forecaster = Callable[[int, int], Array]  # (origin, steps) -> forecasts of the whole series
@@ -71,28 +76,35 @@ class SeriesForecast:
     fallback_mae: float
 
 
+def _fallback(length: int) -> tuple[str, Model]:
+    if length >= SEASONAL_FALLBACK_MIN:
+        return "seasonal_naive", seasonal_naive
+    return "naive", naive
+
+
 def _choose(
     total: Array, rest: Array, streams: Sequence[KnownStream], first: int, steps: int, gap: int
 ) -> tuple[str, Array, float, float]:
-    """The winning candidate's name, its backtest residuals, and both backtest MAEs."""
-    seasonal = len(total) >= SEASONAL_MIN
-    fallback_model = seasonal_naive if seasonal else naive
-    combined = ensemble(members(seasonal))
+    """The winning candidate's name, its backtest residuals, and both backtest MAEs (over the
+    origins both could be tested at)."""
+    name, fallback = _fallback(len(total))
 
     def ours(origin: int, n: int) -> Array:
-        return combined(rest[:origin], n) + replay(streams, month_start(first + origin), n)
+        return ensemble(rest[:origin], n) + replay(streams, month_start(first + origin), n)
 
     def theirs(origin: int, n: int) -> Array:
-        return fallback_model(total[:origin], n)
+        return fallback(total[:origin], n)
 
-    starts = backtest.origins(len(total), SEASON_TRAIN if seasonal else SHORT_MIN_TRAIN)
+    starts = backtest.origins(len(total), SHORT_MIN_TRAIN)
     our_errors = backtest.residuals(total, ours, steps, starts)
-    their_errors = backtest.residuals(total, theirs, steps, starts)
-    our_mae = backtest.mean_absolute(our_errors[:, gap:])
+    # Seasonal naive is tested only where a year precedes the origin.
+    tested = [row for row, o in enumerate(starts) if name == "naive" or o >= SEASON]
+    their_errors = backtest.residuals(total, theirs, steps, starts)[tested]
+    our_mae = backtest.mean_absolute(our_errors[tested, gap:])
     their_mae = backtest.mean_absolute(their_errors[:, gap:])
     if our_mae <= their_mae:
         return "ensemble", our_errors, our_mae, their_mae
-    return ("seasonal_naive" if seasonal else "naive"), their_errors, our_mae, their_mae
+    return name, their_errors, our_mae, their_mae
 
 
 def _offsets(errors: Array, gap: int, months: int) -> list[tuple[float, float]]:
@@ -143,13 +155,14 @@ def forecast_series(
             total, rest, streams, first, steps, gap
         )
         if method == "ensemble":
-            stat = ensemble(members(len(total) >= SEASONAL_MIN))(rest, steps)[gap:] + placed
+            stat = ensemble(rest, steps)[gap:] + placed
         else:
-            fallback = seasonal_naive if len(total) >= SEASONAL_MIN else naive
-            stat, placed = fallback(total, steps)[gap:], np.zeros(months)
+            stat, placed = _fallback(len(total))[1](total, steps)[gap:], np.zeros(months)
         offsets = _offsets(errors, gap, months)
         if len(total) < SEASONAL_MIN:
             method += f" ({len(total)} months of history: no seasonal naive)"
+        elif len(total) < SEASONAL_FALLBACK_MIN:
+            method += f" ({len(total)} months of history: seasonal naive not testable yet)"
     points = []
     for k in range(months):
         point = float(stat[k])

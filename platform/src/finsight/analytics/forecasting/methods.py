@@ -52,23 +52,15 @@ def simple_exponential_smoothing(y: Array, steps: int) -> Array:
     return np.full(steps, float(levels[int(np.argmin(errors))]))
 
 
-def ensemble(members: dict[str, Model]) -> Model:
-    """The median of the members' forecasts: one member's bad month does not carry it."""
-
-    def combined(y: Array, steps: int) -> Array:
-        forecasts = np.vstack([model(y, steps) for model in members.values()])
-        return np.asarray(np.median(forecasts, axis=0), dtype=np.float64)
-
-    return combined
+SEASONAL_MIN = SEASON + 1  # months before seasonal naive joins: a year and a month to test it
 
 
-def members(seasonal: bool) -> dict[str, Model]:
-    """The ensemble's members; seasonal naive joins once a year of history exists."""
-    chosen: dict[str, Model] = {
-        "mean": trailing_mean,
-        "median": trailing_median,
-        "ets": simple_exponential_smoothing,
-    }
-    if seasonal:
-        chosen["seasonal_naive"] = seasonal_naive
-    return chosen
+def ensemble(y: Array, steps: int) -> Array:
+    """The median of the members' forecasts, so one member's bad month does not carry it:
+    trailing mean and median, ETS(A,N,N), and seasonal naive once the history has a year
+    and a month (the members a history has are decided by its own length, at every origin)."""
+    chosen: list[Model] = [trailing_mean, trailing_median, simple_exponential_smoothing]
+    if len(y) >= SEASONAL_MIN:
+        chosen.append(seasonal_naive)
+    forecasts = np.vstack([model(y, steps) for model in chosen])
+    return np.asarray(np.median(forecasts, axis=0), dtype=np.float64)

@@ -25,7 +25,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, delete, func, insert, select
+from sqlalchemy import Date, delete, func, insert, literal_column, select
 from sqlalchemy.orm import Session
 
 from finsight.accounts.models import Account
@@ -64,7 +64,8 @@ def _live() -> list[Any]:
 
 
 def _month() -> Any:
-    return func.date_trunc("month", LedgerRow.transaction_date).cast(Date)
+    # A literal, not a bound parameter: GROUP BY must repeat the SELECT's expression exactly.
+    return func.date_trunc(literal_column("'month'"), LedgerRow.transaction_date).cast(Date)
 
 
 def _first_months(
@@ -93,7 +94,9 @@ def _read_series(session: Session, window: tuple[int, int]) -> dict[SeriesKey, _
     start, end = window
     since, until = month_start(start), month_start(end + 1)
     account_first, currency_first = _first_months(session, start)
-    currencies = dict(session.execute(select(Account.id, Account.currency)).tuples().all())
+    currencies = {
+        row.id: row.currency for row in session.execute(select(Account.id, Account.currency))
+    }
     series: dict[SeriesKey, _Series] = {}
     in_window = [*_live(), LedgerRow.transaction_date >= since, LedgerRow.transaction_date < until]
     for account_id, month, total in session.execute(
