@@ -474,9 +474,18 @@ def test_insights_forecast_and_anomalies(writer: bool) -> None:
     assert "Food:Coffee" in spend and "$310.00" in spend and "$760.00" in spend
     assert "Charged twice within a day" in html and 'href="/transactions?x#t-t1"' in html
     assert ('action="/insights/anomalies/a1"' in html) is writer
+    assert "Older" not in html  # one page only
     if writer:
         forms_have_csrf(html)
         assert 'value="confirmed"' in html and 'value="dismissed"' in html
+
+
+def test_insights_anomalies_pages() -> None:
+    values = {**insights_values(True), "anomalies_next": "c2", "anomalies_paged": True}
+    html = render("insights.html", True, **values)
+    pager = html.split('aria-label="Pages of unusual activity"')[1].split("</nav>")[0]
+    assert "anomalies_cursor=c2" in pager and f"account_id={ACCOUNT}" in pager
+    assert ">Newest<" in pager and "anomalies=new" in pager
 
 
 def test_insights_without_a_forecast_yet() -> None:

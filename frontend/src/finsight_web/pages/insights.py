@@ -34,6 +34,7 @@ ANOMALY_KINDS = {
     "category_pace": "Category ahead of pace",
 }
 ANOMALY_FILTERS = {"new": "To review", "confirmed": "Confirmed", "dismissed": "Dismissed"}
+ANOMALY_PAGE = 25
 FEEDBACK = {"confirmed": "confirmed", "dismissed": "dismissed"}
 
 
@@ -97,10 +98,13 @@ async def insights(page: SignedIn) -> Response:
     account_params: dict[str, Any] = {"scope": "account", "months": months}
     if account_id:
         account_params["account_id"] = account_id
+    anomaly_params: dict[str, Any] = {"status": anomaly_status, "limit": ANOMALY_PAGE}
+    if query.get("anomalies_cursor"):
+        anomaly_params["cursor"] = query["anomalies_cursor"]
     by_account, by_category, anomalies = await asyncio.gather(
         _optional(page, "/api/analytics/forecast", account_params),
         _optional(page, "/api/analytics/forecast", {"scope": "category", "months": months}),
-        _optional(page, "/api/analytics/anomalies", {"status": anomaly_status, "limit": 25}),
+        _optional(page, "/api/analytics/anomalies", anomaly_params),
     )
     failed = [
         name
@@ -147,6 +151,8 @@ async def insights(page: SignedIn) -> Response:
         category_paths=category_paths,
         anomalies=[{**a, "link": transaction_link(a)} for a in anomaly_items],
         anomaly_status=anomaly_status,
+        anomalies_next=(anomalies or {}).get("next_cursor"),
+        anomalies_paged=bool(query.get("anomalies_cursor")),
         anomaly_filters=ANOMALY_FILTERS,
         anomaly_kinds=ANOMALY_KINDS,
         failed=failed,
