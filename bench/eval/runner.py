@@ -9,6 +9,7 @@ from typing import Any
 
 from bench.eval.anomalies import evaluate_anomalies
 from bench.eval.categorization import evaluate_categorization
+from bench.eval.forecasting import evaluate_forecasts
 from bench.eval.generator import Ledger, generate_ledger
 from bench.eval.merchants import evaluate_merchants
 from bench.eval.metrics import GroupingCounts, RecurringCounts, score_recurring
@@ -80,6 +81,10 @@ def evaluate(seed: int, tenants: int, years: int = 4) -> list[dict[str, Any]]:
         seed, tenants, years, LEDGER_END
     )
     met, beats = {**met, **category_met}, {**beats, **category_beats}
+    forecast_lines, forecast_targets, forecast_met = evaluate_forecasts(
+        seed, tenants, years, LEDGER_END
+    )
+    met = {**met, **forecast_met}
     total_errors.sort()
     return [
         *merchant_lines,
@@ -93,10 +98,17 @@ def evaluate(seed: int, tenants: int, years: int = 4) -> list[dict[str, Any]]:
         },
         *anomaly_lines,
         *category_lines,
+        *forecast_lines,
         {
             "suite": "targets",
             **run,
-            "targets": {**TARGETS, **anomaly_targets, **merchant_targets, **category_targets},
+            "targets": {
+                **TARGETS,
+                **anomaly_targets,
+                **merchant_targets,
+                **category_targets,
+                **forecast_targets,
+            },
             "met": met,
             "beats_baseline": beats,
             "all_met": all(met.values()) and all(beats.values()),
