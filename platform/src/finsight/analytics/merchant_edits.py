@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from finsight.analytics.descriptors import descriptor_key
 from finsight.analytics.merchant_store import MAX_NAME, lock_merchants
-from finsight.analytics.models import Merchant, MerchantKey
+from finsight.analytics.models import CategoryRule, Merchant, MerchantKey
 from finsight.audit.service import Actor, record
 from finsight.errors import InvalidInput, NotFound
 from finsight.kit.query import escape_like
@@ -194,6 +194,7 @@ def merge_merchants(
         .values(merchant_id=target.id)
         .execution_options(synchronize_session=False)
     )
+    rules = _point_rules_at(session, sources, target.id)
     session.execute(delete(Merchant).where(Merchant.id.in_(sources)))
     record(
         session,
@@ -207,10 +208,30 @@ def merge_merchants(
             "source_names": [found[s] for s in sources],
             "keys": sorted(moved),
             "transactions": int(rows.rowcount),  # type: ignore[attr-defined]
+            "rules": rules,
         },
     )
     session.expire_all()
     return get_merchant(session, target.id)
+
+
+def _point_rules_at(session: Session, sources: list[uuid.UUID], target: uuid.UUID) -> list[str]:
+    """Rules that named a merged merchant name the merchant it became (else they would name
+    nothing and silently stop matching); returns their ids."""
+    gone = {str(source) for source in sources}
+    changed = []
+    for rule in session.scalars(select(CategoryRule).where(CategoryRule.deleted_at.is_(None))):
+        named = rule.conditions.get("merchant_ids") or []
+        if gone.isdisjoint(named):
+            continue
+        kept = [m for m in named if m not in gone]
+        rule.conditions = {
+            **rule.conditions,
+            "merchant_ids": list(dict.fromkeys([*kept, str(target)])),
+        }
+        changed.append(str(rule.id))
+    session.flush()
+    return changed
 
 
 def split_merchant(

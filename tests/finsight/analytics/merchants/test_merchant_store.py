@@ -252,3 +252,31 @@ def test_recurring_streams_carry_the_merged_and_renamed_merchant(test_env, uniqu
         assert [(s.merchant, s.occurrences, s.cadence) for s in streams] == [
             ("Music", 15, "monthly")
         ]
+
+
+def test_a_merge_points_rules_naming_a_merged_merchant_at_the_target(test_env, unique_slug):
+    from finsight.analytics.models import CategoryRule
+
+    _ledger(unique_slug)
+    run_step(unique_slug)
+    named = merchant_ids(unique_slug)
+    uber, eats, netflix = named["Uber"], named["Uber Eats"], named["Netflix"]
+    with tenant_session(unique_slug) as session:
+        rides = CategoryRule(
+            name="Food delivery",
+            position=1,
+            conditions={"merchant_ids": [str(eats), str(netflix)]},
+            actions={"add_tags": ["food"]},
+        )
+        other = CategoryRule(
+            name="Films", position=2, conditions={"merchant_ids": [str(netflix)]}, actions={}
+        )
+        session.add_all([rides, other])
+        session.flush()
+        ids = rides.id, other.id
+        merge_merchants(session, [eats], uber, org_id=org_id(unique_slug), actor=ACTOR)
+    with tenant_session(unique_slug) as session:
+        first, second = (session.get(CategoryRule, i) for i in ids)
+        assert first is not None and second is not None
+        assert first.conditions["merchant_ids"] == [str(netflix), str(uber)]
+        assert second.conditions["merchant_ids"] == [str(netflix)]  # untouched
