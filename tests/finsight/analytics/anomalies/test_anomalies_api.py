@@ -108,15 +108,15 @@ def test_run_list_feedback_and_rerun(client: httpx.Client, unique_slug: str) -> 
     before = client.get(
         "/api/analytics/anomalies",
         headers=owner.headers,
-        params={"to": (today - timedelta(days=2)).isoformat()},
+        params={"date_to": (today - timedelta(days=2)).isoformat()},
     ).json()
     assert [a["id"] for a in before["items"]] == [duplicate["id"]]
     bad = client.get(
         "/api/analytics/anomalies",
         headers=owner.headers,
-        params={"from": "2025-02-01", "to": "2025-01-01"},
+        params={"date_from": "2025-02-01", "date_to": "2025-01-01"},
     )
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "from"
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "date_from"
 
     # Feedback: kept, audited once.
     url = f"/api/analytics/anomalies/{spike['id']}/feedback"

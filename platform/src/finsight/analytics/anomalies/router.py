@@ -51,13 +51,13 @@ def list_anomalies(
     status_filter: Annotated[AnomalyStatus | None, Query(alias="status")] = None,
     kind: AnomalyKind | None = None,
     account_id: uuid.UUID | None = None,
-    date_from: Annotated[date | None, Query(alias="from")] = None,
-    date_to: Annotated[date | None, Query(alias="to")] = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[AnomalyOut]:
     if date_from and date_to and date_from > date_to:
-        raise InvalidInput("from must not be after to", field="from")
+        raise InvalidInput("date_from must not be after date_to", field="date_from")
     rows = service.list_anomalies(
         scoped_to_tenant(db, principal),
         status=status_filter,
