@@ -12,6 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from finsight.accounts.models import Account
 from finsight.analytics.forecasting.service import run_forecast
 from finsight.analytics.models import AnalyticsRun, ForecastRecord
 from finsight.analytics.service import run_recurring
@@ -72,8 +73,9 @@ def _ledger(slug: str) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID, dict[date, Deci
     return account, rent_category, groceries, sums
 
 
-def _run(slug: str) -> uuid.UUID:
-    """The recurring then the forecast step, as an "all" run does them."""
+def _run(slug: str, expect: tuple[int, int] = (1, 2)) -> uuid.UUID:
+    """The recurring then the forecast step, as an "all" run does them; `expect`: how many
+    account and category series."""
     with tenant_session(slug) as session:
         run = AnalyticsRun(kind="forecast", status="running", parameters={"trigger": "test"})
         session.add(run)
@@ -81,10 +83,13 @@ def _run(slug: str) -> uuid.UUID:
         scope = RunScope(as_of=AS_OF)
         run_recurring(session, run, scope)
         counts = run_forecast(session, run, scope)
-        assert counts["account_series"] == 1 and counts["category_series"] == 2, counts
-        assert counts["points"] == 9 and counts["streams"] >= 1
+        assert (counts["account_series"], counts["category_series"]) == expect, counts
+        assert counts["points"] == 3 * sum(expect)
         methods = run.metrics["forecast"]["methods"]
-        assert sum(methods.values()) == 3 and run.metrics["forecast"]["history_end"] == "2024-12-01"
+        assert (
+            sum(methods.values()) == sum(expect)
+            and run.metrics["forecast"]["history_end"] == "2024-12-01"
+        )
         return run.id
 
 
@@ -176,3 +181,46 @@ def test_viewers_read_and_other_tenants_see_nothing(client: httpx.Client, unique
     assert client.get("/api/analytics/forecast", headers=other.headers).json()["series"] == []
     with tenant_session(other_slug) as session:
         assert session.scalar(select(func.count()).select_from(ForecastRecord)) == 0
+
+
+def test_currencies_are_never_mixed(client: httpx.Client, unique_slug: str) -> None:
+    owner = login(client, create_org(unique_slug), unique_slug)
+    usd = make_account(unique_slug)
+    with tenant_session(unique_slug) as session:
+        euro_account = Account(name="Girokonto", type="checking", currency="EUR")
+        session.add(euro_account)
+        session.flush()
+        eur = euro_account.id
+    groceries = _category(unique_slug, "Groceries")
+    for account, currency, amount in ((usd, "USD", "-100.00"), (eur, "EUR", "-70.00")):
+        rows = [
+            {
+                "day": date(2024, month, 12),
+                "amount": amount,
+                "currency": currency,
+                "description": "MARKET",
+                "category_id": groceries,
+            }
+            for month in range(6, 13)
+        ]
+        insert_transactions(unique_slug, account, rows)
+    _run(unique_slug, expect=(2, 2))
+
+    accounts = client.get("/api/analytics/forecast", headers=owner.headers).json()["series"]
+    assert {(s["account_id"], s["currency"]) for s in accounts} == {
+        (str(usd), "USD"),
+        (str(eur), "EUR"),
+    }
+    spending = client.get(
+        "/api/analytics/forecast", headers=owner.headers, params={"scope": "category"}
+    ).json()["series"]
+    by_currency = {s["currency"]: s for s in spending}
+    assert set(by_currency) == {"USD", "EUR"}
+    assert {s["category_id"] for s in spending} == {str(groceries)}
+    assert Decimal(by_currency["EUR"]["points"][0]["point"]) == Decimal(70)
+    assert Decimal(by_currency["USD"]["points"][0]["point"]) == Decimal(100)
+    # June's rows start on the 12th: a partial first month is not history (July-December is).
+    assert (
+        by_currency["EUR"]["points"][0]["method"]
+        == "ensemble (6 months of history: no seasonal naive)"
+    )

@@ -17,7 +17,7 @@ The winner's backtest residuals (placement errors included) give the 80% band at
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -53,9 +53,6 @@ SHORT_MIN_TRAIN = 3  # backtest origins start once three months precede them
 MIN_RESIDUALS = 6  # fewer at a step: pool the shorter steps' residuals with it
 SEASONAL_FALLBACK_MIN = SEASON + MIN_RESIDUALS
 _Z80 = 1.2816  # the normal's 90th percentile: an 80% two-sided band
-
-Forecaster = Callable[[int, int], Array]  # (origin, steps) -> forecasts of the whole series
-
 
 @dataclass(frozen=True)
 class Point:
