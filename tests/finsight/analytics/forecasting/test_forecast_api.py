@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
+import time
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -224,3 +225,35 @@ def test_currencies_are_never_mixed(client: httpx.Client, unique_slug: str) -> N
         by_currency["EUR"]["points"][0]["method"]
         == "ensemble (6 months of history: no seasonal naive)"
     )
+
+
+def test_a_forecast_run_on_the_worker(
+    client: httpx.Client, unique_slug: str, worker_process: Any
+) -> None:
+    """POST /api/analytics/runs {kind: forecast}: the tenant's worker runs the step as of today
+    and the endpoint serves the three whole months after the current one."""
+    owner = login(client, create_org(unique_slug), unique_slug)
+    account = make_account(unique_slug)
+    today = datetime.now(UTC).date()
+    rows = []
+    # The current month has its row on the 1st too: history only on its last day, when complete.
+    for back in range(15):
+        index = today.year * 12 + today.month - 1 - back
+        rows.append({"day": date(index // 12, index % 12 + 1, 1), "amount": "-42.00"})
+    insert_transactions(unique_slug, account, rows)
+    queued = client.post("/api/analytics/runs", headers=owner.headers, json={"kind": "forecast"})
+    assert queued.status_code == 202, queued.text
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        run = client.get(f"/api/analytics/runs/{queued.json()['id']}", headers=owner.headers).json()
+        if run["status"] in ("succeeded", "failed"):
+            break
+        time.sleep(0.2)
+    assert run["status"] == "succeeded", run
+    assert run["counts"]["forecast.account_series"] == 1 and run["metrics"]["forecast"]["methods"]
+    body = client.get("/api/analytics/forecast", headers=owner.headers).json()
+    current = today.year * 12 + today.month - 1
+    assert body["months"] == [
+        date((current + k) // 12, (current + k) % 12 + 1, 1).isoformat() for k in (1, 2, 3)
+    ]
+    assert all(Decimal(p["point"]) == Decimal("-42") for p in body["series"][0]["points"])
