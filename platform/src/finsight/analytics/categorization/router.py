@@ -36,7 +36,12 @@ CanRead = Annotated[Principal, Depends(require("analytics:read"))]
 CanWrite = Annotated[Principal, Depends(require("analytics:write"))]
 
 
-@router.get("/rules", response_model=list[RuleOut], summary="Rules, in the order they apply")
+@router.get(
+    "/rules",
+    response_model=list[RuleOut],
+    summary="Rules, in the order they apply",
+    responses=problem_responses(401, 403),
+)
 def list_rules(principal: CanRead, db: DB) -> list[RuleOut]:
     return [RuleOut.model_validate(r) for r in service.list_rules(scoped_to_tenant(db, principal))]
 
