@@ -93,7 +93,10 @@ def test_run_finds_the_subscription_and_not_the_habits(
     assert queued["status"] == "queued" and queued["parameters"] == {"trigger": "api"}
     run = _finished(client, owner, queued["id"])
     assert run["status"] == "succeeded", run
-    assert run["counts"]["recurring.transactions"] == len(rows) and run["counts"]["recurring.streams"] == 1
+    assert (
+        run["counts"]["recurring.transactions"] == len(rows)
+        and run["counts"]["recurring.streams"] == 1
+    )
     assert run["parameters"]["as_of"] == today.isoformat() and run["finished_at"]
 
     found = client.get("/api/analytics/recurring", headers=owner.headers).json()

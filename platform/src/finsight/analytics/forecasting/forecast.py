@@ -54,6 +54,7 @@ MIN_RESIDUALS = 6  # fewer at a step: pool the shorter steps' residuals with it
 SEASONAL_FALLBACK_MIN = SEASON + MIN_RESIDUALS
 _Z80 = 1.2816  # the normal's 90th percentile: an 80% two-sided band
 
+
 @dataclass(frozen=True)
 class Point:
     step: int  # 1 = the first whole month forecast
