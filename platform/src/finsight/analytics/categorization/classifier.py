@@ -41,8 +41,17 @@ __all__ = ["DEFAULT_THRESHOLD", "TARGET_PRECISION", "CategoryClassifier", "Predi
 FORMAT = 1
 TARGET_PRECISION = 0.95
 DEFAULT_THRESHOLD = 0.5  # when there are too few labels to calibrate
-PRIOR_WEIGHT = 0.3  # a prior example against a tenant's label (which weighs sqrt(repeats))
+# A prior row's weight before class balancing. The prior is what an unseen merchant is judged
+# by, so it weighs more than one tenant row; a tenant's repeated rows and corrections (trained
+# on top, at full strength for their own merchant's n-grams) still override it locally.
+PRIOR_WEIGHT = 3.0
 C = 8.0  # inverse L2 strength; features are L2-normalised per block
+# Class balancing (macro-F1 counts every category alike): each class's total weight is moved
+# towards the mean by (mean / total) ** power. The prior is balanced fully (its MCC tables would
+# otherwise make airfare and lodging a third of it); the tenant's rows half-way, so a category
+# seen on two rows is not weighted like one seen on two thousand.
+OWN_BALANCE = 0.5
+PRIOR_BALANCE = 1.0
 _FOLDS = 3
 _MIN_CALIBRATION_GROUPS = 8
 
@@ -74,6 +83,23 @@ def _aggregate(
     targets = [label for _, label in counts]
     weights = [weight * math.sqrt(n) for n in counts.values()]
     return rows, targets, weights
+
+
+def _balanced(
+    rows: tuple[list[FeatureKey], list[str], list[float]], power: float
+) -> tuple[list[FeatureKey], list[str], list[float]]:
+    """The rows with each class's total weight scaled by (mean class total / its total) ** power."""
+    keys, targets, weights = rows
+    if not targets or power == 0:
+        return rows
+    totals: dict[str, float] = {}
+    for label, w in zip(targets, weights, strict=True):
+        totals[label] = totals.get(label, 0.0) + w
+    mean = sum(totals.values()) / len(totals)
+    scaled = [
+        w * (mean / totals[label]) ** power for label, w in zip(targets, weights, strict=True)
+    ]
+    return keys, targets, scaled
 
 
 def _fit(keys: list[FeatureKey], targets: list[str], weights: list[float], seed: int) -> _Fit:
@@ -134,12 +160,11 @@ def _calibrate(
     confidence = np.zeros(len(keys))
     correct = np.zeros(len(keys), dtype=bool)
     for train, test in GroupKFold(n_splits=_FOLDS).split(keys, groups=groups):
-        fit = _fit(
-            prior[0] + [keys[i] for i in train],
-            prior[1] + [targets[i] for i in train],
-            prior[2] + [weights[i] for i in train],
-            seed,
+        own = _balanced(
+            ([keys[i] for i in train], [targets[i] for i in train], [weights[i] for i in train]),
+            OWN_BALANCE,
         )
+        fit = _fit(prior[0] + own[0], prior[1] + own[1], prior[2] + own[2], seed)
         probs = _probabilities(fit, [keys[i] for i in test])
         best = probs.argmax(axis=1)
         confidence[test] = probs[np.arange(len(test)), best]
@@ -182,8 +207,19 @@ class CategoryClassifier:
         if not examples and not prior:
             raise ValueError("nothing to learn from")
         own = _aggregate(examples, labels, 1.0)
-        background = _aggregate([e for e, _ in prior], [label for _, label in prior], PRIOR_WEIGHT)
-        fit = _fit(own[0] + background[0], own[1] + background[1], own[2] + background[2], seed)
+        balanced = _balanced(own, OWN_BALANCE)
+        background = _balanced(
+            _aggregate([e for e, _ in prior], [label for _, label in prior], PRIOR_WEIGHT),
+            PRIOR_BALANCE,
+        )
+        fit = _fit(
+            balanced[0] + background[0],
+            balanced[1] + background[1],
+            balanced[2] + background[2],
+            seed,
+        )
+        # Calibration balances each fold's own rows itself and counts transactions from the
+        # unbalanced weights (sqrt(repeats)).
         threshold = _calibrate(own, background, seed) if calibrate else DEFAULT_THRESHOLD
         return cls(fit, threshold)
 
