@@ -16,6 +16,7 @@ from finsight.audit.service import Actor
 from finsight.db import platform_session
 from finsight.organizations.service import get_organization
 from finsight.tenancy import tenant_session
+from finsight.worker import requeue
 
 from support.accounts import make_account
 from support.api import create_org
@@ -64,7 +65,7 @@ def _run(slug: str, run_id: uuid.UUID) -> AnalyticsRun:
 def test_the_sweeper_resends_a_lost_run_and_it_finishes_once(test_env, unique_slug, monkeypatch):
     run_id = _queued_run(unique_slug, monkeypatch)
     sender = _Sender()
-    monkeypatch.setattr(analytics_tasks, "bind", lambda: sender)
+    monkeypatch.setattr(requeue, "bind", lambda: sender)
     # Not stale yet: nothing is sent.
     analytics_tasks.requeue_stale_analytics()
     assert all(item["run_id"] != str(run_id) for item in sender.sent)

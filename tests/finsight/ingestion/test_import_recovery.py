@@ -20,6 +20,7 @@ from finsight.ingestion.service import ImportRequest, create_import
 from finsight.ingestion.tasks import requeue_stale_imports
 from finsight.organizations.service import get_organization
 from finsight.tenancy import tenant_session
+from finsight.worker.app import bind
 from finsight.transactions.models import Transaction
 
 from support.api import create_org
@@ -118,5 +119,9 @@ def test_worker_killed_mid_import_completes_once(
         for process in workers:
             process.stop()
         redis.stop()
+        # Later tests in this process must not keep sending to the Redis just stopped.
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        bind()
         monkeypatch.undo()
         get_settings.cache_clear()

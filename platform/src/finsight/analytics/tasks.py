@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import or_, select
-
 from finsight.analytics.models import AnalyticsRun
 from finsight.analytics.service import (
     FINISHED,
@@ -16,13 +14,12 @@ from finsight.analytics.service import (
     fail_run,
 )
 from finsight.config import get_settings
-from finsight.db import platform_session
 from finsight.kit.models import utcnow
 from finsight.kit.query import try_advisory_xact_lock
 from finsight.observability.logging import get_logger
-from finsight.organizations.models import Organization
-from finsight.tenancy import TenantNames, tenant_session
-from finsight.worker.app import REQUEUE_STALE_ANALYTICS_TASK, bind, celery_app
+from finsight.tenancy import tenant_session
+from finsight.worker.app import REQUEUE_STALE_ANALYTICS_TASK, celery_app
+from finsight.worker.requeue import requeue_stale
 
 log = get_logger(__name__)
 
@@ -70,33 +67,7 @@ def requeue_stale_analytics() -> int:
     """Send again every run queued, or running without an update, for ANALYTICS_STALE_SECONDS:
     a send lost after its commit, or a worker that died mid-run, still ends in a finished run."""
     cutoff = utcnow() - timedelta(seconds=get_settings().analytics_stale_seconds)
-    with platform_session() as session:
-        slugs = list(
-            session.scalars(
-                select(Organization.slug).where(
-                    Organization.deleted_at.is_(None), Organization.status == "active"
-                )
-            )
-        )
-    app = bind()
-    sent = 0
-    for slug in slugs:
-        with tenant_session(slug) as session:
-            stale = session.scalars(
-                select(AnalyticsRun.id).where(
-                    or_(
-                        (AnalyticsRun.status == "queued") & (AnalyticsRun.created_at < cutoff),
-                        (AnalyticsRun.status == "running") & (AnalyticsRun.updated_at < cutoff),
-                    )
-                )
-            )
-            for run_id in stale:
-                app.send_task(
-                    RUN_ANALYTICS_TASK,
-                    kwargs={"org_slug": slug, "run_id": str(run_id)},
-                    queue=TenantNames.for_slug(slug).queue,
-                )
-                sent += 1
+    sent = requeue_stale(AnalyticsRun, RUN_ANALYTICS_TASK, "run_id", cutoff)
     if sent:
         log.warning("analytics.runs.requeued", count=sent)
     return sent

@@ -5,18 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import or_, select
-
 from finsight.config import get_settings
-from finsight.db import platform_session
 from finsight.ingestion.models import ImportBatch
 from finsight.ingestion.pipeline import run_import
 from finsight.ingestion.service import RUN_IMPORT_TASK
 from finsight.kit.models import utcnow
 from finsight.observability.logging import get_logger
-from finsight.organizations.models import Organization
-from finsight.tenancy import TenantNames, tenant_session
-from finsight.worker.app import REQUEUE_STALE_IMPORTS_TASK, bind, celery_app
+from finsight.worker.app import REQUEUE_STALE_IMPORTS_TASK, celery_app
+from finsight.worker.requeue import requeue_stale
 
 log = get_logger(__name__)
 
@@ -29,33 +25,7 @@ def requeue_stale_imports() -> int:
     """Send again every batch queued, or running without progress, for IMPORT_STALE_SECONDS:
     a send lost after commit or a worker killed mid-import ends up finished all the same."""
     cutoff = utcnow() - timedelta(seconds=get_settings().import_stale_seconds)
-    with platform_session() as session:
-        slugs = list(
-            session.scalars(
-                select(Organization.slug).where(
-                    Organization.deleted_at.is_(None), Organization.status == "active"
-                )
-            )
-        )
-    app = bind()
-    sent = 0
-    for slug in slugs:
-        with tenant_session(slug) as session:
-            stale = session.scalars(
-                select(ImportBatch.id).where(
-                    or_(
-                        (ImportBatch.status == "queued") & (ImportBatch.created_at < cutoff),
-                        (ImportBatch.status == "running") & (ImportBatch.updated_at < cutoff),
-                    )
-                )
-            )
-            for batch_id in stale:
-                app.send_task(
-                    RUN_IMPORT_TASK,
-                    kwargs={"org_slug": slug, "batch_id": str(batch_id)},
-                    queue=TenantNames.for_slug(slug).queue,
-                )
-                sent += 1
+    sent = requeue_stale(ImportBatch, RUN_IMPORT_TASK, "batch_id", cutoff)
     if sent:
         log.warning("imports.requeued", count=sent)
     return sent

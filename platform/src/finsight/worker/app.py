@@ -103,6 +103,9 @@ def bind(settings: Settings | None = None) -> Celery:
             celery_app._pool.force_close_all()
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
+        # The result store is cached too (on the app, or per thread): made anew on next use.
+        celery_app._backend_cache = None
+        celery_app._local.__dict__.pop("backend", None)
     return celery_app
 
 
