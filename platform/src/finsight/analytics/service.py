@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, true
 from sqlalchemy.orm import Session
 
 from finsight.accounts.models import Account
@@ -30,6 +30,7 @@ from finsight.analytics.recurring import (
 from finsight.analytics.steps import RunScope, Step
 from finsight.audit.service import Actor, record
 from finsight.errors import InvalidInput, NotFound
+from finsight.ingestion.models import ImportBatch
 from finsight.kit.models import utcnow
 from finsight.kit.query import advisory_xact_lock
 from finsight.transactions.models import Transaction as LedgerRow
@@ -196,14 +197,22 @@ def _merchant_names(
 
 
 def run_recurring(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[str, int]:
-    """Detect the tenant's recurring streams and replace the stored ones with them (always the
-    whole ledger: a stream spans years, and an import's rows change its schedule)."""
+    """Detect recurring streams and replace the stored ones with them. A stream belongs to one
+    account and spans its whole history, so the run after an import looks again at the whole
+    history of the import's account, and leaves the other accounts' streams as they are."""
     # Two runs of one tenant at once would each delete only what was committed before it
     # began, and both insert: duplicates. One at a time per schema (advisory lock keys are
     # shared by the whole database, hence the schema in the key).
     advisory_xact_lock(session, "finsight.analytics.recurring:", per_schema=True)
     started = time.perf_counter()
     when = scope.as_of
+    accounts = None
+    if scope.import_batch_id is not None:
+        accounts = list(
+            session.scalars(
+                select(ImportBatch.account_id).where(ImportBatch.id == scope.import_batch_id)
+            )
+        )
     rows = session.execute(
         select(
             LedgerRow.id,
@@ -217,6 +226,7 @@ def run_recurring(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[
             LedgerRow.deleted_at.is_(None),
             LedgerRow.excluded.is_(False),
             LedgerRow.transfer_id.is_(None),
+            LedgerRow.account_id.in_(accounts) if accounts is not None else true(),
         )
     ).all()
     stored = dict(session.execute(select(Merchant.id, Merchant.name)).all())
@@ -227,7 +237,10 @@ def run_recurring(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[
     read = time.perf_counter()
     streams = detect_recurring(transactions, as_of=when)
     detected = time.perf_counter()
-    session.execute(delete(RecurringStreamRecord))
+    replaced = delete(RecurringStreamRecord)
+    if accounts is not None:
+        replaced = replaced.where(RecurringStreamRecord.account_id.in_(accounts))
+    session.execute(replaced)
     if streams:
         session.execute(
             insert(RecurringStreamRecord),

@@ -1,0 +1,82 @@
+"""The recurring step after an import looks again at the import's account only."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from finsight.analytics.models import AnalyticsRun, RecurringStreamRecord
+from finsight.analytics.service import run_recurring
+from finsight.analytics.steps import RunScope
+from finsight.tenancy import tenant_session
+
+from support.accounts import make_account
+from support.api import create_org
+from support.ledger import insert_transactions
+from support.merchants import make_batch
+
+pytestmark = pytest.mark.integration
+
+AS_OF = date(2025, 6, 30)
+
+
+def _monthly(description: str, amount: str, months: int, batch: uuid.UUID | None = None) -> list:
+    start = AS_OF - timedelta(days=30 * months)
+    return [
+        {
+            "day": start + timedelta(days=30 * i),
+            "amount": amount,
+            "description": description,
+            "import_batch_id": batch,
+        }
+        for i in range(1, months + 1)
+    ]
+
+
+def _run(slug: str, batch: uuid.UUID | None) -> None:
+    with tenant_session(slug) as session:
+        run = AnalyticsRun(kind="recurring", status="running")
+        session.add(run)
+        session.flush()
+        run_recurring(session, run, RunScope(as_of=AS_OF, import_batch_id=batch))
+
+
+def _streams(slug: str) -> set[tuple[str, str]]:
+    with tenant_session(slug) as session:
+        rows = session.execute(
+            select(RecurringStreamRecord.merchant, RecurringStreamRecord.account_id)
+        ).all()
+    return {(merchant, str(account)) for merchant, account in rows}
+
+
+def test_an_import_run_replaces_only_its_account_s_streams(test_env, unique_slug):
+    create_org(unique_slug)
+    card = make_account(unique_slug, name="Card")
+    checking = make_account(unique_slug, name="Checking", bank=None)
+    insert_transactions(unique_slug, card, _monthly("NETFLIX.COM", "-15.49", 8))
+    insert_transactions(unique_slug, checking, _monthly("CITY WATER UTILITY", "-40.00", 8))
+    _run(unique_slug, None)
+    assert _streams(unique_slug) == {("Netflix", str(card)), ("City Water Utility", str(checking))}
+
+    # A mark on the checking account's stored stream: an import run for the card must leave it
+    # as it is, and still find the card's new stream.
+    with tenant_session(unique_slug) as session:
+        session.execute(
+            RecurringStreamRecord.__table__.update()
+            .where(RecurringStreamRecord.account_id == checking)
+            .values(merchant="Kept as it was")
+        )
+    batch = make_batch(unique_slug, card)
+    insert_transactions(unique_slug, card, _monthly("SPOTIFY USA", "-10.99", 6, batch))
+    _run(unique_slug, batch)
+    assert _streams(unique_slug) == {
+        ("Netflix", str(card)),
+        ("Spotify", str(card)),
+        ("Kept as it was", str(checking)),
+    }
+
+    _run(unique_slug, None)  # a full run looks at every account again
+    assert ("City Water Utility", str(checking)) in _streams(unique_slug)
