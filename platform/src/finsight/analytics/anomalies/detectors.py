@@ -14,7 +14,9 @@ import numpy as np
 
 from finsight.analytics.anomalies.model import (
     Anomaly,
+    FloatArray,
     History,
+    IntArray,
     Series,
     Settings,
     money,
@@ -103,11 +105,73 @@ def spikes(history: History, candidates: Iterable[int], settings: Settings) -> l
     return found
 
 
+def _day_counts(days: IntArray) -> tuple[IntArray, IntArray]:
+    """The distinct days in `days` (sorted ordinals) and how many charges each had."""
+    unique, counts = np.unique(days, return_counts=True)
+    return unique.astype(np.int64), counts.astype(np.int64)
+
+
+def _busier_day_odds(counts: IntArray, n: int, rate: float) -> float:
+    """How much likelier a day with `n` charges at the merchant is than one with `n - 1`, among
+    days with at least one (n >= 2): a cafe visited once a day at most makes a day with two
+    charges very unlikely, a person who often buys twice a day does not. Smoothed by half a
+    day (as the shares below are by half a charge) whose extra charges come at the merchant's
+    daily visit `rate`."""
+    rate = min(max(rate, 1.0 / 365), 0.5)
+    more = np.count_nonzero(counts == n) + 0.5 * (1.0 - rate) * rate ** (n - 1)
+    fewer = np.count_nonzero(counts == n - 1) + 0.5 * (1.0 - rate) * rate ** (n - 2)
+    return float(more / fewer)
+
+
+def _amount_share(spent: FloatArray, amount: float) -> float:
+    """The chance that a visit costs exactly `amount`. A merchant's prices may be fixed (a
+    subscription, a latte always $4.50): then how often it cost exactly this says it. Or they
+    vary (a coffee and a pastry): then a price seen once or twice before is luck, and the
+    density of nearby amounts (within 50 cents or 5%, per cent) says it better. Which one
+    applies is how surprising the exact repeats are under the density (a Poisson tail)."""
+    visits = len(spent)
+    same = int(np.count_nonzero(np.abs(spent - amount) < 0.005))
+    half = max(0.5, 0.05 * amount)
+    near = int(np.count_nonzero(np.abs(spent - amount) <= half + 0.005))
+    cents = 2.0 * round(half * 100) + 1.0
+    density = (near + 0.5) / ((visits + 1.0) * cents)
+    exact = (same + 0.5) / (visits + 1.0)
+    mean = density * visits
+    # P(at least `same` exact repeats if prices were only the density): small means fixed.
+    term, below = math.exp(-mean), 0.0
+    for k in range(same):
+        below += term
+        term *= mean / (k + 1)
+    luck = max(0.0, 1.0 - below)
+    return luck * min(density, exact) + (1.0 - luck) * exact
+
+
+def _return_odds(unique: IntArray, end: int, gap: int, weekday: int, span: int) -> float:
+    """The odds that a day `gap` days after a visit to the merchant (the earlier one falling on
+    `weekday`) has a visit too, from the visits in the year before `end`: the merchant's own
+    rate, and on that weekday (a cafe visited every workday is not visited on Saturdays),
+    shrunk toward it by two visits' worth. A rarely visited merchant's few visits are shrunk
+    toward visits spread evenly in time (by half a visit)."""
+    judged = unique[unique <= end - gap]  # those whose follower is inside the window
+    followed = np.isin(judged + gap, unique)
+    base = max(len(unique), 1) / span
+    overall = (float(np.count_nonzero(followed)) + 0.5 * base) / (len(judged) + 0.5)
+    on_day = (judged + 6) % 7 == weekday  # ordinal 1 is a Monday
+    rate = min(
+        (float(np.count_nonzero(followed[on_day])) + 2.0 * overall)
+        / (float(np.count_nonzero(on_day)) + 2.0),
+        0.98,  # a visit every day is still not certain
+    )
+    return rate / (1.0 - rate)
+
+
 def duplicates(history: History, candidates: Iterable[int], settings: Settings) -> list[Anomaly]:
     """Pairs of charges with the same account, merchant and amount within the window, kept when
-    chance explains them badly: the expected number of such coincidences is the merchant's
-    visits per day (over the year before) times the days between the two, times the share of
-    those visits that cost exactly this amount (smoothed)."""
+    chance explains the later one badly against it being a copy of the earlier. Chance needs
+    the day of the later charge to see one visit more than a copy does (a return visit `gap`
+    days after a visit, on that weekday, or a busier day than usual at the merchant), that visit
+    to cost exactly this amount, and to read exactly this descriptor; the ratio of the two
+    explanations is the expected number of such coincidences per copy."""
     wanted = set(candidates)
     groups: dict[tuple[str, str, int], list[int]] = {}
     for p, t in enumerate(history.expenses):
@@ -117,35 +181,41 @@ def duplicates(history: History, candidates: Iterable[int], settings: Settings) 
         for a, b in itertools.pairwise(members):
             if a not in wanted and b not in wanted:
                 continue
-            gap = int(history.ordinals[b] - history.ordinals[a])
+            day, later = int(history.ordinals[a]), int(history.ordinals[b])
+            gap = later - day
             if gap > settings.duplicate_window_days:
                 continue
             first, second = history.expenses[a], history.expenses[b]
             series = history.merchants[first.merchant]
-            window = series.before(int(history.ordinals[a]), settings.history_days)
-            spent, days = series.amounts[window], series.ordinals[window]
+            window = series.before(day, settings.history_days)
+            spent = series.amounts[window]
             amount = float(history.amounts[b])
             visits = len(spent)
-            # How often a visit is followed by another exactly `gap` days later (0: the same
-            # day), how often a visit costs this amount, how often it reads this descriptor.
-            later = days + gap
-            pairs = int(
-                np.sum(np.searchsorted(days, later, "right") - np.searchsorted(days, later, "left"))
-            ) - (visits if gap == 0 else 0)
-            same = int(np.count_nonzero(np.abs(spent - amount) < 0.005))
-            texts = [history.expenses[q].descriptor for q in series.positions[window]]
-            same_text = sum(text == first.descriptor for text in texts)
-            descriptor_share = (
-                (same_text + 0.5) / (visits + 1) if first.descriptor == second.descriptor else 1.0
+            # The later day's charges at the merchant, the pair's own included.
+            on_day = int(
+                np.searchsorted(series.ordinals, later, "right")
+                - np.searchsorted(series.ordinals, later, "left")
             )
-            # Few visits say little about repeats: shrink toward visits spread evenly in time.
-            rate = max(visits, 1) / settings.history_days
-            repeat_rate = (pairs + rate) / (visits + 1.0)
-            expected = repeat_rate * (same + 0.5) / (visits + 1) * descriptor_share
+            unique, counts = _day_counts(series.ordinals[window])
+            if on_day >= 2:
+                day_odds = _busier_day_odds(counts, on_day, max(visits, 1) / settings.history_days)
+            else:
+                day_odds = _return_odds(unique, day - 1, gap, (day + 6) % 7, settings.history_days)
+            same = int(np.count_nonzero(np.abs(spent - amount) < 0.005))
+            amount_share = _amount_share(spent, amount)
+            # A resubmitted charge repeats the bank's text (reference codes included); chance
+            # repeats it as often as the merchant's charges read that way.
+            texts = [history.expenses[q].descriptor for q in series.positions[window]]
+            text_share = (sum(text == first.descriptor for text in texts) + 0.5) / (visits + 1)
+            if first.descriptor == second.descriptor:
+                descriptor_share = text_share / (1.0 - settings.duplicate_text_change)
+            else:
+                descriptor_share = (1.0 - text_share) / settings.duplicate_text_change
+            expected = day_odds * amount_share * descriptor_share
             if expected > settings.duplicate_max_expected:
                 continue
             # A double charge costs its whole amount: money counts fully here.
-            evidence = math.log(settings.duplicate_max_expected / expected) + money_weight(amount)
+            evidence = math.log(settings.duplicate_score_expected / expected) + money_weight(amount)
             when = "the same day" if gap == 0 else f"{gap} day{'s' if gap > 1 else ''} later"
             reason = (
                 f"{money(amount, second.currency)} at {second.name} charged twice, {when} "
@@ -167,10 +237,13 @@ def duplicates(history: History, candidates: Iterable[int], settings: Settings) 
                     dedupe_key=f"duplicate:{second.id}",
                     details={
                         "gap_days": gap,
-                        "expected_coincidences": round(expected, 5),
+                        "expected_coincidences": round(float(expected), 6),
+                        "charges_that_day": on_day,
+                        "day_odds": round(float(day_odds), 5),
+                        "amount_share": round(float(amount_share), 5),
+                        "descriptor_share": round(float(descriptor_share), 5),
                         "visits_last_year": visits,
                         "same_amount_last_year": same,
-                        "gap_repeats_last_year": pairs,
                     },
                 )
             )

@@ -66,9 +66,14 @@ class Settings:
     spike_absolute_floor: float = 1.0
     spike_min_excess: float = 15.0
     category_min_history: int = 8
-    # Duplicates: at most this many coincidences expected for the pair to be reported.
+    # Duplicates: at most this many coincidences expected (per copy) for the pair to be
+    # reported; the score counts evidence from `duplicate_score_expected` down, so a pair at
+    # the threshold still scores above 0.5.
     duplicate_window_days: int = 2
-    duplicate_max_expected: float = 0.005
+    duplicate_max_expected: float = 0.002
+    duplicate_score_expected: float = 0.005
+    # The share of resubmitted charges whose bank text differs from the first's.
+    duplicate_text_change: float = 0.1
     # New merchants: the tenant needs this much history before anything is "new".
     first_charge_warmup_days: int = 120
     first_charge_min_amount: float = 100.0
