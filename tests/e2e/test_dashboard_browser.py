@@ -29,7 +29,9 @@ def sign_in(page: Page, web_url: str, email: str, *, at: str = "/") -> None:
 
 
 def go(page: Page, name: str) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=name).click()
+    # Wait for the new page: reading it right after the click would read the old one.
+    with page.expect_navigation():
+        page.get_by_role("navigation", name="Main").get_by_role("link", name=name).click()
 
 
 def category_amount(page: Page, label: str) -> Decimal:
