@@ -1,7 +1,6 @@
 """A small run of the anomaly evaluation (6 tenants, 4 years): injection is deterministic and
-the detectors meet the issue's targets on it, except duplicate precision (see
-bench/eval/anomalies.py and BENCHMARKS: same-amount coffees 1-2 days apart are as likely to be
-chance as a double charge in the generated ledgers), and beat the baseline."""
+the detectors meet the issue's targets on it (duplicate precision 0.966, recall 0.918 here) and
+beat the baseline."""
 
 from __future__ import annotations
 
@@ -39,7 +38,8 @@ def test_the_detectors_meet_the_targets_and_beat_the_baseline() -> None:
     assert ours["detector"] == "finsight" and baseline["detector"] == "baseline"
     assert ours["precision_at_10"] >= targets["anomalies_precision_at_10"]
     assert ours["duplicate_recall"] >= targets["anomalies_duplicate_recall"]
-    assert ours["duplicate_precision"] >= 0.85  # the target is 0.95: not met (see above)
+    assert ours["duplicate_precision"] >= targets["anomalies_duplicate_precision"]
+    assert met["anomalies_duplicate_precision"] and met["anomalies_duplicate_recall"]
     assert alerts["max"] <= targets["anomalies_max_alerts_per_month"]
     assert met["anomalies_alerts_per_month"] and met["anomalies_precision_at_10"]
     assert ours["precision_at_10"] > baseline["precision_at_10"]

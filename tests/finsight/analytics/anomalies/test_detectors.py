@@ -5,8 +5,10 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+import numpy as np
+
 from finsight.analytics.anomalies import ALERT_THRESHOLD, Settings, Txn, detect_anomalies
-from finsight.analytics.anomalies.detectors import duplicates
+from finsight.analytics.anomalies.detectors import _amount_share, duplicates
 from finsight.analytics.anomalies.model import History
 from finsight.analytics.anomalies.outliers import outliers
 
@@ -217,3 +219,77 @@ def test_one_anomaly_per_charge_ranked_by_score_and_dismissals_lower_it() -> Non
     assert after.score < spike.score
     duplicate = next(a for a in lowered if a.kind == "duplicate")
     assert duplicate.score == next(a for a in found if a.kind == "duplicate").score
+
+
+def workday_cafe(days: int = 200, seed: int = 5) -> list[Txn]:
+    """Someone at the same cafe every workday (never at weekends, never twice a day), paying
+    $3.50-7.50: a same-amount coffee a day later happens by chance now and then."""
+    rng = random.Random(seed)
+    return [
+        charge(f"c{o}", START + timedelta(days=o), round(rng.uniform(3.5, 7.5), 2), "Peets")
+        for o in range(days)
+        if (START + timedelta(days=o)).weekday() < 5
+    ]
+
+
+def duplicate_pairs(ledger: list[Txn], candidates: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+    history = History(ledger)
+    found = duplicates(history, [history.position[i] for i in candidates], Settings())
+    return [(a.transaction_id, a.related_ids) for a in found]
+
+
+def test_a_workday_coffee_repeated_the_next_workday_is_chance() -> None:
+    ledger = workday_cafe()
+    wednesday = date(2024, 7, 24)  # after the 200 days of history
+    thursday = wednesday + timedelta(days=1)
+    ledger += [charge("wed", wednesday, 5.37, "Peets"), charge("thu", thursday, 5.37, "Peets")]
+    assert duplicate_pairs(ledger, ["wed", "thu"]) == []
+
+
+def test_a_workday_coffee_repeated_on_saturday_is_a_duplicate() -> None:
+    """The cafe is never visited at weekends: the weekday is the evidence."""
+    ledger = workday_cafe()
+    friday = date(2024, 7, 26)
+    saturday = friday + timedelta(days=1)
+    ledger += [charge("fri", friday, 5.37, "Peets"), charge("sat", saturday, 5.37, "Peets")]
+    assert duplicate_pairs(ledger, ["fri", "sat"]) == [("sat", ("fri",))]
+
+
+def test_a_coffee_repeated_on_a_day_with_its_own_coffee_is_a_duplicate() -> None:
+    """Thursday already has its coffee: a second charge makes a busier day than this person has
+    ever had at the cafe."""
+    ledger = workday_cafe()
+    wednesday = date(2024, 7, 24)
+    thursday = wednesday + timedelta(days=1)
+    ledger += [
+        charge("wed", wednesday, 5.37, "Peets"),
+        charge("thu", thursday, 4.10, "Peets"),
+        charge("again", thursday, 5.37, "Peets"),
+    ]
+    found = duplicate_pairs(ledger, ["wed", "thu", "again"])
+    assert found == [("again", ("wed",))]
+
+
+def test_a_new_reference_is_a_new_invoice_a_repeated_one_a_resubmission() -> None:
+    """A monthly fixed price whose bank text carries a fresh reference every invoice: a second
+    charge the next day with its own reference is a second invoice, with the first one's
+    reference it is the same charge again."""
+    ledger = [
+        charge(f"s{m}", date(2024, m + 1, 5), 10.99, "Spotify", descriptor=f"SPOTIFY USA P{m}X7")
+        for m in range(10)
+    ]
+    again = charge("again", date(2024, 10, 6), 10.99, "Spotify", descriptor="SPOTIFY USA P9X7")
+    other = charge("other", date(2024, 10, 6), 10.99, "Spotify", descriptor="SPOTIFY USA Q3Z1")
+    assert duplicate_pairs([*ledger, again], ["again"]) == [("again", ("s9",))]
+    assert duplicate_pairs([*ledger, other], ["other"]) == []
+
+
+def test_the_amount_share_is_exact_for_fixed_prices_and_a_density_for_varying_ones() -> None:
+    rng = random.Random(2)
+    varying = np.asarray([round(rng.uniform(3.5, 7.5), 2) for _ in range(150)] + [5.37])
+    # One earlier $5.37 among prices spread over 400 cents is luck: about 1 in 400.
+    assert 0.001 < _amount_share(varying, 5.37) < 0.005
+    fixed = np.asarray([10.99] * 11)
+    assert _amount_share(fixed, 10.99) > 0.9
+    # A price the fixed-price merchant never charged is unlikely.
+    assert _amount_share(fixed, 12.49) < 0.01

@@ -142,7 +142,8 @@ def _amount_share(spent: FloatArray, amount: float) -> float:
     for k in range(same):
         below += term
         term *= mean / (k + 1)
-    luck = max(0.0, 1.0 - below)
+    # Repeats as rare as 1 in 20 under the density alone start to say "fixed price".
+    luck = min(1.0, max(0.0, 1.0 - below) / 0.05)
     return luck * min(density, exact) + (1.0 - luck) * exact
 
 

@@ -70,7 +70,7 @@ class Settings:
     # reported; the score counts evidence from `duplicate_score_expected` down, so a pair at
     # the threshold still scores above 0.5.
     duplicate_window_days: int = 2
-    duplicate_max_expected: float = 0.002
+    duplicate_max_expected: float = 0.0015
     duplicate_score_expected: float = 0.005
     # The share of resubmitted charges whose bank text differs from the first's.
     duplicate_text_change: float = 0.1
