@@ -506,10 +506,27 @@ _SOLYANKA_TYPES: tuple[tuple[frozenset[str], str], ...] = tuple(
         ("online_payment", "Shopping"),
     )
 )
-# A few descriptors say more than their types: PayPal passes on whom it paid.
+# A few descriptors say more than their types: PayPal passes on whom it paid. The rest are
+# truth fixes where solyanka's (partly machine-written) types give a label no person would, or
+# give one company two labels: an Amazon order says nothing of what was bought and Amazon is
+# Shopping everywhere else (solyanka types two of its patterns "clothing"); an eSIM data plan is a
+# phone plan like Airalo and Holafly; Onward Ticket sells the same travel service as
+# Getonwardticket; "Of, London" is the "Of London" adult subscription; Google Play purchases are
+# app purchases like Apple's and solyanka's other two Google Play patterns; Namecheap is a
+# domain registrar like GoDaddy; pdfFiller is PDF software; solyanka types "Pfa*fboom" twice,
+# once shopping and once entertainment: one label (Shopping, its fallback) for one descriptor.
 _SOLYANKA_TITLES = {
     "Paypal *uber Br": "Transport/Rideshare",
     "Paypal *netflix.": "Subscriptions/Streaming",
+    "Amazon.es Amazon.es LUXEMBOURG": "Shopping",
+    "Amazon.de Amazon.de LUXEMBOURG": "Shopping",
+    "eSIM data plan, London": "Utilities/Phone",
+    "Onward Ticket, Internet": "Travel",
+    "Of, London, 7LT": "Subscriptions/Streaming",
+    "Google*Play": "Subscriptions/Software",
+    "Name-cheap.com* 2unedi": "Subscriptions/Software",
+    "Paypal *pdffille": "Subscriptions/Software",
+    "Pfa*fboom": "Shopping",
     "Expattaxthailand": "Taxes",
     "Www.siam-legal.com, Bangkok": "Shopping",
     "Paypal *ufc": "Subscriptions/Streaming",

@@ -54,6 +54,9 @@ def test_mccs_map_from_iso18245_descriptions() -> None:
     assert mcc_category(5814) == "Restaurants/Fast food"
     assert mcc_category(3010) == "Travel/Airfare"  # an airline's own code
     assert mcc_category(7011) == "Travel/Lodging"
+    # "Computer Programming, Data Processing": how software subscriptions bill, not a shop.
+    assert mcc_category(7372) == "Subscriptions/Software"
+    assert mcc_category(5816) == "Entertainment"  # digital games
 
 
 def test_corpus_labels_are_seed_paths_and_a_tenant_model_keeps_them() -> None:

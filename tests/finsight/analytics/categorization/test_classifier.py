@@ -5,7 +5,12 @@ from decimal import Decimal
 import pytest
 
 from finsight.analytics.categorization.classifier import CategoryClassifier, Prediction
-from finsight.analytics.categorization.features import Example, feature_key, normalize_text
+from finsight.analytics.categorization.features import (
+    Example,
+    description_words,
+    feature_key,
+    normalize_text,
+)
 
 COFFEE = ["BEANERY ROASTERS #12", "MORNING BREW ESPRESSO", "BEANERY ROASTERS #98"]
 BOOKS = ["PAGE TURNER BOOKS 4411", "READERS NOOK BOOKSHOP", "PAGE TURNER BOOKS 0007"]
@@ -102,3 +107,21 @@ def test_features_ignore_digits_and_case() -> None:
     b = feature_key(Example("starbucks 1234", "STARBUCKS", -6.0, "food & drink"))
     assert a == b
     assert feature_key(Example("X", "", 5.0)) != feature_key(Example("X", "", -5.0))
+
+
+def test_places_codes_and_bank_wrappers_are_not_words() -> None:
+    # A city or state learnt from one merchant must not vote for the next ("COMCAST CALIFORNIA"
+    # is not "SOUTHERN CALIFORNIA EDISON"); a reference code's letters are not words.
+    assert description_words("PURCHASE AUTHORIZED ON 04/12 COMCAST CALIFORNIA 555-333-2222") == (
+        "comcast"
+    )
+    assert description_words("SQ *BLUE BOTTLE COFFEE SALT LAKE CITY UT") == "sq blue bottle coffee"
+    assert description_words("TOYOTA FIN ONLINE PMT P8HZ3NTK") == "toyota fin online pmt"
+    assert description_words("ROVER.COM 555-222-1111 WA") == "rover"
+    # Only a leading bank wrapper goes; a name keeps its digits and words that are not places.
+    assert description_words("ONLINE TRANSFER TO SAVINGS") == "online transfer to savings"
+    assert description_words("7-Eleven", name=True) == "eleven"
+    assert description_words("Washington Post", name=True) == "washington post"
+    a = feature_key(Example("NETFLIX.COM 866-579-7172 CA", "Netflix", -15.49))
+    b = feature_key(Example("NETFLIX.COM LOS ANGELES CA", "Netflix Los Angeles", -15.49))
+    assert a == b

@@ -72,6 +72,7 @@ _MCC_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"parking|tolls", "Transport/Parking"),
         (r"service station|fuel dispenser", "Transport/Fuel"),
         (r"car rental|truck rental|travel agenc|tour operator|cruise|timeshare", "Travel"),
+        (r"car and truck dealers", "Transport"),  # sales and leasing: the car payment
         (r"automo|auto |tire|car wash|towing|motor vehicle|body repair",
          "Transport/Car maintenance"),
         (r"fast food", "Restaurants/Fast food"),
@@ -82,9 +83,13 @@ _MCC_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"telecommunication|telephone", "Utilities/Phone"),
         (r"streaming", "Subscriptions/Streaming"),
         (r"cable|computer network", "Utilities/Internet"),
-        (r"digital goods|software|continuity|subscription", "Subscriptions/Software"),
+        (r"digital goods - games", "Entertainment"),  # games are Entertainment (keywords)
+        # 7372 "Computer Programming, Data Processing": how SaaS and app makers bill, not a
+        # computer shop.
+        (r"digital goods|software|continuity|subscription|computer programming|data processing",
+         "Subscriptions/Software"),
         (r"drug stores|pharmac", "Healthcare/Pharmacy"),
-        (r"doctor|physician|dentist|orthodont|optometr|chiropract|hospital|medical|nursing",
+        (r"doctor|physician|dentist|orthodont|optometr|optician|chiropract|hospital|medical|nursing",
          "Healthcare/Doctor"),
         (r"insurance", "Housing/Home insurance"),
         (r"real estate", "Housing/Rent"),

@@ -10,7 +10,12 @@ n-grams do not drown the single MCC feature):
 
 Digits are dropped before anything is hashed: store numbers, reference codes and phone numbers
 are noise for categorization, and dropping them makes many rows identical, which the classifier
-exploits (it featurizes each distinct row once).
+exploits (it featurizes each distinct row once). The description's words also lose what says
+where or how a payment was made rather than to whom: whole tokens that contain a digit (the
+letters of "P8HZ3NTK" are not words), the bank's wrapper ("POS DEBIT", "PURCHASE AUTHORIZED
+ON"), web suffixes ("com", "www"), US state names and a trailing state code, and the names of
+large US cities. A tenant's branches sit in a few cities, so a city learnt from one merchant
+is spurious evidence for the next ("COMCAST CALIFORNIA" is not "SOUTHERN CALIFORNIA EDISON").
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ __all__ = [
     "N_FEATURES",
     "Example",
     "FeatureKey",
+    "description_words",
     "feature_key",
     "featurize_keys",
     "normalize_text",
@@ -56,12 +62,92 @@ class Example:
 FeatureKey = tuple[str, str, str, int, str, int]
 
 _NOT_WORD = re.compile(r"[^a-z&]+")
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def _split(text: str) -> list[str]:
+    return text.split()
+
+
+# Bank wrappers before the merchant's name (only as a leading run: "ONLINE TRANSFER" later in
+# a descriptor means something).
+_WRAPPER = frozenset(
+    _split(
+        "pos debit dda purchase pur checkcard check card visa recurring preauthorized authorized "
+        "on withdrawal transaction ach electronic"
+    )
+)
+_WEB = frozenset(_split("com net org www http https io"))
+_STATE_CODES = frozenset(
+    _split(
+        "al ak az ar ca co ct de fl ga hi id il in ia ks ky la me md ma mi mn ms mo mt ne nv nh nj "
+        "nm ny nc nd oh ok or pa ri sc sd tn tx ut vt va wa wv wi wy dc usa us"
+    )
+)
+# Place names, removed wherever they occur (several words as a whole): the 50 states and the
+# largest US cities (general knowledge, not any one data set's list; "washington" stays, it is
+# also the Washington Post, and so do cities that are common names: Buffalo, Lincoln, Mesa).
+# First word -> the names that start with it, longest first ("kansas city" before "kansas").
+_PLACE_NAMES = _split(
+    "alabama alaska arizona arkansas california colorado connecticut delaware florida "
+    "georgia hawaii idaho illinois indiana iowa kansas kentucky louisiana maine maryland "
+    "massachusetts michigan minnesota mississippi missouri montana nebraska nevada "
+    "new_hampshire new_jersey new_mexico new_york north_carolina north_dakota ohio oklahoma "
+    "oregon pennsylvania rhode_island south_carolina south_dakota tennessee texas utah "
+    "vermont virginia west_virginia wisconsin wyoming los_angeles chicago houston phoenix "
+    "philadelphia san_antonio san_diego dallas san_jose austin jacksonville fort_worth "
+    "columbus charlotte indianapolis san_francisco seattle denver oklahoma_city nashville "
+    "el_paso boston portland las_vegas detroit memphis louisville baltimore milwaukee "
+    "albuquerque tucson fresno sacramento kansas_city atlanta omaha colorado_springs raleigh "
+    "long_beach virginia_beach miami oakland minneapolis tulsa tampa arlington new_orleans "
+    "wichita cleveland bakersfield anaheim honolulu santa_ana riverside corpus_christi "
+    "lexington stockton saint_paul st_paul cincinnati st_louis saint_louis pittsburgh "
+    "greensboro anchorage plano orlando irvine newark durham chula_vista toledo fort_wayne "
+    "st_petersburg laredo jersey_city madison lubbock scottsdale reno glendale "
+    "north_las_vegas winston_salem chesapeake norfolk fremont garland hialeah richmond boise "
+    "spokane baton_rouge salt_lake_city brooklyn queens bronx manhattan palo_alto"
+)
+_PLACES: dict[str, list[tuple[str, ...]]] = {}
+for _name in _PLACE_NAMES:
+    _PLACES.setdefault(_name.split("_")[0], []).append(tuple(_name.split("_")))
+for _starts in _PLACES.values():
+    _starts.sort(key=len, reverse=True)
 _HASHER = FeatureHasher(n_features=N_FEATURES, input_type="pair", alternate_sign=False)
 
 
 def normalize_text(text: str) -> str:
     """Lower case letters and '&', single spaces; digits and punctuation are separators."""
     return " ".join(_NOT_WORD.sub(" ", text.lower()).split())
+
+
+def description_words(text: str, *, name: bool = False) -> str:
+    """The description's words that may say what was bought (see the module docstring).
+
+    `name`: the text is a cleaned merchant name, whose codes and wrappers are gone already
+    and whose digits may be its own ("7-Eleven"): only places and web suffixes go."""
+    tokens = text.lower().split()
+    if not name:
+        tokens = [t for t in tokens if not _HAS_DIGIT.search(t)]
+    words = _NOT_WORD.sub(" ", " ".join(tokens)).split()
+    if not name:
+        start = 0
+        while start < len(words) and words[start] in _WRAPPER:
+            start += 1
+        words = words[start:] or words
+    if len(words) > 1 and words[-1] in _STATE_CODES:
+        words = words[:-1]
+    kept: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        place = next((p for p in _PLACES.get(word, ()) if tuple(words[i : i + len(p)]) == p), None)
+        if place is not None:
+            i += len(place)
+            continue
+        if word not in _WEB:
+            kept.append(word)
+        i += 1
+    return " ".join(kept)
 
 
 def _bucket(amount: Decimal | float) -> int:
@@ -73,16 +159,22 @@ def _bucket(amount: Decimal | float) -> int:
 
 def feature_key(example: Example, cache: dict[str, str] | None = None) -> FeatureKey:
     """Everything the features depend on, normalised: equal keys give equal rows."""
+    # The merchant name loses places too (a display name can keep a city, "Comcast
+    # California"); one cache serves both, names keyed apart ("\0" + name).
     if cache is None:
-        description = normalize_text(example.description)
-        merchant = normalize_text(example.merchant)
+        description = description_words(example.description)
+        merchant = description_words(example.merchant, name=True)
     else:
         description = cache.get(example.description)  # type: ignore[assignment]
         if description is None:
-            description = cache.setdefault(example.description, normalize_text(example.description))
-        merchant = cache.get(example.merchant)  # type: ignore[assignment]
+            description = cache.setdefault(
+                example.description, description_words(example.description)
+            )
+        merchant = cache.get("\0" + example.merchant)  # type: ignore[assignment]
         if merchant is None:
-            merchant = cache.setdefault(example.merchant, normalize_text(example.merchant))
+            merchant = cache.setdefault(
+                "\0" + example.merchant, description_words(example.merchant, name=True)
+            )
     amount = example.amount
     return (
         description,

@@ -91,6 +91,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "homeowners insurance", "renters insurance", "lemonade insurance", "allstate",
         "hippo insurance", "homesite", "assurant", "farmers insurance", "liberty mutual",
         "insurance premium", "travelers insurance", "usaa insurance",
+        "insurance", "insurance co", "ins prem", "mutual insurance", "insurance company",
     ),
     "Groceries": (
         "grocery", "supermarket", "market", "foods", "safeway", "kroger", "albertsons",
@@ -121,7 +122,9 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "bar", "pub", "tavern", "brewery", "brewing", "taproom", "saloon", "lounge",
         "cocktail", "wine bar", "beer garden", "nightclub",
     ),
-    "Transport": ("auto loan", "car payment", "motors finance", "ally auto", "vehicle loan"),
+    "Transport": ("auto loan", "car payment", "motors finance", "ally auto", "vehicle loan",
+                  "auto finance", "motor credit", "motor acceptance", "car loan", "auto lease",
+                  "financial", "auto financial", "vehicle finance"),
     "Transport/Fuel": (
         "shell", "chevron", "exxon", "exxonmobil", "mobil", "bp", "arco", "valero",
         "sunoco", "76", "marathon petro", "speedway", "circle k", "wawa", "sheetz",
@@ -164,6 +167,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "verizon wireless", "verizon", "vzwrlss", "at&t", "att", "t mobile", "tmobile",
         "sprint", "mint mobile", "cricket wireless", "metro by t mobile", "boost mobile",
         "visible", "google fi", "wireless", "mobile",
+        "wrls", "cellular",
     ),
     "Subscriptions/Streaming": (
         "netflix", "hulu", "disney plus", "disneyplus", "hbo max", "max", "spotify",
@@ -177,6 +181,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "notion", "slack", "zoom", "canva", "godaddy", "squarespace", "wix", "norton",
         "mcafee", "1password", "lastpass", "nordvpn", "expressvpn", "figma", "grammarly",
         "software", "app store", "google play", "saas", "jetbrains", "atlassian",
+        "cloud", "vpn", "apps", "domains", "hosting", "web services",
     ),
     "Healthcare/Pharmacy": (
         "cvs", "walgreens", "rite aid", "pharmacy", "drugstore", "duane reade", "rx",
@@ -231,7 +236,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "Travel/Lodging": (
         "hotel", "marriott", "hilton", "hyatt", "holiday inn", "airbnb", "vrbo",
         "best western", "motel", "inn", "resort", "agoda", "hostel", "sheraton", "westin",
-        "hampton inn", "lodge",
+        "hampton inn", "lodge", "hotels", "suites", "lodging",
     ),
     "Education": (
         "tuition", "university", "college", "school", "academy", "coursera", "udemy",
@@ -243,6 +248,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "supercuts", "beauty", "fitness", "gym", "planet fitness", "24 hour fitness",
         "la fitness", "equinox", "orangetheory", "yoga", "pilates", "crossfit", "dry cleaning",
         "laundromat", "pet grooming", "petco", "petsmart", "dog walking", "wag",
+        "pet", "pet care", "pet sitting", "dog walker", "vet", "veterinary", "groomer",
     ),
     "Gifts and donations": (
         "donation", "charity", "foundation", "red cross", "unicef", "gofundme", "church",
@@ -252,6 +258,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "Taxes": (
         "irs", "us treasury", "tax payment", "franchise tax", "dept of revenue",
         "state tax", "property tax", "county tax", "turbotax", "h&r block", "dmv fees",
+        "tax", "taxes", "treasury",
     ),
     "Fees/Bank fees": (
         "monthly service fee", "overdraft fee", "atm fee", "wire fee", "foreign transaction fee",
