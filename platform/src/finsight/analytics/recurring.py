@@ -37,6 +37,7 @@ from finsight.analytics.schedules import (
     Cadence,
     CadenceSpec,
     candidate_anchors,
+    capped_distances,
     due_date,
     locate,
     shift_off_weekend,
@@ -119,11 +120,10 @@ def _best_anchor(spec: CadenceSpec, txns: Sequence[Transaction]) -> Anchor | Non
         return None
     cap = spec.outlier_tolerance * 2  # an outlier should not drag the calendar to itself
 
-    def cost(anchor: Anchor) -> tuple[float, int, tuple[int, ...]]:
-        total = sum(min(abs(locate(anchor, d)[1]), cap) for d in days)
-        return total, anchor.ordinal, anchor.days
-
-    return min(anchors, key=cost)
+    costs = capped_distances(anchors, days, cap)
+    # The calendar of least total distance; ties to the lower ordinal and days, then the first.
+    best = min(range(len(anchors)), key=lambda i: (costs[i], anchors[i].ordinal, anchors[i].days))
+    return anchors[best]
 
 
 def _amounts_stable(amounts: Sequence[float]) -> bool:

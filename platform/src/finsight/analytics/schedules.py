@@ -10,11 +10,16 @@ year) from a semi-monthly one (24 a year): the wrong calendar drifts by days eve
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 from fractions import Fraction
 from functools import cache
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 __all__ = [
     "CADENCES",
@@ -94,22 +99,85 @@ def due_date(anchor: Anchor, slot: int) -> date:
     return _day_in_month(slot * step + anchor.phase, anchor.days[0])
 
 
+@cache
+def _due_ordinal(month_index: int, day_of_month: int) -> int:
+    return _day_in_month(month_index, day_of_month).toordinal()
+
+
 def locate(anchor: Anchor, day: date) -> tuple[int, int]:
-    """(slot, residual in days) of the due date nearest to `day`."""
+    """(slot, residual in days) of the due date nearest to `day` (the earlier slot on a tie).
+
+    Called millions of times while fitting calendars, hence ordinals instead of dates."""
+    ordinal = day.toordinal()
     if anchor.cadence in _FIXED_DAYS:
         period = _FIXED_DAYS[anchor.cadence]
-        offset = day.toordinal() - anchor.ordinal
+        offset = ordinal - anchor.ordinal
         slot = round(offset / period)
         return slot, offset - slot * period
     if anchor.cadence is Cadence.SEMI_MONTHLY:
-        base = _month_index(day) * 2
-        candidates = range(base - 2, base + 4)
+        first = _month_index(day) * 2 - 2
+        candidates = range(first, first + 6)
+        days = anchor.days
+        step, phase = 1, 0
     else:
-        step = _MONTH_STEP[anchor.cadence]
-        base = (_month_index(day) - anchor.phase) // step
-        candidates = range(base - 1, base + 2)
-    best = min(candidates, key=lambda s: (abs((day - due_date(anchor, s)).days), s))
-    return best, (day - due_date(anchor, best)).days
+        step, phase = _MONTH_STEP[anchor.cadence], anchor.phase
+        first = (_month_index(day) - phase) // step - 1
+        candidates = range(first, first + 3)
+    best_slot, best_residual = first, None
+    for slot in candidates:
+        if anchor.cadence is Cadence.SEMI_MONTHLY:
+            month, half = divmod(slot, 2)
+            residual = ordinal - _due_ordinal(month, days[half])
+        else:
+            residual = ordinal - _due_ordinal(slot * step + phase, anchor.days[0])
+        if best_residual is None or abs(residual) < abs(best_residual):
+            best_slot, best_residual = slot, residual
+    assert best_residual is not None
+    return best_slot, best_residual
+
+
+def capped_distances(anchors: Sequence[Anchor], days: Sequence[date], cap: float) -> list[float]:
+    """Per calendar, the sum over `days` of min(|residual|, cap), the residuals being exactly
+    those of locate(); all days of a calendar at once (fitting tries dozens of calendars on
+    hundreds of dates, which one locate() call at a time made the slowest part of a run)."""
+    ordinals = np.array([d.toordinal() for d in days], dtype=np.int64)
+    months = np.array([_month_index(d) for d in days], dtype=np.int64)
+    # Every month a candidate slot may fall in (an annual calendar looks up to 2 years away).
+    low = int(months.min()) - 26
+    firsts = np.array(
+        [_due_ordinal(m, 1) for m in range(low, int(months.max()) + 27)], dtype=np.int64
+    )
+    lengths = np.array(
+        [_day_in_month(m, 31).day for m in range(low, int(months.max()) + 27)], dtype=np.int64
+    )
+
+    def residual(month: npt.NDArray[np.int64], day_of_month: int | npt.NDArray[np.int64]) -> Any:
+        index = month - low
+        return ordinals - (firsts[index] + np.minimum(day_of_month, lengths[index]) - 1)
+
+    totals = []
+    for anchor in anchors:
+        if anchor.cadence in _FIXED_DAYS:
+            period = _FIXED_DAYS[anchor.cadence]
+            offsets = ordinals - anchor.ordinal
+            best = offsets - np.round(offsets / period).astype(np.int64) * period
+        else:
+            if anchor.cadence is Cadence.SEMI_MONTHLY:
+                first = months * 2 - 2
+                day_of = np.array(anchor.days, dtype=np.int64)
+                candidates = [residual((first + k) // 2, day_of[(first + k) % 2]) for k in range(6)]
+            else:
+                step, phase = _MONTH_STEP[anchor.cadence], anchor.phase
+                first = (months - phase) // step - 1
+                candidates = [
+                    residual((first + k) * step + phase, anchor.days[0]) for k in range(3)
+                ]
+            # The nearest due date; on a tie the earlier slot, as in locate().
+            best = candidates[0]
+            for other in candidates[1:]:
+                best = np.where(np.abs(other) < np.abs(best), other, best)
+        totals.append(float(np.minimum(np.abs(best), cap).sum()))
+    return totals
 
 
 def candidate_anchors(cadence: Cadence, days: list[date]) -> list[Anchor]:
