@@ -231,6 +231,7 @@ def me(*permissions: str) -> dict[str, Any]:
         "permissions": ["analytics:read", *permissions],
         "memberships": [],
         "organization": {"slug": "acme", "name": "Acme"},
+        "features": ["analytics"],
     }
 
 
@@ -503,3 +504,9 @@ def test_navigation_offers_the_analytics_pages_only_with_analytics_read() -> Non
         me={**me(), "permissions": []}, session=session, flashes=[]
     )
     assert 'href="/rules"' not in without and 'href="/review"' not in without
+    # Nor when the API runs without analytics (Insights stays: it says analytics is off).
+    off = TEMPLATES.env.get_template("base.html").render(
+        me={**me(), "features": []}, session=session, flashes=[]
+    )
+    assert 'href="/rules"' not in off and 'href="/merchants"' not in off
+    assert 'href="/insights"' in off

@@ -172,6 +172,16 @@ class Page:
     async def can(self, permission: str) -> bool:
         return permission in (await self.me())["permissions"]
 
+    async def runs(self, feature: str) -> bool:
+        """Whether the API runs an optional part of the product (`analytics`)."""
+        return feature in (await self.me()).get("features", [])
+
+    async def analytics_off(self, title: str) -> Response | None:
+        """The page saying analytics is turned off, when it is; else None."""
+        if await self.runs("analytics"):
+            return None
+        return await self.render("analytics_off.html", status_code=404, title=title)
+
     # --- forms -------------------------------------------------------------------------------
     async def form(self) -> dict[str, Any]:
         """The submitted form, after checking its CSRF token. Repeated fields become lists."""

@@ -40,6 +40,8 @@ def merge_body(form: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]
 
 @router.get("/merchants")
 async def list_merchants(page: SignedIn) -> Response:
+    if off := await page.analytics_off("Merchants"):
+        return off
     query = dict(page.request.query_params)
     q = query.get("q", "").strip()
     limit = int(query["limit"]) if query.get("limit", "").isdecimal() else 50

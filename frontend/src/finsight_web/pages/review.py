@@ -53,6 +53,8 @@ async def _proposals(page: Page) -> list[dict[str, Any]]:
 
 @router.get("/review")
 async def review(page: SignedIn) -> Response:
+    if off := await page.analytics_off("Review"):
+        return off
     query = dict(page.request.query_params)
     params, reason, limit = review_params(query)
     categories, accounts, proposals = await asyncio.gather(

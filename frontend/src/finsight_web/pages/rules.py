@@ -182,6 +182,8 @@ async def _choices(page: Page) -> dict[str, Any]:
 
 @router.get("/rules")
 async def list_rules(page: SignedIn) -> Response:
+    if off := await page.analytics_off("Rules"):
+        return off
     rules, choices = await asyncio.gather(_rules(page), _choices(page))
     names = {
         "merchants": {m["id"]: m["name"] for m in choices["merchants"]},

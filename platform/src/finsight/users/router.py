@@ -10,6 +10,7 @@ from finsight.audit.service import record
 from finsight.auth.passwords import verify_password
 from finsight.auth.principal import Principal
 from finsight.auth.schemas import OrganizationSummary
+from finsight.config import get_settings
 from finsight.errors import InvalidInput
 from finsight.organizations.models import Membership, Organization
 from finsight.rbac.models import Role
@@ -47,6 +48,7 @@ def _me(db: Session, principal: Principal) -> Me:
         role=principal.role,
         permissions=sorted(principal.permissions),
         memberships=memberships,
+        features=["analytics"] if get_settings().enable_analytics else [],
     )
 
 
