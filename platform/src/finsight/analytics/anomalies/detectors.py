@@ -80,19 +80,11 @@ def spikes(history: History, candidates: Iterable[int], settings: Settings) -> l
             f"{short_money(median, t.currency)} {where}"
         )
         found.append(
-            Anomaly(
-                kind="spike",
+            Anomaly.of_charge(
+                "spike",
+                t,
                 score=squash(evidence, 2.0),
-                transaction_id=t.id,
-                related_ids=(),
-                occurred_on=t.date,
-                amount=amount,
-                account=t.account,
-                merchant=t.name,
-                category=t.category,
-                currency=t.currency,
                 reason=reason,
-                dedupe_key=f"spike:{t.id}",
                 details={
                     "basis": basis,
                     "usual": round(median, 2),
@@ -223,19 +215,12 @@ def duplicates(history: History, candidates: Iterable[int], settings: Settings) 
                 f"(on {first.date.isoformat()} and {second.date.isoformat()})"
             )
             found.append(
-                Anomaly(
-                    kind="duplicate",
+                Anomaly.of_charge(
+                    "duplicate",
+                    second,
                     score=squash(evidence, 1.5),
-                    transaction_id=second.id,
-                    related_ids=(first.id,),
-                    occurred_on=second.date,
-                    amount=amount,
-                    account=second.account,
-                    merchant=second.name,
-                    category=second.category,
-                    currency=second.currency,
                     reason=reason,
-                    dedupe_key=f"duplicate:{second.id}",
+                    related_ids=(first.id,),
                     details={
                         "gap_days": gap,
                         "expected_coincidences": round(float(expected), 6),
@@ -287,19 +272,11 @@ def large_first_charges(
             f"typical large purchase ({short_money(reference, t.currency)})"
         )
         found.append(
-            Anomaly(
-                kind="large_first_charge",
+            Anomaly.of_charge(
+                "large_first_charge",
+                t,
                 score=squash(evidence, 2.0),
-                transaction_id=t.id,
-                related_ids=(),
-                occurred_on=t.date,
-                amount=amount,
-                account=t.account,
-                merchant=t.name,
-                category=t.category,
-                currency=t.currency,
                 reason=reason,
-                dedupe_key=f"large_first_charge:{t.id}",
                 details={"reference": round(reference, 2), "ratio": round(ratio, 2)},
             )
         )

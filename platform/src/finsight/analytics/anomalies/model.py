@@ -51,6 +51,34 @@ class Anomaly:
     dedupe_key: str  # one anomaly per kind and subject, whatever run finds it
     details: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def of_charge(
+        cls,
+        kind: str,
+        t: Txn,
+        *,
+        score: float,
+        reason: str,
+        details: dict[str, Any],
+        related_ids: tuple[str, ...] = (),
+    ) -> Anomaly:
+        """An anomaly about one charge (every kind but category_pace), keyed by it."""
+        return cls(
+            kind=kind,
+            score=score,
+            transaction_id=t.id,
+            related_ids=related_ids,
+            occurred_on=t.date,
+            amount=-t.amount,
+            account=t.account,
+            merchant=t.name,
+            category=t.category,
+            currency=t.currency,
+            reason=reason,
+            dedupe_key=f"{kind}:{t.id}",
+            details=details,
+        )
+
 
 @dataclass(frozen=True)
 class Settings:

@@ -96,19 +96,11 @@ def outliers(history: History, candidates: Iterable[int], settings: Settings) ->
             f"(usually {short_money(median, t.currency)} there)"
         )
         found.append(
-            Anomaly(
-                kind="outlier",
+            Anomaly.of_charge(
+                "outlier",
+                t,
                 score=squash(evidence, 4.0) * 0.95,  # never outranks a clear rule finding
-                transaction_id=t.id,
-                related_ids=(),
-                occurred_on=t.date,
-                amount=amount,
-                account=t.account,
-                merchant=t.name,
-                category=t.category,
-                currency=t.currency,
                 reason=reason,
-                dedupe_key=f"outlier:{t.id}",
                 details={
                     "isolation": round(isolation, 4),
                     "cut": round(cut, 4),
