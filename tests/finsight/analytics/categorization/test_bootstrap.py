@@ -69,3 +69,17 @@ def test_corpus_labels_are_seed_paths_and_a_tenant_model_keeps_them() -> None:
     assert len(model.labels) > 20
     [fuel] = model.predict([Example("CHEVRON 0206 PLANO TX", "Chevron", -40.0)])
     assert fuel.best == "Transport/Fuel"
+
+
+def test_chain_codes_are_learnt_from_their_names_and_size_alone_says_little() -> None:
+    # An airline's or hotel chain's own code comes with its name, never as a bare code row:
+    # hundreds of bare rows made "a large payment" mean Lodging.
+    bare = {e.mcc for e, _ in corpus() if e.mcc is not None and not e.description}
+    assert 3010 not in bare and 3501 not in bare
+    assert 5411 in bare  # a generic code still stands alone
+    model = bootstrap_classifier()
+    airline, hotel = model.predict(
+        [Example("", "", -420.0, None, 3010), Example("", "", -310.0, None, 3501)], threshold=0.0
+    )
+    assert airline.label == "Travel/Airfare"
+    assert hotel.label == "Travel/Lodging"
