@@ -20,8 +20,8 @@ from finsight.ingestion.service import ImportRequest, create_import
 from finsight.ingestion.tasks import requeue_stale_imports
 from finsight.organizations.service import get_organization
 from finsight.tenancy import tenant_session
-from finsight.worker.app import bind
 from finsight.transactions.models import Transaction
+from finsight.worker.app import bind
 
 from support.api import create_org
 from support.processes import ServerProcess, finsight_command
