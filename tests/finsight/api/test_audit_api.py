@@ -296,7 +296,7 @@ def test_every_mutating_endpoint_writes_one_entry(client: httpx.Client, unique_s
     )
     # Categorization: rules, a dry run (no entry), review resolve, and the two proposals the
     # resolved rows of two merchants give rise to (accept one, dismiss the other).
-    from finsight.analytics.models import Merchant
+    from finsight.analytics.models import Merchant, MerchantKey
     from finsight.categories.tree import system_category_id
 
     with tenant_session(slug) as session:
@@ -304,6 +304,12 @@ def test_every_mutating_endpoint_writes_one_entry(client: httpx.Client, unique_s
         session.add_all(shops)
         session.flush()
         shop_ids = [shop.id for shop in shops]
+        # With keys, as the merchants step keeps them: a merchant without any is deleted by
+        # the next run (the worker runs one after every import of this test).
+        session.add_all(
+            MerchantKey(key=shop.name.lower(), merchant_id=shop.id, display=shop.name, pinned=True)
+            for shop in shops
+        )
         household = str(system_category_id(session, "Shopping", "Household"))
     pet_rows = insert_transactions(
         slug,
@@ -314,6 +320,7 @@ def test_every_mutating_endpoint_writes_one_entry(client: httpx.Client, unique_s
                 "amount": "-7",
                 "description": f"PET SHOP {n}",
                 "merchant_id": shop_ids[n % 2],
+                "merchant_key": ("kibble co", "paws inc")[n % 2],
             }
             for n in range(6)
         ],
