@@ -80,3 +80,33 @@ def test_an_import_run_replaces_only_its_account_s_streams(test_env, unique_slug
 
     _run(unique_slug, None)  # a full run looks at every account again
     assert ("City Water Utility", str(checking)) in _streams(unique_slug)
+
+
+def test_a_deleted_account_leaves_the_answers(test_env, unique_slug):
+    from finsight.accounts.models import Account
+    from finsight.analytics.forecasting.service import run_forecast
+    from finsight.analytics.models import ForecastRecord
+    from finsight.kit.models import utcnow
+
+    create_org(unique_slug)
+    card = make_account(unique_slug, name="Card")
+    closed = make_account(unique_slug, name="Closed", bank=None)
+    insert_transactions(unique_slug, card, _monthly("NETFLIX.COM", "-15.49", 8))
+    insert_transactions(unique_slug, closed, _monthly("CITY WATER UTILITY", "-40.00", 8))
+    with tenant_session(unique_slug) as session:
+        account = session.get(Account, closed)
+        assert account is not None
+        account.deleted_at = utcnow()
+    _run(unique_slug, None)
+    assert _streams(unique_slug) == {("Netflix", str(card))}
+    with tenant_session(unique_slug) as session:
+        run = AnalyticsRun(kind="forecast", status="running")
+        session.add(run)
+        session.flush()
+        run_forecast(session, run, RunScope(as_of=AS_OF))
+        accounts = set(
+            session.scalars(
+                select(ForecastRecord.account_id).where(ForecastRecord.scope == "account")
+            )
+        )
+    assert accounts == {card}

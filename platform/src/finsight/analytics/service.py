@@ -34,6 +34,7 @@ from finsight.ingestion.models import ImportBatch
 from finsight.kit.models import utcnow
 from finsight.kit.query import advisory_xact_lock
 from finsight.transactions.models import Transaction as LedgerRow
+from finsight.transactions.query import in_live_account
 from finsight.worker.enqueue import enqueue_after_commit
 
 RUN_ANALYTICS_TASK = "finsight.analytics.run"
@@ -226,6 +227,7 @@ def run_recurring(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[
             LedgerRow.deleted_at.is_(None),
             LedgerRow.excluded.is_(False),
             LedgerRow.transfer_id.is_(None),
+            in_live_account(),
             LedgerRow.account_id.in_(accounts) if accounts is not None else true(),
         )
     ).all()

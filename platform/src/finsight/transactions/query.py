@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, or_, select, text, tuple_
 
+from finsight.accounts.models import Account
 from finsight.errors import InvalidInput
 from finsight.transactions.models import Transaction
 
@@ -28,6 +29,14 @@ SEARCH_MATCH = (
     "@@ to_tsquery('simple', :tsquery)"
 )
 _WORD = re.compile(r"[^\W_]+")
+
+
+def in_live_account() -> ColumnElement[bool]:
+    """The transaction's account is not deleted: a deleted account's rows are kept but leave
+    every list and every answer computed from the ledger (usually no account is deleted)."""
+    return Transaction.account_id.not_in(select(Account.id).where(Account.deleted_at.is_not(None)))
+
+
 MAX_SEARCH_WORDS = 16
 
 

@@ -30,6 +30,7 @@ from finsight.errors import InvalidInput, NotFound
 from finsight.kit.models import new_id, utcnow
 from finsight.kit.query import advisory_xact_lock
 from finsight.transactions.models import Transaction as LedgerRow
+from finsight.transactions.query import in_live_account
 
 EVENT_TYPE = "anomaly.detected"
 # A run without an import judges the last 13 months (a year and the current month); older
@@ -56,6 +57,7 @@ def _ledger(session: Session) -> list[Any]:
             ).where(
                 LedgerRow.deleted_at.is_(None),
                 LedgerRow.excluded.is_(False),
+                in_live_account(),
                 LedgerRow.transfer_id.is_(None),
                 LedgerRow.amount < 0,
             )

@@ -35,6 +35,7 @@ from finsight.analytics.models import AnalyticsRun, ForecastRecord, RecurringStr
 from finsight.analytics.steps import RunScope
 from finsight.kit.query import advisory_xact_lock
 from finsight.transactions.models import Transaction as LedgerRow
+from finsight.transactions.query import in_live_account
 
 MONTHS_AHEAD = 3
 CHART_MONTHS = 12  # actuals shown before the forecast
@@ -60,7 +61,7 @@ def _last_complete(as_of: date) -> int:
 
 
 def _live() -> list[Any]:
-    return [LedgerRow.deleted_at.is_(None), LedgerRow.excluded.is_(False)]
+    return [LedgerRow.deleted_at.is_(None), LedgerRow.excluded.is_(False), in_live_account()]
 
 
 def _month() -> Any:
