@@ -23,7 +23,7 @@ from finsight.analytics.categorization.classifier import CategoryClassifier
 from finsight.analytics.categorization.rules import CompiledRule, apply_rules, merged_tags
 from finsight.analytics.models import AnalyticsRun, CategoryRule
 from finsight.analytics.steps import RunScope
-from finsight.categories.tree import load_tree
+from finsight.categories.tree import Node, load_tree
 from finsight.kit.query import advisory_xact_lock
 from finsight.transactions.models import Transaction
 from finsight.transactions.query import in_live_account
@@ -92,10 +92,9 @@ def compiled_rules(session: Session, live: set[uuid.UUID]) -> list[CompiledRule]
     return out
 
 
-def _model(session: Session, run: AnalyticsRun) -> tuple[Model, dict[str, Any]]:
-    nodes = load_tree(session)
+def _model(session: Session, run: AnalyticsRun, nodes: list[Node]) -> tuple[Model, dict[str, Any]]:
     live = {node.id for node in nodes}
-    loaded, info = store.current_model(session, run)
+    loaded, info = store.current_model(session, run, nodes)
     if loaded is None:
         return Model(store.shared_bootstrap(), store.bootstrap_labels(nodes), store.BOOTSTRAP), info
     categories = {}
@@ -159,9 +158,9 @@ def run_categorize(session: Session, run: AnalyticsRun, scope: RunScope) -> dict
     categorize), record the model version and metrics on the run, and refresh proposals."""
     advisory_xact_lock(session, "finsight.analytics.categorize:", per_schema=True)
     started = time.perf_counter()
-    live = {node.id for node in load_tree(session)}
-    rules = compiled_rules(session, live)
-    model, info = _model(session, run)
+    nodes = load_tree(session)  # once per run: rules, the model's labels and training share it
+    rules = compiled_rules(session, {node.id for node in nodes})
+    model, info = _model(session, run, nodes)
     loaded = time.perf_counter()
     # Only what a decision needs: arrays and JSON cost more to decode than the rest of a row.
     tagging = any(rule.add_tags for rule in rules)

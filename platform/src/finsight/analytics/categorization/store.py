@@ -34,7 +34,7 @@ from finsight.analytics.categorization.classifier import CategoryClassifier
 from finsight.analytics.categorization.features import Example
 from finsight.analytics.models import AnalyticsRun, CategoryModel, Merchant
 from finsight.categories.models import Category
-from finsight.categories.tree import Node, load_tree, system_ids
+from finsight.categories.tree import Node, system_ids
 from finsight.config import get_settings
 from finsight.observability.logging import get_logger
 from finsight.transactions.models import Transaction
@@ -288,13 +288,16 @@ def prior_for(nodes: list[Node]) -> list[tuple[Example, str]]:
     ]
 
 
-def train(session: Session, run: AnalyticsRun | None, counts: LabelCounts) -> CategoryModel | None:
-    """Train and store a new version from the tenant's labels; None if they span one class."""
+def train(
+    session: Session, run: AnalyticsRun | None, counts: LabelCounts, nodes: list[Node]
+) -> CategoryModel | None:
+    """Train and store a new version from the tenant's labels (`nodes`: the tenant's category
+    tree, for the prior); None if they span one class."""
     started = time.perf_counter()
     examples, labels, sizes = _training_rows(session)
     if len(set(labels)) < MIN_CLASSES:
         return None
-    prior = prior_for(load_tree(session))
+    prior = prior_for(nodes)
     classifier = CategoryClassifier.train(examples, labels, seed=0, prior=prior)
     metrics = {
         "user_labels": sizes["user"],
@@ -310,7 +313,7 @@ def train(session: Session, run: AnalyticsRun | None, counts: LabelCounts) -> Ca
 
 
 def current_model(
-    session: Session, run: AnalyticsRun | None
+    session: Session, run: AnalyticsRun | None, nodes: list[Node]
 ) -> tuple[LoadedModel | None, dict[str, Any]]:
     """The tenant's classifier after training a new version when enough labels arrived; None
     when the tenant has none (the bootstrap applies). Also what happened, for the run."""
@@ -327,7 +330,7 @@ def current_model(
     counts = label_counts(session, last.created_at if last is not None and trusted else None)
     info.update(labels=counts.labels, label_classes=counts.classes, new_labels=counts.new)
     if should_train(counts, last, trusted):
-        trained = train(session, run, counts)
+        trained = train(session, run, counts, nodes)
         if trained is not None:
             last, trusted = trained, True
             info["trained_version"] = trained.version
