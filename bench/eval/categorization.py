@@ -14,7 +14,8 @@ over tenants, macro-F1 over the categories present in the scored rows:
   rows it categorizes and the share it categorizes.
 Baseline (the peer product's rule): the category the tenant gave the same cleaned merchant before
 (most frequent), else the bank's own category mapped by finsight.categories.bank_mapping, else
-nothing. Only the first CATEGORIZATION_TENANTS tenants are used: training is the slow part.
+nothing. Only the first CATEGORIZATION_TENANTS tenants are used unless the caller names others
+(`python -m bench.eval --categorization-tenants 4-9`): training is the slow part.
 """
 
 from __future__ import annotations
@@ -200,10 +201,12 @@ def _tenant(ledger: Ledger, seed: int, index: int, scores: dict[str, _Scores]) -
 
 
 def evaluate_categorization(
-    seed: int, tenants: int, years: int, end: date
+    seed: int, tenants: int, years: int, end: date, indices: range | None = None
 ) -> tuple[list[dict[str, Any]], dict[str, float], dict[str, bool], dict[str, bool]]:
-    """Suite lines, and for the targets line: targets, met, beats_baseline."""
+    """Suite lines, and for the targets line: targets, met, beats_baseline. The tenants used are
+    `indices`, else the first CATEGORIZATION_TENANTS of `tenants`."""
     started = time.perf_counter()
+    indices = indices or range(min(tenants, CATEGORIZATION_TENANTS))
     names = [
         "bootstrap",
         "bootstrap_abstaining",
@@ -219,23 +222,27 @@ def evaluate_categorization(
         "corrections_baseline",
     ]
     scores = {name: _Scores() for name in names}
-    used = min(tenants, CATEGORIZATION_TENANTS)
     named = total = 0
-    for index in range(used):
+    for index in indices:
         ledger = generate_ledger(seed, index, years, end)
         identities = {t.merchant.casefold() for t in ledger.transactions}
         named += sum(_named_by_keywords(i) for i in identities)
         total += len(identities)
         _tenant(ledger, seed, index, scores)
-    # Prediction speed on the pooled rows of the first tenant, repeated to 200,000 rows.
-    sample = examples_of(generate_ledger(seed, 0, years, end).transactions)
+    # Prediction speed on the rows of the first tenant used, repeated to 200,000 rows.
+    sample = examples_of(generate_ledger(seed, indices[0], years, end).transactions)
     rows = (sample * (200_000 // len(sample) + 1))[:200_000]
     model = bootstrap_classifier()
     tick = time.perf_counter()
     model.predict(rows)
     rate = len(rows) / (time.perf_counter() - tick)
 
-    run = {"seed": seed, "tenants": used, "years": years}
+    run = {
+        "seed": seed,
+        "tenants": len(indices),
+        "tenant_indices": f"{indices[0]}-{indices[-1]}",
+        "years": years,
+    }
     results = {name: s.result() for name, s in scores.items()}
     lines: list[dict[str, Any]] = [
         {"suite": "categorization", "protocol": name, **run, **result}

@@ -49,7 +49,11 @@ def _monthly_total_error(ledger: Ledger, found: Decimal) -> float:
     return float(abs(found - truth) / truth) if truth else 0.0
 
 
-def evaluate(seed: int, tenants: int, years: int = 4) -> list[dict[str, Any]]:
+def evaluate(
+    seed: int, tenants: int, years: int = 4, categorization_tenants: range | None = None
+) -> list[dict[str, Any]]:
+    """Every suite on tenants 0..tenants-1; categorization on the first CATEGORIZATION_TENANTS
+    of them, or on categorization_tenants when given."""
     started = time.perf_counter()
     grouping = GroupingCounts()
     ours, baseline = RecurringCounts(), RecurringCounts()
@@ -78,7 +82,7 @@ def evaluate(seed: int, tenants: int, years: int = 4) -> list[dict[str, Any]]:
     )
     met = {**met, **merchant_met}
     category_lines, category_targets, category_met, category_beats = evaluate_categorization(
-        seed, tenants, years, LEDGER_END
+        seed, tenants, years, LEDGER_END, categorization_tenants
     )
     met, beats = {**met, **category_met}, {**beats, **category_beats}
     forecast_lines, forecast_targets, forecast_met = evaluate_forecasts(
