@@ -26,7 +26,6 @@ from finsight.analytics.steps import RunScope
 from finsight.categories.tree import Node, load_tree
 from finsight.kit.query import advisory_xact_lock
 from finsight.transactions.models import Transaction
-from finsight.transactions.query import in_live_account
 
 SUGGESTION = "category_suggestion"  # transactions.metadata key: the model's guess when unsure
 CHUNK = 20_000
@@ -180,10 +179,7 @@ def run_categorize(session: Session, run: AnalyticsRun, scope: RunScope) -> dict
             suggestion["confidence"].astext.label("suggested_confidence"),
         )
         .where(
-            Transaction.deleted_at.is_(None),
-            Transaction.excluded.is_(False),
-            Transaction.transfer_id.is_(None),
-            in_live_account(),
+            *store.eligible(),
             ~_USER_SET,
             or_(Transaction.category_source.is_(None), Transaction.category_source != "user"),
         )

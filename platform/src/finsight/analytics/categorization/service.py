@@ -26,7 +26,6 @@ from typing import Any
 from sqlalchemy import and_, false, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from finsight.accounts.models import Account
 from finsight.analytics.categorization import proposals, store
 from finsight.analytics.categorization.rules import (
     CompiledRule,
@@ -254,18 +253,6 @@ class DryRun:
     sample: list[SampleRow]
 
 
-def _eligible() -> list[Any]:
-    """Rows rules look at: live, kept, not transfers, of a live account."""
-    return [
-        Transaction.deleted_at.is_(None),
-        Transaction.excluded.is_(False),
-        Transaction.transfer_id.is_(None),
-        select(Account.id)
-        .where(Account.id == Transaction.account_id, Account.deleted_at.is_(None))
-        .exists(),
-    ]
-
-
 def dry_run(
     session: Session,
     *,
@@ -291,7 +278,7 @@ def dry_run(
     if tags:
         changes.append(and_(~user_category, ~user_tags, ~Transaction.tags.contains(tags)))
     would = or_(*changes) if changes else None
-    where = [*_eligible(), *sql_conditions(compiled)]
+    where = [*store.eligible(), *sql_conditions(compiled)]
     columns = (
         Transaction.id,
         Transaction.transaction_date,
@@ -359,7 +346,7 @@ def review_queue(
         reason or "", or_(uncategorized, unsure)
     )
     suggestion = Transaction.extra[SUGGESTION]
-    query = select(Transaction, suggestion).where(*_eligible(), wanted)
+    query = select(Transaction, suggestion).where(*store.eligible(), wanted)
     if after is not None:
         query = query.where(tuple_(Transaction.transaction_date, Transaction.id) < after)
     rows = session.execute(

@@ -38,6 +38,7 @@ from finsight.categories.tree import Node, system_ids
 from finsight.config import get_settings
 from finsight.observability.logging import get_logger
 from finsight.transactions.models import Transaction
+from finsight.transactions.query import in_live_account
 
 log = get_logger(__name__)
 
@@ -217,6 +218,11 @@ def _counted() -> list[Any]:
         Transaction.excluded.is_(False),
         Transaction.transfer_id.is_(None),
     ]
+
+
+def eligible() -> list[Any]:
+    """Rows rules and the model decide: counted, and of a live account."""
+    return [*_counted(), in_live_account()]
 
 
 def _labelled(live_category: bool = True) -> list[Any]:
