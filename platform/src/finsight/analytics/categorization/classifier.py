@@ -223,16 +223,6 @@ class CategoryClassifier:
         threshold = _calibrate(own, background, seed) if calibrate else DEFAULT_THRESHOLD
         return cls(fit, threshold)
 
-    def predict_arrays(self, examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
-        """Per example: the index of the best label in `labels` and its confidence."""
-        keys, positions = unique_keys(examples)
-        if not keys:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        probs = _probabilities(self._fit, keys)
-        best = probs.argmax(axis=1)
-        confidence = probs[np.arange(len(keys)), best]
-        return best[positions], confidence[positions]
-
     def predict(
         self, examples: Sequence[Example], *, threshold: float | None = None
     ) -> list[Prediction]:
