@@ -100,13 +100,13 @@ def run_merchants(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[
     params: dict[str, object]
     where, params = (_BATCH_SCOPE, {"batch": batch}) if batch is not None else (_FULL_SCOPE, {})
     displays, keyed = _assign_keys(session, where, params)
-    existing = {
-        key: Placement(merchant_id, pinned)
-        for key, merchant_id, pinned in session.execute(
-            select(MerchantKey.key, MerchantKey.merchant_id, MerchantKey.pinned)
-        ).all()
-    }
-    stored_display = dict(session.execute(select(MerchantKey.key, MerchantKey.display)).all())
+    existing: dict[str, Placement] = {}
+    stored_display: dict[str, str] = {}
+    for key, merchant_id, pinned, display in session.execute(
+        select(MerchantKey.key, MerchantKey.merchant_id, MerchantKey.pinned, MerchantKey.display)
+    ):
+        existing[key] = Placement(merchant_id, pinned)
+        stored_display[key] = display
     names = dict(
         session.execute(
             select(Merchant.id, Merchant.name).where(Merchant.name_source == "cleaner")
