@@ -22,6 +22,7 @@ from finsight_web.sessions import COOKIE_NAME, SessionStore, WebSession
 from finsight_web.settings import WebSettings
 
 REFRESH_MARGIN_SECONDS = 30
+PAGE_SIZES = (25, 50, 100, 200)
 
 
 class SignInRequired(Exception):
@@ -61,6 +62,18 @@ def safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
     return target
+
+
+def page_size(query: dict[str, str]) -> int:
+    """A list's page size from the page's query: one of PAGE_SIZES, else 50."""
+    text = query.get("limit", "")
+    return int(text) if text.isdecimal() and int(text) in PAGE_SIZES else 50
+
+
+def form_list(value: Any) -> list[str]:
+    """A form field that may repeat (see `Page.form`), as a list of its non-blank values."""
+    items = value if isinstance(value, list) else [value] if value is not None else []
+    return [str(item).strip() for item in items if str(item).strip()]
 
 
 @dataclass

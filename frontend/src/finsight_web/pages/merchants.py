@@ -12,18 +12,11 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from finsight_web.client import ApiError
-from finsight_web.context import Page, safe_next, signed_in
+from finsight_web.context import PAGE_SIZES, Page, form_list, page_size, safe_next, signed_in
 from finsight_web.pages.rules import field_name
 
 router = APIRouter()
 SignedIn = Annotated[Page, Depends(signed_in)]
-PAGE_SIZES = (25, 50, 100, 200)
-
-
-def _values(form: dict[str, Any], name: str) -> list[str]:
-    value = form.get(name, [])
-    items = value if isinstance(value, list) else [value]
-    return [str(item).strip() for item in items if str(item).strip()]
 
 
 def merge_body(form: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
@@ -32,7 +25,7 @@ def merge_body(form: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]
     target = str(form.get("target_id", "")).strip()
     if not target:
         return None, "Choose the merchant to merge into."
-    sources = [s for s in dict.fromkeys(_values(form, "source_ids")) if s != target]
+    sources = [s for s in dict.fromkeys(form_list(form.get("source_ids"))) if s != target]
     if not sources:
         return None, "Select at least one other merchant to merge into it."
     return {"source_ids": sources, "target_id": target}, None
@@ -44,8 +37,7 @@ async def list_merchants(page: SignedIn) -> Response:
         return off
     query = dict(page.request.query_params)
     q = query.get("q", "").strip()
-    limit = int(query["limit"]) if query.get("limit", "").isdecimal() else 50
-    limit = limit if limit in PAGE_SIZES else 50
+    limit = page_size(query)
     params: dict[str, Any] = {"limit": limit}
     if q:
         params["q"] = q
@@ -133,7 +125,7 @@ async def merge(page: SignedIn) -> Response:
 @router.post("/merchants/{merchant_id}/split")
 async def split(page: SignedIn, merchant_id: uuid.UUID) -> Response:
     form = await page.form()
-    keys = _values(form, "keys")
+    keys = form_list(form.get("keys"))
     name = str(form.get("name", "")).strip()
     errors: dict[str, str] = {}
     if not keys:

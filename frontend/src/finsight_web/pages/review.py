@@ -12,32 +12,24 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from finsight_web.client import ApiError
-from finsight_web.context import Page, safe_next, signed_in
+from finsight_web.context import PAGE_SIZES, Page, form_list, page_size, safe_next, signed_in
 
 router = APIRouter()
 SignedIn = Annotated[Page, Depends(signed_in)]
 
 REASONS = {"": "Everything to review", "uncategorized": "Uncategorized", "low_confidence": "Unsure"}
-PAGE_SIZES = (25, 50, 100, 200)
 
 
 def review_params(query: dict[str, str]) -> tuple[dict[str, Any], str, int]:
     """The API's parameters from the page's query: reason, page size, cursor."""
     reason = query.get("reason", "") if query.get("reason") in REASONS else ""
-    limit = int(query["limit"]) if query.get("limit", "").isdecimal() else 50
-    limit = limit if limit in PAGE_SIZES else 50
+    limit = page_size(query)
     params: dict[str, Any] = {"limit": limit}
     if reason:
         params["reason"] = reason
     if query.get("cursor"):
         params["cursor"] = query["cursor"]
     return params, reason, limit
-
-
-def ids_of(form: dict[str, Any], name: str = "ids") -> list[str]:
-    value = form.get(name, [])
-    items = value if isinstance(value, list) else [value]
-    return [str(item) for item in items if str(item).strip()]
 
 
 async def _proposals(page: Page) -> list[dict[str, Any]]:
@@ -97,7 +89,7 @@ async def _resolve(page: Page, ids: list[str], category_id: str) -> int:
 async def resolve(page: SignedIn) -> Response:
     form = await page.form()
     back = safe_next(str(form.get("return_to") or "/review"))
-    ids = ids_of(form)
+    ids = form_list(form.get("ids"))
     category = str(form.get("category_id", "")).strip()
     if not ids:
         return await page.redirect(back, flash="Select transactions first.", level="error")

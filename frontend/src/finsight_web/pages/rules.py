@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from finsight_web.client import ApiError
-from finsight_web.context import Page, signed_in
+from finsight_web.context import Page, form_list, signed_in
 from finsight_web.pages.transactions import parse_tags
 
 router = APIRouter()
@@ -33,12 +33,6 @@ FORM_FIELDS = (
 )
 
 
-def _list(value: Any) -> list[str]:
-    """A form field that may repeat, as a list of its non-blank values."""
-    items = value if isinstance(value, list) else [value] if value is not None else []
-    return [str(item).strip() for item in items if str(item).strip()]
-
-
 def rule_body(form: dict[str, Any]) -> dict[str, Any]:
     """The rule editor's form as the API's rule body. Blank conditions are left out; amounts are
     sent as the user typed them (the API says which one it cannot read)."""
@@ -52,7 +46,7 @@ def rule_body(form: dict[str, Any]) -> dict[str, Any]:
     if words:
         conditions["description_contains"] = words if len(words) > 1 else words[0]
     for name in LIST_CONDITIONS:
-        chosen = _list(form.get(name) or form.get(name + "[]"))
+        chosen = form_list(form.get(name) or form.get(name + "[]"))
         if chosen:
             conditions[name] = chosen
     if form.get("direction") in ("expense", "income"):

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response, StreamingResponse
 
 from finsight_web.client import ApiError
-from finsight_web.context import Page, call_context, safe_next, signed_in
+from finsight_web.context import PAGE_SIZES, Page, call_context, page_size, safe_next, signed_in
 
 router = APIRouter()
 SignedIn = Annotated[Page, Depends(signed_in)]
@@ -35,7 +35,6 @@ SORTS = {
     "-amount": "Largest in",
     "amount": "Largest out",
 }
-PAGE_SIZES = (25, 50, 100, 200)
 
 
 def filters_of(query: dict[str, str]) -> dict[str, str]:
@@ -58,8 +57,7 @@ async def list_transactions(page: SignedIn) -> Response:
     query = dict(page.request.query_params)
     filters = filters_of(query)
     sort = query.get("sort") if query.get("sort") in SORTS else "-date"
-    limit = int(query["limit"]) if query.get("limit", "").isdecimal() else 50
-    limit = limit if limit in PAGE_SIZES else 50
+    limit = page_size(query)
     params = {**filters, "sort": sort, "limit": limit}
     if query.get("cursor"):
         params["cursor"] = query["cursor"]
