@@ -46,10 +46,13 @@ class MerchantView:
     id: uuid.UUID
     name: str
     name_source: str
-    keys: list[str]
     key_details: list[KeyView]
     transactions: int  # live ones
     last_seen: date | None
+
+    @property
+    def keys(self) -> list[str]:
+        return [k.key for k in self.key_details]
 
 
 def _views(session: Session, merchants: list[Merchant]) -> list[MerchantView]:
@@ -74,7 +77,6 @@ def _views(session: Session, merchants: list[Merchant]) -> list[MerchantView]:
             id=m.id,
             name=m.name,
             name_source=m.name_source,
-            keys=[k.key for k in keys[m.id]],
             key_details=keys[m.id],
             transactions=seen.get(m.id, (0, None))[0],
             last_seen=seen.get(m.id, (0, None))[1],
