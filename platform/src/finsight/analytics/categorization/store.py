@@ -326,9 +326,10 @@ def current_model(
     info: dict[str, Any] = {}
     last = latest_version(session)
     trusted = True
+    classifier: CategoryClassifier | None = None
     if last is not None:
         try:
-            load(session, last)
+            classifier = load(session, last)
         except UntrustedModel:
             trusted = False
             info["rejected_version"] = last.version
@@ -338,8 +339,10 @@ def current_model(
     if should_train(counts, last, trusted):
         trained = train(session, run, counts, nodes)
         if trained is not None:
-            last, trusted = trained, True
+            last, trusted, classifier = trained, True, None
             info["trained_version"] = trained.version
     if last is None or not trusted:
         return None, info
-    return LoadedModel(last.version, last.labels, load(session, last), last.created_at), info
+    if classifier is None:  # trained just now
+        classifier = load(session, last)
+    return LoadedModel(last.version, last.labels, classifier, last.created_at), info
