@@ -118,7 +118,7 @@ def run_merchants(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[
         return found.most_common(1)[0][0] if found else stored_display.get(key, key)
 
     if batch is not None:
-        in_use = _key_counts(session, "t.import_batch_id = :batch", params)
+        in_use = _key_counts(session, _BATCH_SCOPE, params)
         plan = place_new_keys(in_use, existing, display_of)
         unused: list[str] = []
     else:
