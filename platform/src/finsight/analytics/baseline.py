@@ -18,7 +18,7 @@ from finsight.analytics.recurring import (
     Status,
     Transaction,
 )
-from finsight.analytics.schedules import CADENCES, Anchor, Cadence, due_date
+from finsight.analytics.schedules import CADENCES, Anchor, Cadence, due_date, month_index
 
 __all__ = ["detect_recurring_baseline"]
 
@@ -40,7 +40,7 @@ def _stream(chain: list[Transaction], as_of: date) -> RecurringStream:
     first, last = chain[0], chain[-1]
     # A month after the last: the same day of the next month (clipped to its length).
     anchor = Anchor(Cadence.MONTHLY, days=(last.date.day,))
-    next_date: date | None = due_date(anchor, last.date.year * 12 + last.date.month)
+    next_date: date | None = due_date(anchor, month_index(last.date) + 1)
     status = Status.MATURE
     if (as_of - last.date).days > CANCEL_AFTER_PERIODS * _MONTH_DAYS:
         status, next_date = Status.CANCELLED, None

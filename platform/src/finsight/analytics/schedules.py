@@ -27,8 +27,11 @@ __all__ = [
     "Cadence",
     "CadenceSpec",
     "candidate_anchors",
+    "day_in_month",
     "due_date",
     "locate",
+    "month_index",
+    "month_start",
     "shift_off_weekend",
 ]
 
@@ -77,13 +80,19 @@ _MONTH_STEP = {Cadence.MONTHLY: 1, Cadence.QUARTERLY: 3, Cadence.ANNUAL: 12}
 _FIXED_DAYS = {Cadence.WEEKLY: 7, Cadence.BIWEEKLY: 14}
 
 
-def _month_index(day: date) -> int:
+def month_index(day: date) -> int:
+    """Months since year 0: consecutive months are consecutive integers."""
     return day.year * 12 + day.month - 1
 
 
+def month_start(index: int) -> date:
+    """The first day of a month index."""
+    return date(index // 12, index % 12 + 1, 1)
+
+
 @cache  # a few thousand distinct arguments; the fitting asks for them millions of times
-def _day_in_month(month_index: int, day_of_month: int) -> date:
-    year, month = divmod(month_index, 12)
+def day_in_month(index: int, day_of_month: int) -> date:
+    year, month = divmod(index, 12)
     last = calendar.monthrange(year, month + 1)[1]
     return date(year, month + 1, min(day_of_month, last))  # the 31st is the last day in June
 
@@ -94,14 +103,14 @@ def due_date(anchor: Anchor, slot: int) -> date:
         return date.fromordinal(anchor.ordinal + slot * _FIXED_DAYS[anchor.cadence])
     if anchor.cadence is Cadence.SEMI_MONTHLY:
         month, half = divmod(slot, 2)
-        return _day_in_month(month, anchor.days[half])
+        return day_in_month(month, anchor.days[half])
     step = _MONTH_STEP[anchor.cadence]
-    return _day_in_month(slot * step + anchor.phase, anchor.days[0])
+    return day_in_month(slot * step + anchor.phase, anchor.days[0])
 
 
 @cache
-def _due_ordinal(month_index: int, day_of_month: int) -> int:
-    return _day_in_month(month_index, day_of_month).toordinal()
+def _due_ordinal(index: int, day_of_month: int) -> int:
+    return day_in_month(index, day_of_month).toordinal()
 
 
 def locate(anchor: Anchor, day: date) -> tuple[int, int]:
@@ -115,13 +124,13 @@ def locate(anchor: Anchor, day: date) -> tuple[int, int]:
         slot = round(offset / period)
         return slot, offset - slot * period
     if anchor.cadence is Cadence.SEMI_MONTHLY:
-        first = _month_index(day) * 2 - 2
+        first = month_index(day) * 2 - 2
         candidates = range(first, first + 6)
         days = anchor.days
         step, phase = 1, 0
     else:
         step, phase = _MONTH_STEP[anchor.cadence], anchor.phase
-        first = (_month_index(day) - phase) // step - 1
+        first = (month_index(day) - phase) // step - 1
         candidates = range(first, first + 3)
     best_slot, best_residual = first, None
     for slot in candidates:
@@ -141,14 +150,14 @@ def capped_distances(anchors: Sequence[Anchor], days: Sequence[date], cap: float
     those of locate(); all days of a calendar at once (fitting tries dozens of calendars on
     hundreds of dates, which one locate() call at a time made the slowest part of a run)."""
     ordinals = np.array([d.toordinal() for d in days], dtype=np.int64)
-    months = np.array([_month_index(d) for d in days], dtype=np.int64)
+    months = np.array([month_index(d) for d in days], dtype=np.int64)
     # Every month a candidate slot may fall in (an annual calendar looks up to 2 years away).
     low = int(months.min()) - 26
     firsts = np.array(
         [_due_ordinal(m, 1) for m in range(low, int(months.max()) + 27)], dtype=np.int64
     )
     lengths = np.array(
-        [_day_in_month(m, 31).day for m in range(low, int(months.max()) + 27)], dtype=np.int64
+        [day_in_month(m, 31).day for m in range(low, int(months.max()) + 27)], dtype=np.int64
     )
 
     def residual(month: npt.NDArray[np.int64], day_of_month: int | npt.NDArray[np.int64]) -> Any:
@@ -190,7 +199,7 @@ def candidate_anchors(cadence: Cadence, days: list[date]) -> list[Anchor]:
         pairs = [(a, b) for a in observed for b in observed if 12 <= b - a <= 18]
         return [Anchor(cadence, days=pair) for pair in pairs]
     step = _MONTH_STEP[cadence]
-    seen = sorted({(d.day, _month_index(d) % step) for d in days})
+    seen = sorted({(d.day, month_index(d) % step) for d in days})
     seen += [(31, phase) for phase in sorted({p for _, p in seen})]
     return [Anchor(cadence, days=(dom,), phase=phase) for dom, phase in seen]
 

@@ -15,12 +15,11 @@ from finsight.analytics.forecasting.methods import seasonal_naive, simple_expone
 from finsight.analytics.forecasting.placement import (
     KnownItem,
     KnownStream,
-    month_index,
-    month_start,
     occurrences,
     place,
     replay,
 )
+from finsight.analytics.schedules import month_index, month_start
 
 START = date(2023, 1, 1)
 

@@ -25,6 +25,7 @@ from finsight.analytics.anomalies.model import (
     short_money,
     squash,
 )
+from finsight.analytics.schedules import month_index, month_start
 
 
 def _times(ratio: float) -> str:
@@ -284,8 +285,7 @@ def large_first_charges(
 
 
 def _month_start(day: date, back: int = 0) -> date:
-    index = day.year * 12 + day.month - 1 - back
-    return date(index // 12, index % 12 + 1, 1)
+    return month_start(month_index(day) - back)
 
 
 def _month_spend(series: Series, start: date) -> tuple[list[int], list[float], list[int]]:

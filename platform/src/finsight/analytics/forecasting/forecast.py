@@ -34,14 +34,8 @@ from finsight.analytics.forecasting.methods import (
     seasonal_naive,
     trailing_mean,
 )
-from finsight.analytics.forecasting.placement import (
-    KnownStream,
-    future,
-    month_index,
-    month_start,
-    moved,
-    replay,
-)
+from finsight.analytics.forecasting.placement import KnownStream, future, moved, replay
+from finsight.analytics.schedules import month_index, month_start
 
 COVERAGE = 0.8
 # The models see at most this many complete months: two years of seasons and backtest origins

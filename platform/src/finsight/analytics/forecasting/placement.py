@@ -9,7 +9,6 @@ knew of yet): those errors belong in the interval as much as the models' own.
 
 from __future__ import annotations
 
-import calendar
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,18 +18,13 @@ from decimal import Decimal
 import numpy as np
 
 from finsight.analytics.forecasting.methods import Array
+from finsight.analytics.recurring import CANCEL_AFTER_PERIODS
+from finsight.analytics.schedules import CADENCES, day_in_month, month_index, month_start
 
 _MONTH_STEP = {"monthly": 1, "quarterly": 3, "annual": 12}
 _DAY_STEP = {"weekly": 7, "biweekly": 14}
-PERIOD_DAYS = {
-    "weekly": 7.0,
-    "biweekly": 14.0,
-    "semi_monthly": 365.25 / 24,
-    "monthly": 365.25 / 12,
-    "quarterly": 365.25 / 4,
-    "annual": 365.25,
-}
-CANCEL_AFTER_PERIODS = 1.5  # as the detector: this long without a charge, a stream has ended
+# The detector's periods: a stream that long times CANCEL_AFTER_PERIODS without a charge ended.
+PERIOD_DAYS = {spec.cadence.value: spec.period_days for spec in CADENCES}
 
 
 @dataclass(frozen=True)
@@ -51,19 +45,6 @@ class KnownStream:
     next_date: date | None  # the detector's next date; None once cancelled
 
 
-def month_index(day: date) -> int:
-    return day.year * 12 + day.month - 1
-
-
-def month_start(index: int) -> date:
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def _on_day(index: int, day: int) -> date:
-    year, month = index // 12, index % 12 + 1
-    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
-
-
 def occurrences(item: KnownItem, until: date) -> list[date]:
     """The item's due dates from its next date up to `until`. Weekend shifts are not modelled:
     a month's total moves only when a shifted date crosses the month's end, and the backtest
@@ -80,11 +61,11 @@ def occurrences(item: KnownItem, until: date) -> list[date]:
         days = (first.day, first.day + 15) if first.day <= 15 else (first.day - 15, first.day)
         index = month_index(first)
         while month_start(index) <= until:
-            found += [d for d in (_on_day(index, x) for x in days) if first <= d <= until]
+            found += [d for d in (day_in_month(index, x) for x in days) if first <= d <= until]
             index += 1
         return found
     step, index, k = _MONTH_STEP[item.cadence], month_index(first), 0
-    while (day := _on_day(index + k * step, first.day)) <= until:
+    while (day := day_in_month(index + k * step, first.day)) <= until:
         found.append(day)
         k += 1
     return found

@@ -30,8 +30,9 @@ from sqlalchemy.orm import Session
 
 from finsight.accounts.models import Account
 from finsight.analytics.forecasting.forecast import HISTORY_MONTHS, forecast_series
-from finsight.analytics.forecasting.placement import KnownStream, month_index, month_start
+from finsight.analytics.forecasting.placement import KnownStream
 from finsight.analytics.models import AnalyticsRun, ForecastRecord, RecurringStreamRecord
+from finsight.analytics.schedules import month_index, month_start
 from finsight.analytics.steps import RunScope
 from finsight.kit.query import advisory_xact_lock
 from finsight.transactions.models import Transaction as LedgerRow
