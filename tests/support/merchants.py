@@ -10,14 +10,15 @@ from sqlalchemy import select
 from finsight.analytics.merchant_store import run_merchants
 from finsight.analytics.models import AnalyticsRun, Merchant, MerchantKey
 from finsight.analytics.steps import RunScope
-from finsight.audit.service import Actor
 from finsight.db import platform_session
 from finsight.ingestion.models import ImportBatch
 from finsight.organizations.service import get_organization
 from finsight.tenancy import tenant_session
 from finsight.transactions.models import Transaction
 
-ACTOR = Actor(user_id=None, email="tester@example.com")
+from support.api import TEST_ACTOR
+
+ACTOR = TEST_ACTOR
 
 
 def run_step(slug: str, batch: uuid.UUID | None = None) -> dict[str, int]:

@@ -22,13 +22,13 @@ from finsight.categories.tree import system_category_id
 from finsight.db import platform_session
 from finsight.errors import Conflict, InvalidInput
 from finsight.ingestion.models import ImportBatch
-from finsight.organizations.service import get_organization
 from finsight.tenancy import TenantNames, tenant_session
 from finsight.transactions.models import Transaction
 
 from support.accounts import make_account
 from support.api import TEST_ACTOR, create_org
 from support.ledger import insert_transactions
+from support.merchants import org_id
 
 pytestmark = pytest.mark.integration
 
@@ -39,11 +39,6 @@ TODAY = date(2026, 3, 31)
 def org(test_env, unique_slug: str) -> str:
     create_org(unique_slug)
     return unique_slug
-
-
-def org_id(slug: str) -> uuid.UUID:
-    with platform_session() as session:
-        return get_organization(session, slug).id
 
 
 def category(slug: str, *path: str) -> uuid.UUID:
