@@ -378,7 +378,8 @@ def resolve(
     entry is this call's), then drop what the model and rules had said about them, and look at
     their merchants for a rule to propose."""
     outcome = bulk_recategorize(session, org_id, ids, category_id, actor)
-    changed = [i for i in dict.fromkeys(ids) if i not in set(outcome.not_found)]
+    missing = set(outcome.not_found)
+    changed = [i for i in dict.fromkeys(ids) if i not in missing]
     if changed:
         session.execute(
             update(Transaction)
