@@ -225,16 +225,16 @@ def eligible() -> list[Any]:
     return [*_counted(), in_live_account()]
 
 
-def _labelled(live_category: bool = True) -> list[Any]:
-    where = [*_counted(), or_(_USER_SET, Transaction.category_source == "rule")]
-    where.append(Transaction.category_id.is_not(None))
-    if live_category:
-        where.append(
-            select(Category.id)
-            .where(Category.id == Transaction.category_id, Category.deleted_at.is_(None))
-            .exists()
-        )
-    return where
+def _labelled() -> list[Any]:
+    """Rows that are labels: counted, categorized by a person or a rule, into a live category."""
+    return [
+        *_counted(),
+        or_(_USER_SET, Transaction.category_source == "rule"),
+        Transaction.category_id.is_not(None),
+        select(Category.id)
+        .where(Category.id == Transaction.category_id, Category.deleted_at.is_(None))
+        .exists(),
+    ]
 
 
 @dataclass(frozen=True)
