@@ -21,7 +21,7 @@ from sqlalchemy import text
 
 from bench.eval.generator import RawTxn, generate_ledger
 from bench.eval.runner import LEDGER_END
-from bench.harness import report, stores
+from bench.harness import PRODUCTION, analyze, report, stores
 from bench.ingestion_bench import _import, _prepare
 
 LEDGER_ROWS = int(os.environ.get("BENCH_ANALYTICS_ROWS", "100000"))
@@ -148,8 +148,7 @@ def _categorize_million(slug: str, account_id: object, ledger: list[RawTxn]) -> 
     _import(slug, account_id, chase_statement(rows, bank_categories=False))
     # Merchants first (the categorizer reads them), untimed: this measures categorizing.
     _execute(slug, _run(slug, "merchants"))
-    with get_engine().begin() as connection:
-        connection.execute(text(f"ANALYZE org_{slug}.transactions"))
+    analyze(slug)
     seconds, run = _execute(slug, _run(slug, "categorize"))
     with get_engine().begin() as connection:
         began = time.perf_counter()
@@ -174,12 +173,7 @@ def _categorize_million(slug: str, account_id: object, ledger: list[RawTxn]) -> 
 
 def main() -> None:
     with stores() as env:
-        env = {
-            **env,
-            "ENVIRONMENT": "production",
-            "JWT_SECRET": "bench-" + "s" * 48,
-            "LOG_LEVEL": "WARNING",
-        }
+        env = {**env, **PRODUCTION}
         ledger_slug, bulk_slug, account_id = _prepare(env)
         rows = generated_rows(LEDGER_ROWS + INCREMENT_ROWS)
         _ledger_runs(ledger_slug, account_id, rows)

@@ -16,8 +16,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from sqlalchemy import text
 
 from finsight.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
+
+# Added to the stores' environment: the settings production runs with.
+PRODUCTION = {
+    "ENVIRONMENT": "production",
+    "JWT_SECRET": "bench-" + "s" * 48,
+    "LOG_LEVEL": "WARNING",
+}
 
 
 def machine() -> str:
@@ -45,6 +53,14 @@ def report(name: str, figures: dict[str, object]) -> None:
         **figures,
     }
     print(json.dumps(record), flush=True)
+
+
+def analyze(slug: str) -> None:
+    """ANALYZE a tenant's transactions, as autovacuum would after a large import."""
+    from finsight.db import get_engine
+
+    with get_engine().begin() as connection:
+        connection.execute(text(f"ANALYZE org_{slug}.transactions"))
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import httpx
 from sqlalchemy import text
 
-from bench.harness import api_process, report, stores, summary
+from bench.harness import PRODUCTION, analyze, api_process, report, stores, summary
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "1000000"))
 LIST_REQUESTS = 300
@@ -178,12 +178,7 @@ def _list_latency(url: str, account_id: object) -> dict[str, object]:
 def main() -> None:
     content = chase_csv(ROWS)
     with stores() as env:
-        env = {
-            **env,
-            "ENVIRONMENT": "production",
-            "JWT_SECRET": "bench-" + "s" * 48,
-            "LOG_LEVEL": "WARNING",
-        }
+        env = {**env, **PRODUCTION}
         source, target, account_id = _prepare(env)
         elapsed, outcome = _import(source, account_id, content)
         copy_seconds = _copy_baseline(source, target)
@@ -199,9 +194,6 @@ def main() -> None:
                 **outcome,
             },
         )
-        from finsight.db import get_engine
-
-        with get_engine().begin() as connection:
-            connection.execute(text(f"ANALYZE org_{source}.transactions"))
+        analyze(source)
         with api_process(env) as url:
             report("transactions_list_page2", _list_latency(url, account_id))

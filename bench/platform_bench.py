@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 from sqlalchemy import text
 
-from bench.harness import api_process, report, stores, summary
+from bench.harness import PRODUCTION, api_process, report, stores, summary
 
 PASSWORD = "benchmark passphrase 1"
 CONCURRENCY = 32
@@ -131,13 +131,7 @@ def main() -> None:
     from finsight.config import Settings
 
     argon = Settings()
-    production = {
-        "ENVIRONMENT": "production",
-        "JWT_SECRET": "bench-" + "s" * 48,
-        "LOG_FORMAT": "json",
-        "LOG_LEVEL": "WARNING",
-        "LOGIN_MAX_FAILURES_PER_ADDRESS": "100000",
-    }
+    production = {**PRODUCTION, "LOG_FORMAT": "json", "LOGIN_MAX_FAILURES_PER_ADDRESS": "100000"}
     with stores() as env:
         env = {**env, **production}
         _prepare(env)

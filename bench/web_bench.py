@@ -17,9 +17,16 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import text
 
-from bench.harness import api_process, report, stores, summary, web_process
+from bench.harness import (
+    PRODUCTION,
+    analyze,
+    api_process,
+    report,
+    stores,
+    summary,
+    web_process,
+)
 from bench.ingestion_bench import CATEGORIES, MERCHANTS, PASSWORD, _import, _prepare
 from finsight_web.pages.periods import months_back
 
@@ -162,18 +169,13 @@ def main() -> None:
     with stores() as env:
         env = {
             **env,
-            "ENVIRONMENT": "production",
-            "JWT_SECRET": "bench-" + "s" * 48,
-            "LOG_LEVEL": "WARNING",
+            **PRODUCTION,
             # The benchmark's client speaks plain http: let it keep the session cookie.
             "WEB_COOKIE_SECURE": "false",
         }
         slug, _, account_id = _prepare(env)
         elapsed, outcome = _import(slug, account_id, chase_csv_until_today(ROWS))
         print(f"loaded {outcome['inserted']} rows in {elapsed:.1f}s", flush=True)
-        from finsight.db import get_engine
-
-        with get_engine().begin() as connection:
-            connection.execute(text(f"ANALYZE org_{slug}.transactions"))
+        analyze(slug)
         with api_process(env) as api_url, web_process(env, api_url) as web_url:
             asyncio.run(_measure(web_url, api_url))
