@@ -42,7 +42,7 @@ from finsight.errors import Conflict, InvalidInput, NotFound
 from finsight.kit.models import utcnow
 from finsight.kit.query import advisory_xact_lock
 from finsight.transactions.models import Transaction
-from finsight.transactions.service import bulk_recategorize
+from finsight.transactions.service import BulkOutcome, bulk_recategorize
 
 SAMPLE_SIZE = 20
 # The review queue's "low_confidence": the model set the category, but below this.
@@ -373,7 +373,7 @@ def resolve(
     actor: Actor,
     ids: list[uuid.UUID],
     category_id: uuid.UUID,
-) -> Any:
+) -> BulkOutcome:
     """Set a person's category on reviewed rows, exactly as bulk recategorize does (its audit
     entry is this call's), then drop what the model and rules had said about them, and look at
     their merchants for a rule to propose."""
