@@ -123,5 +123,3 @@ def test_worker_killed_mid_import_completes_once(
         monkeypatch.undo()
         get_settings.cache_clear()
         bind()
-        monkeypatch.undo()
-        get_settings.cache_clear()
