@@ -151,28 +151,35 @@ def run_anomalies(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[
         return {**counts, "found": 0, "new": 0, "events": 0}
     settings = Settings(dismissed=_dismissed(session))
     found = detect_anomalies(to_txns(session, rows), candidates=candidates, settings=settings)
-    new = 0
-    events = []
-    for anomaly in found:
-        values = _values(anomaly, run.id)
-        statement = insert(AnomalyRecord).values(**values)
-        upsert: Any = statement.on_conflict_do_update(
-            index_elements=[AnomalyRecord.dedupe_key],
-            set_={
-                key: statement.excluded[key]
-                for key in ("score", "reason", "details", "related_ids", "amount", "run_id")
-            }
-            | {"updated_at": utcnow()},
-        ).returning(AnomalyRecord.id, literal_column("xmax = 0").label("inserted"))
-        stored_id, inserted = session.execute(upsert).one()
-        if not inserted:
-            continue
-        new += 1
-        if anomaly.score >= ALERT_THRESHOLD:
-            events.append(_event(stored_id, anomaly))
+    stored = _upsert(session, found, run.id)
+    new = [a for a in found if stored[a.dedupe_key][1]]
+    events = [_event(stored[a.dedupe_key][0], a) for a in new if a.score >= ALERT_THRESHOLD]
     session.add_all(events)
     session.flush()
-    return {**counts, "found": len(found), "new": new, "events": len(events)}
+    return {**counts, "found": len(found), "new": len(new), "events": len(events)}
+
+
+def _upsert(
+    session: Session, found: list[Anomaly], run_id: uuid.UUID
+) -> dict[str, tuple[uuid.UUID, bool]]:
+    """Upsert the anomalies in one statement (their dedupe keys are distinct: one anomaly per
+    transaction, one category_pace per category and month); each key's stored id, and whether
+    this run inserted it."""
+    if not found:
+        return {}
+    statement = insert(AnomalyRecord)
+    upsert: Any = statement.on_conflict_do_update(
+        index_elements=[AnomalyRecord.dedupe_key],
+        set_={
+            key: statement.excluded[key]
+            for key in ("score", "reason", "details", "related_ids", "amount", "run_id")
+        }
+        | {"updated_at": utcnow()},
+    ).returning(
+        AnomalyRecord.dedupe_key, AnomalyRecord.id, literal_column("xmax = 0").label("inserted")
+    )
+    rows = session.execute(upsert, [_values(anomaly, run_id) for anomaly in found])
+    return {key: (stored_id, bool(inserted)) for key, stored_id, inserted in rows}
 
 
 def _event(anomaly_id: uuid.UUID, anomaly: Anomaly) -> AnalyticsEvent:
