@@ -1,5 +1,9 @@
-"""Analytics engine (issue 6): pure library code over small dataclasses.
+"""Analytics: runs over a tenant's ledger, and what they store.
 
-This slice holds no database, API or Celery code: `descriptors` cleans bank descriptors,
-`merchants` groups the cleaned names, `recurring` finds recurring charges and income.
+The engines are pure library code over small dataclasses (no database, API or Celery code):
+`descriptors` cleans bank descriptors, `merchants` groups the cleaned names, `schedules` and
+`recurring` find recurring charges and income; `anomalies` and `forecasting` hold their engine
+beside their step and router. A run (`service`, `tasks`) is the database side: its steps
+(merchants, categorize, recurring, anomalies, forecast) each replace what they found, in the
+run's transaction, never committing; the routers read it back.
 """
