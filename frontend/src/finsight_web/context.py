@@ -57,6 +57,12 @@ def call_context(request: Request) -> CallContext:
     )
 
 
+def path_and_query(request: Request) -> str:
+    """The address of the request on this site: what to come back to."""
+    url = request.url
+    return url.path + (f"?{url.query}" if url.query else "")
+
+
 def safe_next(target: str | None) -> str:
     """Only a path on this site: never an open redirect to another host."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -210,8 +216,7 @@ class Page:
     # --- answers -----------------------------------------------------------------------------
     @property
     def here(self) -> str:
-        url = self.request.url
-        return url.path + (f"?{url.query}" if url.query else "")
+        return path_and_query(self.request)
 
     async def render(self, template: str, status_code: int = 200, **values: Any) -> Response:
         flashes, self.session.flashes = self.session.flashes, []
@@ -241,8 +246,7 @@ async def signed_in(request: Request) -> Page:
     """FastAPI dependency of every page behind sign-in."""
     session = await current_session(request)
     if session is None or not session.signed_in:
-        url = request.url
-        raise SignInRequired(url.path + (f"?{url.query}" if url.query else ""))
+        raise SignInRequired(path_and_query(request))
     return Page(request, services(request), session)
 
 
