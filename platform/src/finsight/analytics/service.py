@@ -27,14 +27,13 @@ from finsight.analytics.recurring import (
     detect_recurring,
     monthly_subscription_total,
 )
-from finsight.analytics.steps import RunScope, Step
+from finsight.analytics.steps import RunScope, Step, live_ledger
 from finsight.audit.service import Actor, record
 from finsight.errors import InvalidInput, NotFound
 from finsight.ingestion.models import ImportBatch
 from finsight.kit.models import utcnow
 from finsight.kit.query import advisory_xact_lock
 from finsight.transactions.models import Transaction as LedgerRow
-from finsight.transactions.query import in_live_account
 from finsight.worker.enqueue import enqueue_after_commit
 
 RUN_ANALYTICS_TASK = "finsight.analytics.run"
@@ -224,10 +223,8 @@ def run_recurring(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[
             LedgerRow.description,
             LedgerRow.merchant_id,
         ).where(
-            LedgerRow.deleted_at.is_(None),
-            LedgerRow.excluded.is_(False),
+            *live_ledger(),
             LedgerRow.transfer_id.is_(None),
-            in_live_account(),
             LedgerRow.account_id.in_(accounts) if accounts is not None else true(),
         )
     ).all()

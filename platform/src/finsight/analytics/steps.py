@@ -8,9 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from finsight.analytics.models import AnalyticsRun
+from finsight.transactions.models import Transaction
+from finsight.transactions.query import in_live_account
 
 
 @dataclass(frozen=True)
@@ -22,3 +25,9 @@ class RunScope:
 
 
 Step = Callable[[Session, AnalyticsRun, RunScope], dict[str, int]]
+
+
+def live_ledger() -> list[ColumnElement[bool]]:
+    """The rows a step reads: not deleted, not excluded, in an account that is not deleted.
+    Steps that look at spending and income also leave out transfers."""
+    return [Transaction.deleted_at.is_(None), Transaction.excluded.is_(False), in_live_account()]

@@ -23,14 +23,13 @@ from finsight.analytics.anomalies.engine import ALERT_THRESHOLD, detect_anomalie
 from finsight.analytics.anomalies.model import Anomaly, Settings, Txn
 from finsight.analytics.descriptors import clean_descriptor, descriptor_key
 from finsight.analytics.models import AnalyticsEvent, AnalyticsRun, AnomalyRecord, Merchant
-from finsight.analytics.steps import RunScope
+from finsight.analytics.steps import RunScope, live_ledger
 from finsight.audit.service import Actor, record
 from finsight.categories.models import Category
 from finsight.errors import InvalidInput, NotFound
 from finsight.kit.models import new_id, utcnow
 from finsight.kit.query import advisory_xact_lock
 from finsight.transactions.models import Transaction as LedgerRow
-from finsight.transactions.query import in_live_account
 
 EVENT_TYPE = "anomaly.detected"
 # A run without an import judges the last 13 months (a year and the current month); older
@@ -54,13 +53,7 @@ def _ledger(session: Session) -> list[Any]:
                 LedgerRow.merchant_id,
                 LedgerRow.category_id,
                 LedgerRow.import_batch_id,
-            ).where(
-                LedgerRow.deleted_at.is_(None),
-                LedgerRow.excluded.is_(False),
-                in_live_account(),
-                LedgerRow.transfer_id.is_(None),
-                LedgerRow.amount < 0,
-            )
+            ).where(*live_ledger(), LedgerRow.transfer_id.is_(None), LedgerRow.amount < 0)
         ).all()
     )
 

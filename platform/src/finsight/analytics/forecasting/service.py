@@ -33,10 +33,9 @@ from finsight.analytics.forecasting.forecast import HISTORY_MONTHS, forecast_ser
 from finsight.analytics.forecasting.placement import KnownStream
 from finsight.analytics.models import AnalyticsRun, ForecastRecord, RecurringStreamRecord
 from finsight.analytics.schedules import month_index, month_start
-from finsight.analytics.steps import RunScope
+from finsight.analytics.steps import RunScope, live_ledger
 from finsight.kit.query import advisory_xact_lock
 from finsight.transactions.models import Transaction as LedgerRow
-from finsight.transactions.query import in_live_account
 
 MONTHS_AHEAD = 3
 CHART_MONTHS = 12  # actuals shown before the forecast
@@ -61,10 +60,6 @@ def _last_complete(as_of: date) -> int:
     return month_index(as_of) - (0 if as_of.day == last_day else 1)
 
 
-def _live() -> list[Any]:
-    return [LedgerRow.deleted_at.is_(None), LedgerRow.excluded.is_(False), in_live_account()]
-
-
 def _month() -> Any:
     # A literal, not a bound parameter: GROUP BY must repeat the SELECT's expression exactly.
     return func.date_trunc(literal_column("'month'"), LedgerRow.transaction_date).cast(Date)
@@ -76,7 +71,7 @@ def _first_months(
     """Each account's and each currency's first month of history (within the window)."""
     firsts = session.execute(
         select(LedgerRow.account_id, LedgerRow.currency, func.min(LedgerRow.transaction_date))
-        .where(*_live())
+        .where(*live_ledger())
         .group_by(LedgerRow.account_id, LedgerRow.currency)
     ).all()
     accounts: dict[uuid.UUID, int] = {}
@@ -100,7 +95,11 @@ def _read_series(session: Session, window: tuple[int, int]) -> dict[SeriesKey, _
         row.id: row.currency for row in session.execute(select(Account.id, Account.currency))
     }
     series: dict[SeriesKey, _Series] = {}
-    in_window = [*_live(), LedgerRow.transaction_date >= since, LedgerRow.transaction_date < until]
+    in_window = [
+        *live_ledger(),
+        LedgerRow.transaction_date >= since,
+        LedgerRow.transaction_date < until,
+    ]
     for account_id, month, total in session.execute(
         select(LedgerRow.account_id, _month(), func.sum(LedgerRow.amount))
         .where(*in_window)
@@ -136,7 +135,7 @@ def _attach_streams(session: Session, series: dict[SeriesKey, _Series]) -> int:
                     LedgerRow.category_id,
                     LedgerRow.currency,
                     LedgerRow.transfer_id,
-                ).where(LedgerRow.id.in_(ids), *_live())
+                ).where(LedgerRow.id.in_(ids), *live_ledger())
             )
         }
         if ids
@@ -266,7 +265,7 @@ def _actuals(
 ) -> dict[tuple[uuid.UUID | None, str], dict[int, float]]:
     """Monthly actuals of one scope, keyed like the series (account or category, currency)."""
     where = [
-        *_live(),
+        *live_ledger(),
         LedgerRow.transaction_date >= month_start(months[0]),
         LedgerRow.transaction_date < month_start(months[1] + 1),
     ]
