@@ -26,6 +26,7 @@ from finsight.analytics.models import (
     MerchantKey,
 )
 from finsight.tenancy import tenant_session
+from finsight_web.pages.periods import months_back
 
 from support.ledger import insert_transactions
 
@@ -78,11 +79,6 @@ def csp_violations(page: Page) -> Iterator[list[str]]:
     yield refused
 
 
-def _month(today: date, ahead: int) -> date:
-    index = today.year * 12 + today.month - 1 + ahead
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def _seed_analytics(slug: str, account: uuid.UUID) -> uuid.UUID:
     """What the analytics pages show, written straight into a tenant's tables (no worker run):
     a merchant, a rule, an anomaly and forecasts. Returns the merchant's id."""
@@ -112,7 +108,7 @@ def _seed_analytics(slug: str, account: uuid.UUID) -> uuid.UUID:
                         scope=scope,
                         account_id=account if scope == "account" else None,
                         currency="USD",
-                        month=_month(today, ahead),
+                        month=months_back(today, -ahead),  # `ahead` months on
                         point=point,
                         lower=point - 300 * ahead,
                         upper=point + 300 * ahead,
