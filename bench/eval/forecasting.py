@@ -30,8 +30,9 @@ import numpy as np
 from bench.eval.generator import Ledger, generate_ledger
 from bench.eval.metrics import GroupingCounts
 from finsight.analytics.forecasting.forecast import HISTORY_MONTHS, forecast_series
-from finsight.analytics.forecasting.placement import KnownStream, month_index, month_start
+from finsight.analytics.forecasting.placement import KnownStream
 from finsight.analytics.recurring import RecurringStream, Status, Transaction, detect_recurring
+from finsight.analytics.schedules import month_index, month_start
 
 ORIGINS = 12
 HORIZON = 3

@@ -33,12 +33,12 @@ from finsight.analytics.categorization.bootstrap import corpus as bootstrap_corp
 from finsight.analytics.categorization.classifier import CategoryClassifier
 from finsight.analytics.categorization.features import Example
 from finsight.analytics.models import AnalyticsRun, CategoryModel, Merchant
+from finsight.analytics.steps import live_ledger
 from finsight.categories.models import Category
 from finsight.categories.tree import Node, system_ids
 from finsight.config import get_settings
 from finsight.observability.logging import get_logger
 from finsight.transactions.models import Transaction
-from finsight.transactions.query import in_live_account
 
 log = get_logger(__name__)
 
@@ -221,8 +221,8 @@ def _counted() -> list[Any]:
 
 
 def eligible() -> list[Any]:
-    """Rows rules and the model decide: counted, and of a live account."""
-    return [*_counted(), in_live_account()]
+    """Rows rules and the model decide: what every step reads, transfers left out."""
+    return [*live_ledger(), Transaction.transfer_id.is_(None)]
 
 
 def _labelled() -> list[Any]:
