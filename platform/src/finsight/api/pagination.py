@@ -7,6 +7,7 @@ import binascii
 import json
 import uuid
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
@@ -51,6 +52,18 @@ def cursor_id(cursor: str | None) -> uuid.UUID | None:
         return None
     try:
         return uuid.UUID(str(key["id"]))
+    except (KeyError, ValueError) as exc:
+        raise InvalidInput("invalid cursor", field="cursor") from exc
+
+
+def cursor_date_id(cursor: str | None, date_key: str) -> tuple[date, uuid.UUID] | None:
+    """(date, row id) of a cursor made by `page_of(..., key=lambda row: {date_key: ..., "id": ...})`
+    for lists ordered by a date, newest first."""
+    key = decode_cursor(cursor)
+    if key is None:
+        return None
+    try:
+        return date.fromisoformat(str(key[date_key])), uuid.UUID(str(key["id"]))
     except (KeyError, ValueError) as exc:
         raise InvalidInput("invalid cursor", field="cursor") from exc
 

@@ -16,7 +16,7 @@ from finsight.analytics.anomalies.schemas import (
     FeedbackIn,
 )
 from finsight.api.deps import DB, Client, actor_of, require, scoped_to_tenant
-from finsight.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, page_of
+from finsight.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, cursor_date_id, page_of
 from finsight.api.problems import problem_responses
 from finsight.auth.principal import Principal
 from finsight.errors import InvalidInput
@@ -25,16 +25,6 @@ router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 
 CanRead = Annotated[Principal, Depends(require("analytics:read"))]
 CanWrite = Annotated[Principal, Depends(require("analytics:write"))]
-
-
-def _after(cursor: str | None) -> tuple[date, uuid.UUID] | None:
-    key = decode_cursor(cursor)
-    if key is None:
-        return None
-    try:
-        return date.fromisoformat(str(key["occurred_on"])), uuid.UUID(str(key["id"]))
-    except (KeyError, ValueError) as exc:
-        raise InvalidInput("invalid cursor", field="cursor") from exc
 
 
 @router.get(
@@ -65,7 +55,7 @@ def list_anomalies(
         account_id=account_id,
         date_from=date_from,
         date_to=date_to,
-        after=_after(cursor),
+        after=cursor_date_id(cursor, "occurred_on"),
         limit=limit + 1,
     )
     return page_of(

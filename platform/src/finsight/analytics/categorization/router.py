@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
@@ -24,7 +23,7 @@ from finsight.analytics.categorization.schemas import (
 )
 from finsight.analytics.models import RuleProposal
 from finsight.api.deps import DB, Client, actor_of, require, scoped_to_tenant
-from finsight.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, page_of
+from finsight.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, cursor_date_id, page_of
 from finsight.api.problems import problem_responses
 from finsight.auth.principal import Principal
 from finsight.errors import InvalidInput
@@ -177,7 +176,7 @@ def review(
     rows = service.review_queue(
         scoped_to_tenant(db, principal),
         reason=reason,
-        after=_review_cursor(cursor),
+        after=cursor_date_id(cursor, "d"),
         limit=limit + 1,
     )
     return page_of(
@@ -190,16 +189,6 @@ def review(
         ),
         lambda row: {"d": row.transaction.transaction_date, "id": row.transaction.id},
     )
-
-
-def _review_cursor(cursor: str | None) -> tuple[date, uuid.UUID] | None:
-    key = decode_cursor(cursor)
-    if key is None:
-        return None
-    try:
-        return date.fromisoformat(str(key["d"])), uuid.UUID(str(key["id"]))
-    except (KeyError, ValueError) as exc:
-        raise InvalidInput("invalid cursor", field="cursor") from exc
 
 
 @router.post(
