@@ -24,15 +24,21 @@ logger = logging.getLogger(__name__)
 SYNC_INTERVAL_SETTING = "finsight_tenant_queue_sync_seconds"
 
 
-def live_tenant_queues() -> set[str]:
-    """The queues of organizations that are neither deleted nor suspended."""
+def live_tenant_slugs() -> list[str]:
+    """The organizations that are neither deleted nor suspended: those whose work runs."""
     with platform_session() as session:
-        slugs = session.scalars(
-            select(Organization.slug).where(
-                Organization.deleted_at.is_(None), Organization.status == "active"
+        return list(
+            session.scalars(
+                select(Organization.slug).where(
+                    Organization.deleted_at.is_(None), Organization.status == "active"
+                )
             )
         )
-        return {TenantNames(slug).queue for slug in slugs}
+
+
+def live_tenant_queues() -> set[str]:
+    """The queues of organizations that are neither deleted nor suspended."""
+    return {TenantNames(slug).queue for slug in live_tenant_slugs()}
 
 
 class TenantQueues(bootsteps.StartStopStep):  # type: ignore[misc]

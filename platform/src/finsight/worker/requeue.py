@@ -7,10 +7,9 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from finsight.db import platform_session
-from finsight.organizations.models import Organization
 from finsight.tenancy import TenantNames, tenant_session
 from finsight.worker.app import bind
+from finsight.worker.queues import live_tenant_slugs
 
 
 def requeue_stale(model: Any, task: str, id_argument: str, cutoff: datetime) -> int:
@@ -19,17 +18,9 @@ def requeue_stale(model: Any, task: str, id_argument: str, cutoff: datetime) -> 
 
     Safe because the tasks are idempotent: a finished row is left alone, and one still being
     worked on is guarded by the task itself. Returns how many were sent."""
-    with platform_session() as session:
-        slugs = list(
-            session.scalars(
-                select(Organization.slug).where(
-                    Organization.deleted_at.is_(None), Organization.status == "active"
-                )
-            )
-        )
     app = bind()
     sent = 0
-    for slug in slugs:
+    for slug in live_tenant_slugs():
         with tenant_session(slug) as session:
             stale = session.scalars(
                 select(model.id).where(
