@@ -12,6 +12,9 @@ over tenants, macro-F1 over the categories present in the scored rows:
   trained on those 20 labels and scored against the bootstrap on every other row.
 - abstention: on the unseen-merchant split at the threshold chosen at training: precision of the
   rows it categorizes and the share it categorizes.
+Every protocol predicts as the product does, a merchant's rows pooling their evidence: the
+merchants are the product's own grouping of the stored merchant keys (bench.eval.merchants),
+not the generator's identities.
 Baseline (the peer product's rule): the category the tenant gave the same cleaned merchant before
 (most frequent), else the bank's own category mapped by finsight.categories.bank_mapping, else
 nothing. Only the first CATEGORIZATION_TENANTS tenants are used unless the caller names others
@@ -30,11 +33,13 @@ from typing import Any
 from sklearn.metrics import f1_score  # type: ignore[import-untyped]
 
 from bench.eval.generator import Ledger, RawTxn, generate_ledger
+from bench.eval.merchants import stored_key
 from finsight.analytics.categorization.bootstrap import bootstrap_classifier
 from finsight.analytics.categorization.classifier import CategoryClassifier, Prediction
 from finsight.analytics.categorization.features import Example, normalize_text
 from finsight.analytics.categorization.keywords import KEYWORDS
 from finsight.analytics.descriptors import clean_descriptor
+from finsight.analytics.merchants import group_merchants, merchant_index
 from finsight.categories.bank_mapping import BANK_KEYS
 from finsight.categories.resolve import normalize_key
 
@@ -92,6 +97,13 @@ def examples_of(transactions: Sequence[RawTxn]) -> list[Example]:
     ]
 
 
+def merchant_groups(transactions: Sequence[RawTxn]) -> list[int]:
+    """The merchant the product groups each transaction under (its merchants step)."""
+    keys = [stored_key(t.descriptor) for t in transactions]
+    index_of = merchant_index(group_merchants(keys))
+    return [index_of[key] for key in keys]
+
+
 def _bank_rule(example: Example) -> str | None:
     if not example.bank_category:
         return None
@@ -144,8 +156,9 @@ def _tenant(ledger: Ledger, seed: int, index: int, scores: dict[str, _Scores]) -
     rows = ledger.transactions
     examples = examples_of(rows)
     truth = [t.category for t in rows]
+    groups = merchant_groups(rows)
     rng = random.Random(f"{seed}:{index}:categorization-split")
-    boot = bootstrap_classifier().predict(examples)
+    boot = bootstrap_classifier().predict(examples, merchants=groups)
     scores["bootstrap"].add(truth, _best(boot))
     scores["bootstrap_abstaining"].add(truth, _labels(boot))
     scores["bank_category_rule"].add(truth, [_bank_rule(e) for e in examples])
@@ -157,7 +170,7 @@ def _tenant(ledger: Ledger, seed: int, index: int, scores: dict[str, _Scores]) -
     train = [i for i, t in enumerate(rows) if t.merchant.casefold() in train_side]
     test = [i for i, t in enumerate(rows) if t.merchant.casefold() not in train_side]
     model = CategoryClassifier.train([examples[i] for i in train], [truth[i] for i in train])
-    predicted = model.predict([examples[i] for i in test])
+    predicted = model.predict([examples[i] for i in test], merchants=[groups[i] for i in test])
     test_truth = [truth[i] for i in test]
     scores["unseen"].add(test_truth, _best(predicted))
     scores["unseen_abstaining"].add(test_truth, _labels(predicted))
@@ -180,14 +193,15 @@ def _tenant(ledger: Ledger, seed: int, index: int, scores: dict[str, _Scores]) -
         [examples[i] for i in train], [truth[i] for i in train], calibrate=False
     )
     scores["random"].add(
-        [truth[i] for i in test], _best(model.predict([examples[i] for i in test]))
+        [truth[i] for i in test],
+        _best(model.predict([examples[i] for i in test], merchants=[groups[i] for i in test])),
     )
 
     # 20 corrections on a new tenant.
     fixed = _corrections(examples, truth, boot)
     rest = sorted(set(range(len(rows))) - set(fixed))
     model = CategoryClassifier.train([examples[i] for i in fixed], [truth[i] for i in fixed])
-    after = model.predict([examples[i] for i in rest])
+    after = model.predict([examples[i] for i in rest], merchants=[groups[i] for i in rest])
     rest_truth = [truth[i] for i in rest]
     scores["corrections_before"].add(rest_truth, [boot[i].best for i in rest])
     scores["corrections_after"].add(rest_truth, _best(after))
@@ -230,11 +244,13 @@ def evaluate_categorization(
         total += len(identities)
         _tenant(ledger, seed, index, scores)
     # Prediction speed on the rows of the first tenant used, repeated to 200,000 rows.
-    sample = examples_of(generate_ledger(seed, indices[0], years, end).transactions)
-    rows = (sample * (200_000 // len(sample) + 1))[:200_000]
+    sample_rows = generate_ledger(seed, indices[0], years, end).transactions
+    repeats = 200_000 // len(sample_rows) + 1
+    rows = (examples_of(sample_rows) * repeats)[:200_000]
+    groups = (merchant_groups(sample_rows) * repeats)[:200_000]
     model = bootstrap_classifier()
     tick = time.perf_counter()
-    model.predict(rows)
+    model.predict(rows, merchants=groups)
     rate = len(rows) / (time.perf_counter() - tick)
 
     run = {
@@ -258,7 +274,11 @@ def evaluate_categorization(
             "seconds": round(time.perf_counter() - started, 1),
         }
     )
-    gain = results["corrections_after"]["macro_f1"] - results["corrections_before"]["macro_f1"]
+    before = results["corrections_before"]["macro_f1"]
+    gain = results["corrections_after"]["macro_f1"] - before
+    # The gain the target asks for is bounded by what the bootstrap leaves: report the share of
+    # that room the corrections closed too.
+    lines[-1]["corrections_room_closed"] = round(gain / (1 - before), 4) if before < 1 else 1.0
     observed = {
         "categorization_macro_f1_unseen_merchants": results["unseen"]["macro_f1"],
         "categorization_corrections_gain": round(gain, 4),

@@ -567,3 +567,28 @@ def test_rule_crud_validates_orders_and_audits(org: str):
         "analytics.rule.delete",
         "analytics.rule.create",
     ]
+
+
+def test_a_merchant_s_rows_are_decided_together(org: str):
+    """Four card rows carry a grooming MCC; the fifth, paid from checking, carries nothing but
+    the descriptor. Grouped under one merchant it follows the others; a same-looking row with
+    no merchant is judged alone (and abstains)."""
+    account = make_account(org)
+    care = category(org, "Personal care")
+    rover = merchant(org, "Rover")
+    card = [
+        {"day": day(n), "amount": "-45.00", "description": f"ROVER.COM {n}", "mcc": 7298}
+        for n in range(1, 5)
+    ]
+    for row in card:
+        row["merchant_id"] = rover
+    bare = {"day": day(5), "amount": "-45.00", "description": "ROVER.COM 5", "merchant_id": rover}
+    alone = {"day": day(6), "amount": "-45.00", "description": "ROVER.COM 6"}
+    insert_transactions(org, account, [*card, bare, alone])
+    categorize(org)
+    found = rows(org)
+    assert all(found[f"ROVER.COM {n}"].category_id == care for n in range(1, 5))
+    assert found["ROVER.COM 5"].category_id == care
+    assert found["ROVER.COM 5"].category_source == "model"
+    # Alone, the same descriptor is too weak to decide: left for review.
+    assert found["ROVER.COM 6"].category_id is None

@@ -125,3 +125,30 @@ def test_places_codes_and_bank_wrappers_are_not_words() -> None:
     a = feature_key(Example("NETFLIX.COM 866-579-7172 CA", "Netflix", -15.49))
     b = feature_key(Example("NETFLIX.COM LOS ANGELES CA", "Netflix Los Angeles", -15.49))
     assert a == b
+
+
+def test_a_merchants_rows_pool_their_evidence() -> None:
+    model = _train()
+    # Alone, the last row reads like a bookshop; its merchant's other rows are all coffee.
+    rows = [Example("BEANERY ROASTERS #12", "", -4.5)] * 4 + [Example("PAGE TURNER", "", -4.5)]
+    alone = model.predict(rows, threshold=0.0)
+    assert alone[-1].best == "Books"
+    pooled = model.predict(rows, threshold=0.0, merchants=["beanery"] * 5)
+    assert [p.best for p in pooled] == ["Coffee"] * 5
+    # No merchant, or another merchant: the row keeps its own evidence.
+    apart = model.predict(rows, threshold=0.0, merchants=["beanery"] * 4 + [None])
+    assert apart[-1] == alone[-1]
+    other = model.predict(rows, threshold=0.0, merchants=["beanery"] * 4 + ["page turner"])
+    assert other[-1] == alone[-1]
+    # Identical rows of two merchants are told apart by their merchants.
+    mixed = model.predict(
+        [*rows, Example("PAGE TURNER", "", -4.5), Example("PAGE TURNER BOOKS 1", "", -4.5)],
+        threshold=0.0,
+        merchants=["beanery"] * 5 + ["page turner"] * 2,
+    )
+    assert [p.best for p in mixed[-3:]] == ["Coffee", "Books", "Books"]
+
+
+def test_merchants_must_match_the_examples() -> None:
+    with pytest.raises(ValueError):
+        _train().predict([Example("A", "", -1.0)], merchants=[])

@@ -11,6 +11,13 @@ tenant's correction outweighs it. The abstention threshold is chosen at training
 confidence at which out-of-fold predictions, with folds grouped by merchant (so a merchant is
 never scored by a model that saw it), reach TARGET_PRECISION.
 
+At prediction, a merchant's transactions share their evidence: each row's probabilities are
+mixed with the mean over the merchant's rows being predicted (MERCHANT_POOLING). One row may
+carry an MCC, another the card's category, a third only a bare descriptor; judged alone the bare
+row is a guess, judged with its merchant it follows the informative ones. The merchant is the
+merchants step's grouping (transactions.merchant_id), so the pooling is as precise as that
+grouping (B-cubed precision 0.998 in `make eval`).
+
 Serialized without pickle: arrays in an .npz plus a JSON header, so loading a stored model never
 executes code.
 """
@@ -20,7 +27,7 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +59,10 @@ C = 8.0  # inverse L2 strength; features are L2-normalised per block
 # seen on two rows is not weighted like one seen on two thousand.
 OWN_BALANCE = 0.5
 PRIOR_BALANCE = 1.0
+# The share of a row's probabilities that comes from its merchant's mean (the rest is its own):
+# most of it, since a merchant is almost always one category, with the row's own evidence
+# left to break ties where a merchant is truly mixed (a marketplace, a payment processor).
+MERCHANT_POOLING = 0.9
 _FOLDS = 3
 _MIN_CALIBRATION_GROUPS = 8
 
@@ -136,6 +147,35 @@ def _probabilities(fit: _Fit, keys: Sequence[FeatureKey]) -> np.ndarray:
     np.exp(scores, out=scores)
     scores /= scores.sum(axis=1, keepdims=True)
     return np.asarray(scores, dtype=np.float64)
+
+
+def _pooled(
+    probs: np.ndarray, positions: np.ndarray, merchants: Sequence[Hashable | None]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities per distinct (merchant, row) pair, each mixed with its merchant's mean over
+    its transactions, and for each example the index of its pair. A row without a merchant
+    keeps its own."""
+    pairs: dict[tuple[Hashable | None, int], int] = {}
+    pair_of = np.empty(len(positions), dtype=np.int64)
+    for i, (merchant, position) in enumerate(zip(merchants, positions.tolist(), strict=True)):
+        pair_of[i] = pairs.setdefault((merchant, position), len(pairs))
+    groups: dict[Hashable, int] = {}
+    group_of = np.array(
+        [-1 if m is None else groups.setdefault(m, len(groups)) for m, _ in pairs], dtype=np.int64
+    )
+    pooled = probs[np.array([position for _, position in pairs], dtype=np.int64)]
+    grouped = np.flatnonzero(group_of >= 0)
+    if len(grouped):
+        counts = np.bincount(pair_of, minlength=len(pairs)).astype(np.float64)
+        membership = sp.csr_matrix(
+            (counts[grouped], (group_of[grouped], grouped)), shape=(len(groups), len(pairs))
+        )
+        sums = np.asarray(membership @ pooled)
+        means = sums / sums.sum(axis=1, keepdims=True)  # each row of probs sums to 1
+        pooled[grouped] = (1 - MERCHANT_POOLING) * pooled[grouped] + MERCHANT_POOLING * means[
+            group_of[grouped]
+        ]
+    return pooled, pair_of
 
 
 def choose_threshold(confidence: np.ndarray, correct: np.ndarray, counts: np.ndarray) -> float:
@@ -224,15 +264,25 @@ class CategoryClassifier:
         return cls(fit, threshold)
 
     def predict(
-        self, examples: Sequence[Example], *, threshold: float | None = None
+        self,
+        examples: Sequence[Example],
+        *,
+        threshold: float | None = None,
+        merchants: Sequence[Hashable | None] | None = None,
     ) -> list[Prediction]:
+        """One prediction per example. `merchants[i]` is the merchant examples[i] belongs to
+        (None: none known); rows of one merchant pool their evidence (MERCHANT_POOLING)."""
         limit = self.threshold if threshold is None else threshold
         keys, positions = unique_keys(examples)
         if not keys:
             return []
         probs = _probabilities(self._fit, keys)
+        if merchants is not None:
+            if len(merchants) != len(examples):
+                raise ValueError("examples and merchants differ in length")
+            probs, positions = _pooled(probs, positions, merchants)
         best = probs.argmax(axis=1)
-        confidence = probs[np.arange(len(keys)), best]
+        confidence = probs[np.arange(len(probs)), best]
         # One Prediction per distinct row, shared by its repeats.
         distinct = [
             Prediction(self.labels[b] if c >= limit else None, float(c), self.labels[b])

@@ -106,7 +106,9 @@ def _model(session: Session, run: AnalyticsRun, nodes: list[Node]) -> tuple[Mode
 
 def _predict(model: Model, rows: Sequence[Any]) -> list[Decision]:
     out = []
-    predictions = model.classifier.predict([store.example_of(row) for row in rows])
+    predictions = model.classifier.predict(
+        [store.example_of(row) for row in rows], merchants=[row.merchant_id for row in rows]
+    )
     for prediction in predictions:
         best = model.categories.get(prediction.best)
         confidence = round(float(prediction.confidence), 4)
@@ -194,6 +196,8 @@ def run_categorize(session: Session, run: AnalyticsRun, scope: RunScope) -> dict
         )
     if scope.import_batch_id is not None:
         query = query.where(Transaction.import_batch_id == scope.import_batch_id)
+    # A merchant's rows pool their evidence within a chunk: keep them in the same one.
+    query = query.order_by(Transaction.merchant_id)
     counts = dict.fromkeys(
         ("transactions", "by_rule", "by_model", "abstained", "kept_bank", "tagged", "updated"), 0
     )
