@@ -180,7 +180,6 @@ def _amount(rng: random.Random, path: str) -> float:
 @cache
 def corpus() -> tuple[tuple[Example, str], ...]:
     """The labelled bootstrap examples (deterministic)."""
-    rng = random.Random(18245)  # noqa: S311 - a fixed corpus, not secrets
     bank = _bank_strings()
     mccs_by_path: dict[str, list[int]] = {}
     for code, (category, _) in sorted(_mcc_table().items()):
@@ -191,27 +190,39 @@ def corpus() -> tuple[tuple[Example, str], ...]:
         codes = [c for p in _ancestors(path) for c in mccs_by_path.get(p, [])]
         income = path.startswith("Income")
         for word in words:
+            # Each keyword draws from its own generator: adding a keyword leaves every other
+            # keyword's examples as they were.
+            draw = random.Random(f"18245:{path}:{word}")  # noqa: S311 - a fixed corpus
             for variant in range(4):
                 name = word.upper()
                 if income:
-                    text = "EMPLOYER " * (variant == 3) + name + rng.choice(_INCOME_SUFFIXES)
+                    text = "EMPLOYER " * (variant == 3) + name + draw.choice(_INCOME_SUFFIXES)
                 else:
-                    place = rng.choice(_PLACES)
-                    number = f" #{rng.randint(100, 9999)}" if variant % 2 else ""
-                    text = f"{rng.choice(_PREFIXES)}{name}{number} {place}".strip()
+                    place = draw.choice(_PLACES)
+                    number = f" #{draw.randint(100, 9999)}" if variant % 2 else ""
+                    text = f"{draw.choice(_PREFIXES)}{name}{number} {place}".strip()
                 merchant = word.title() if variant < 2 else ""
+                # The two unnamed variants are the descriptor alone (a checking account's row):
+                # the words must explain them without a bank category or MCC to lean on (those
+                # have rows of their own below).
+                plain = variant >= 2
                 rows.append(
                     (
                         Example(
                             text,
                             merchant,
-                            _amount(rng, path),
-                            rng.choice(banks) if banks and rng.random() < 0.4 else None,
-                            rng.choice(codes) if codes and rng.random() < 0.25 else None,
+                            _amount(draw, path),
+                            draw.choice(banks)
+                            if banks and draw.random() < 0.4 and not plain
+                            else None,
+                            draw.choice(codes)
+                            if codes and draw.random() < 0.25 and not plain
+                            else None,
                         ),
                         path,
                     )
                 )
+    rng = random.Random(18245)  # noqa: S311 - a fixed corpus, not secrets
     # Each MCC with its description as the text, and alone -- except the chain codes (one per
     # airline, car rental firm or hotel chain: 327 of Lodging's and 215 of Airfare's codes),
     # whose description (the chain's name) is the row. Alone, their hundreds of bare rows made

@@ -92,6 +92,8 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "hippo insurance", "homesite", "assurant", "farmers insurance", "liberty mutual",
         "insurance premium", "travelers insurance", "usaa insurance",
         "insurance", "insurance co", "ins prem", "mutual insurance", "insurance company",
+        "state farm", "nationwide", "american family", "erie insurance", "the hartford",
+        "chubb", "amica", "safeco", "mercury insurance", "auto owners", "farm bureau",
     ),
     "Groceries": (
         "grocery", "supermarket", "market", "foods", "safeway", "kroger", "albertsons",
@@ -122,9 +124,20 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "bar", "pub", "tavern", "brewery", "brewing", "taproom", "saloon", "lounge",
         "cocktail", "wine bar", "beer garden", "nightclub",
     ),
-    "Transport": ("auto loan", "car payment", "motors finance", "ally auto", "vehicle loan",
-                  "auto finance", "motor credit", "motor acceptance", "car loan", "auto lease",
-                  "financial", "auto financial", "vehicle finance"),
+    # The car payment: lenders, the makers' finance arms (a statement says "HONDA FINANCIAL",
+    # "FORD CREDIT", often just the make) and insurers that sell car cover only.
+    "Transport": (
+        "auto loan", "car payment", "motors finance", "ally auto", "vehicle loan",
+        "auto finance", "motor credit", "motor acceptance", "car loan", "auto lease",
+        "financial", "auto financial", "vehicle finance", "auto pmt", "loan pmt",
+        "toyota financial", "lexus", "honda financial", "acura", "nissan", "infiniti",
+        "hyundai", "kia", "subaru", "mazda", "ford credit", "gm financial", "chevrolet", "buick",
+        "cadillac", "chrysler capital", "jeep", "tesla", "bmw financial", "mercedes benz",
+        "audi", "vw credit", "volvo", "santander consumer", "westlake financial",
+        "exeter finance", "carmax auto", "carvana", "credit acceptance", "bridgecrest",
+        "geico", "progressive ins", "esurance", "root insurance", "dairyland",
+        "auto insurance", "car insurance",
+    ),
     "Transport/Fuel": (
         "shell", "chevron", "exxon", "exxonmobil", "mobil", "bp", "arco", "valero",
         "sunoco", "76", "marathon petro", "speedway", "circle k", "wawa", "sheetz",
@@ -167,7 +180,8 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "verizon wireless", "verizon", "vzwrlss", "at&t", "att", "t mobile", "tmobile",
         "sprint", "mint mobile", "cricket wireless", "metro by t mobile", "boost mobile",
         "visible", "google fi", "wireless", "mobile",
-        "wrls", "cellular",
+        "wrls", "cellular", "esim", "data plan", "prepaid wireless", "tracfone",
+        "straight talk", "consumer cellular",
     ),
     "Subscriptions/Streaming": (
         "netflix", "hulu", "disney plus", "disneyplus", "hbo max", "max", "spotify",
