@@ -592,3 +592,48 @@ def test_a_merchant_s_rows_are_decided_together(org: str):
     assert found["ROVER.COM 5"].category_source == "model"
     # Alone, the same descriptor is too weak to decide: left for review.
     assert found["ROVER.COM 6"].category_id is None
+
+
+def test_an_import_s_rows_are_decided_with_their_merchant_s_earlier_rows(org: str):
+    """The card statement came first (rows with a grooming MCC); the checking statement's bare
+    row of the same merchant, imported later, is decided with them."""
+    account = make_account(org)
+    care = category(org, "Personal care")
+    rover = merchant(org, "Rover")
+    insert_transactions(
+        org,
+        account,
+        [
+            {
+                "day": day(n),
+                "amount": "-45.00",
+                "description": f"ROVER.COM {n}",
+                "mcc": 7298,
+                "merchant_id": rover,
+            }
+            for n in range(2, 6)
+        ],
+    )
+    with tenant_session(org) as session:
+        imported = ImportBatch(account_id=account, status="succeeded", file_sha256="y", file_size=1)
+        session.add(imported)
+        session.flush()
+        batch = imported.id
+    new = {"day": day(1), "amount": "-45.00", "import_batch_id": batch}
+    insert_transactions(
+        org,
+        account,
+        [
+            {**new, "description": "ROVER.COM 1", "merchant_id": rover},
+            {**new, "description": "ROVER.COM 0"},  # no merchant: judged alone
+        ],
+    )
+    with run_in(org, batch) as (_, counts):
+        assert counts["transactions"] == 2
+    found = rows(org)
+    assert (found["ROVER.COM 1"].category_id, found["ROVER.COM 1"].category_source) == (
+        care,
+        "model",
+    )
+    assert found["ROVER.COM 0"].category_id is None
+    assert all(found[f"ROVER.COM {n}"].category_id is None for n in range(2, 6))  # not in the run

@@ -15,11 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import null, or_, select, text
+from sqlalchemy import null, or_, select, text, true
 from sqlalchemy.orm import Session
 
 from finsight.analytics.categorization import proposals, store
 from finsight.analytics.categorization.classifier import CategoryClassifier
+from finsight.analytics.categorization.features import Example
 from finsight.analytics.categorization.rules import CompiledRule, apply_rules, merged_tags
 from finsight.analytics.models import AnalyticsRun, CategoryRule
 from finsight.analytics.steps import RunScope
@@ -29,6 +30,10 @@ from finsight.transactions.models import Transaction
 
 SUGGESTION = "category_suggestion"  # transactions.metadata key: the model's guess when unsure
 CHUNK = 20_000
+# An import's run pools each merchant's new rows with this many of its latest other rows: the
+# card statement's rows (with MCC and the bank's category) vouch for the checking account's bare
+# ones imported later, and the other way round.
+CONTEXT_ROWS = 50
 _USER_SET = store.user_set("category_id")
 _SAME_CONFIDENCE = 1e-4  # real (float4) holds about 7 digits: closer than this is unchanged
 
@@ -104,11 +109,44 @@ def _model(session: Session, run: AnalyticsRun, nodes: list[Node]) -> tuple[Mode
     return Model(loaded.classifier, categories, f"v{loaded.version}"), info
 
 
-def _predict(model: Model, rows: Sequence[Any]) -> list[Decision]:
-    out = []
-    predictions = model.classifier.predict(
-        [store.example_of(row) for row in rows], merchants=[row.merchant_id for row in rows]
+def merchant_context(session: Session, batch: uuid.UUID) -> dict[uuid.UUID, list[Example]]:
+    """For each merchant of an import batch, its latest CONTEXT_ROWS rows from outside it."""
+    in_batch = (
+        select(Transaction.merchant_id)
+        .where(Transaction.import_batch_id == batch, Transaction.merchant_id.is_not(None))
+        .distinct()
+        .subquery()
     )
+    latest = (
+        store.ledger_columns()
+        .add_columns(Transaction.merchant_id)
+        .where(
+            *store.eligible(),
+            Transaction.merchant_id == in_batch.c.merchant_id,
+            Transaction.import_batch_id.is_distinct_from(batch),
+        )
+        .order_by(Transaction.transaction_date.desc())
+        .limit(CONTEXT_ROWS)
+        .lateral()
+    )
+    context: dict[uuid.UUID, list[Example]] = {}
+    for row in session.execute(select(latest).select_from(in_batch.join(latest, true()))):
+        context.setdefault(row.merchant_id, []).append(store.example_of(row))
+    return context
+
+
+def _predict(
+    model: Model, rows: Sequence[Any], context: dict[uuid.UUID, list[Example]]
+) -> list[Decision]:
+    """The model's decision for each row, a merchant's rows pooled with its context rows."""
+    out = []
+    examples = [store.example_of(row) for row in rows]
+    merchants: list[uuid.UUID | None] = [row.merchant_id for row in rows]
+    for merchant in {m for m in merchants if m is not None}:
+        extra = context.get(merchant, [])
+        examples += extra
+        merchants += [merchant] * len(extra)
+    predictions = model.classifier.predict(examples, merchants=merchants)[: len(rows)]
     for prediction in predictions:
         best = model.categories.get(prediction.best)
         confidence = round(float(prediction.confidence), 4)
@@ -194,8 +232,10 @@ def run_categorize(session: Session, run: AnalyticsRun, scope: RunScope) -> dict
                 Transaction.category_id.is_(None),
             )
         )
+    context: dict[uuid.UUID, list[Example]] = {}
     if scope.import_batch_id is not None:
         query = query.where(Transaction.import_batch_id == scope.import_batch_id)
+        context = merchant_context(session, scope.import_batch_id)
     # A merchant's rows pool their evidence within a chunk: keep them in the same one.
     query = query.order_by(Transaction.merchant_id)
     counts = dict.fromkeys(
@@ -224,7 +264,7 @@ def run_categorize(session: Session, run: AnalyticsRun, scope: RunScope) -> dict
             else:
                 for_model.append((row, tags))
         if for_model:
-            predicted = _predict(model, [row for row, _ in for_model])
+            predicted = _predict(model, [row for row, _ in for_model], context)
             for (row, tags), decision in zip(for_model, predicted, strict=True):
                 if decision.category_id is not None:
                     counts["by_model"] += 1
