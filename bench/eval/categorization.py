@@ -34,13 +34,12 @@ from typing import Any
 from sklearn.metrics import f1_score  # type: ignore[import-untyped]
 
 from bench.eval.generator import Ledger, RawTxn, generate_ledger
-from bench.eval.merchants import stored_key
+from bench.eval.merchants import grouped, stored_key
 from finsight.analytics.categorization.bootstrap import bootstrap_classifier
 from finsight.analytics.categorization.classifier import CategoryClassifier, Prediction
 from finsight.analytics.categorization.features import Example, normalize_text
 from finsight.analytics.categorization.keywords import KEYWORDS
 from finsight.analytics.descriptors import clean_descriptor
-from finsight.analytics.merchants import group_merchants, merchant_index
 from finsight.categories.bank_mapping import BANK_KEYS
 from finsight.categories.resolve import normalize_key
 
@@ -100,9 +99,7 @@ def examples_of(transactions: Sequence[RawTxn]) -> list[Example]:
 
 def merchant_groups(transactions: Sequence[RawTxn]) -> list[int]:
     """The merchant the product groups each transaction under (its merchants step)."""
-    keys = [stored_key(t.descriptor) for t in transactions]
-    index_of = merchant_index(group_merchants(keys))
-    return [index_of[key] for key in keys]
+    return grouped([stored_key(t.descriptor) for t in transactions])
 
 
 def _bank_rule(example: Example) -> str | None:
@@ -153,7 +150,10 @@ def _corrections(
     return [first[group] for group, _ in wrong.most_common(CORRECTIONS)]
 
 
-def _tenant(ledger: Ledger, seed: int, index: int, scores: dict[str, _Scores]) -> None:
+def _tenant(
+    ledger: Ledger, seed: int, index: int, scores: dict[str, _Scores]
+) -> tuple[list[Example], list[int]]:
+    """Score one tenant into `scores`; its examples and merchant groups, for reuse."""
     rows = ledger.transactions
     examples = examples_of(rows)
     truth = [t.category for t in rows]
@@ -213,6 +213,7 @@ def _tenant(ledger: Ledger, seed: int, index: int, scores: dict[str, _Scores]) -
             [examples[i] for i in fixed], [truth[i] for i in fixed], [examples[i] for i in rest]
         ),
     )
+    return examples, groups
 
 
 def evaluate_categorization(
@@ -238,17 +239,20 @@ def evaluate_categorization(
     ]
     scores = {name: _Scores() for name in names}
     named = total = 0
+    first: tuple[list[Example], list[int]] | None = None
     for index in indices:
         ledger = generate_ledger(seed, index, years, end)
         identities = {t.merchant.casefold() for t in ledger.transactions}
         named += sum(_named_by_keywords(i) for i in identities)
         total += len(identities)
-        _tenant(ledger, seed, index, scores)
+        scored = _tenant(ledger, seed, index, scores)
+        first = first or scored
     # Prediction speed on the rows of the first tenant used, repeated to 200,000 rows.
-    sample_rows = generate_ledger(seed, indices[0], years, end).transactions
-    repeats = 200_000 // len(sample_rows) + 1
-    rows = (examples_of(sample_rows) * repeats)[:200_000]
-    groups = (merchant_groups(sample_rows) * repeats)[:200_000]
+    assert first is not None  # indices is never empty
+    sample, sample_groups = first
+    repeats = 200_000 // len(sample) + 1
+    rows = (sample * repeats)[:200_000]
+    groups = (sample_groups * repeats)[:200_000]
     model = bootstrap_classifier()
     tick = time.perf_counter()
     model.predict(rows, merchants=groups)

@@ -12,6 +12,7 @@ the path the product stores (`finsight.analytics.merchant_store`):
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -29,6 +30,12 @@ def stored_key(descriptor: str) -> str:
     """The key the merchants step gives an imported row (no merchant typed by a person)."""
     description = clean_description(descriptor)
     return source_key(normalize_merchant(description) or description, False)[0]
+
+
+def grouped(keys: Sequence[str]) -> list[int]:
+    """The merchant the product's grouping (one go, a full run) gives each key."""
+    index_of = merchant_index(group_merchants(keys))
+    return [index_of[key] for key in keys]
 
 
 def _incremental(ledger: Ledger, keys: list[str]) -> list[str]:
@@ -54,8 +61,7 @@ def evaluate_merchants(
         ledger = generate_ledger(seed, index, years, end)
         truth = [t.merchant.casefold() for t in ledger.transactions]
         keys = [stored_key(t.descriptor) for t in ledger.transactions]
-        index_of = merchant_index(group_merchants(keys))
-        full.add(truth, [index_of[k] for k in keys])
+        full.add(truth, grouped(keys))
         incremental.add(truth, _incremental(ledger, keys))
     run = {"seed": seed, "tenants": tenants, "years": years}
     results = {

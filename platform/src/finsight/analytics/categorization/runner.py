@@ -109,7 +109,7 @@ def _model(session: Session, run: AnalyticsRun, nodes: list[Node]) -> tuple[Mode
     return Model(loaded.classifier, categories, f"v{loaded.version}"), info
 
 
-def merchant_context(session: Session, batch: uuid.UUID) -> dict[uuid.UUID, list[Example]]:
+def _merchant_context(session: Session, batch: uuid.UUID) -> dict[uuid.UUID, list[Example]]:
     """For each merchant of an import batch, its latest CONTEXT_ROWS rows from outside it."""
     in_batch = (
         select(Transaction.merchant_id)
@@ -142,7 +142,7 @@ def _predict(
     out = []
     examples = [store.example_of(row) for row in rows]
     merchants: list[uuid.UUID | None] = [row.merchant_id for row in rows]
-    for merchant in {m for m in merchants if m is not None}:
+    for merchant in dict.fromkeys(m for m in merchants if m is not None):
         extra = context.get(merchant, [])
         examples += extra
         merchants += [merchant] * len(extra)
@@ -235,7 +235,7 @@ def run_categorize(session: Session, run: AnalyticsRun, scope: RunScope) -> dict
     context: dict[uuid.UUID, list[Example]] = {}
     if scope.import_batch_id is not None:
         query = query.where(Transaction.import_batch_id == scope.import_batch_id)
-        context = merchant_context(session, scope.import_batch_id)
+        context = _merchant_context(session, scope.import_batch_id)
     # A merchant's rows pool their evidence within a chunk: keep them in the same one.
     query = query.order_by(Transaction.merchant_id)
     counts = dict.fromkeys(
