@@ -83,16 +83,7 @@ async def insights(page: SignedIn) -> Response:
     months = horizon_of(query.get("months"))
     account_id = query.get("account_id") or None
     anomaly_status = query.get("anomalies") if query.get("anomalies") in ANOMALY_FILTERS else "new"
-    try:
-        recurring, runs, accounts, categories = await asyncio.gather(
-            page.api("GET", "/api/analytics/recurring"),
-            page.api("GET", "/api/analytics/runs", params={"limit": 5}),
-            page.api("GET", "/api/accounts", params={"limit": 200}),
-            page.api("GET", "/api/categories"),
-        )
-    except ApiError as error:
-        if error.status != 404:
-            raise
+    if not await page.runs("analytics"):
         # ENABLE_ANALYTICS=false on the API: say so rather than show an error.
         return await page.render("insights.html", enabled=False)
     account_params: dict[str, Any] = {"scope": "account", "months": months}
@@ -101,11 +92,16 @@ async def insights(page: SignedIn) -> Response:
     anomaly_params: dict[str, Any] = {"status": anomaly_status, "limit": ANOMALY_PAGE}
     if query.get("anomalies_cursor"):
         anomaly_params["cursor"] = query["anomalies_cursor"]
-    by_account, by_category, anomalies = await asyncio.gather(
+    answers = await asyncio.gather(
+        page.api("GET", "/api/analytics/recurring"),
+        page.api("GET", "/api/analytics/runs", params={"limit": 5}),
+        page.api("GET", "/api/accounts", params={"limit": 200}),
+        page.api("GET", "/api/categories"),
         _optional(page, "/api/analytics/forecast", account_params),
         _optional(page, "/api/analytics/forecast", {"scope": "category", "months": months}),
         _optional(page, "/api/analytics/anomalies", anomaly_params),
     )
+    recurring, runs, accounts, categories, by_account, by_category, anomalies = answers
     failed = [
         name
         for name, answer in (
@@ -146,9 +142,7 @@ async def insights(page: SignedIn) -> Response:
         months=months,
         series=series,
         chart=chart,
-        forecast_months=[str(m)[:7] for m in (by_category or by_account or {}).get("months", [])],
         category_forecasts=category_forecasts,
-        category_paths=category_paths,
         anomalies=[{**a, "link": transaction_link(a)} for a in anomaly_items],
         anomaly_status=anomaly_status,
         anomalies_next=(anomalies or {}).get("next_cursor"),

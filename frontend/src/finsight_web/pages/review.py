@@ -34,13 +34,14 @@ def review_params(query: dict[str, str]) -> tuple[dict[str, Any], str, int]:
 
 async def _proposals(page: Page) -> list[dict[str, Any]]:
     try:
-        listing = await page.api("GET", "/api/analytics/proposals", params={"status": "proposed"})
+        proposed: list[dict[str, Any]] = await page.api(
+            "GET", "/api/analytics/proposals", params={"status": "proposed"}
+        )
     except ApiError as error:
         if error.status in (404, 422):
             return []
         raise
-    items = listing["items"] if isinstance(listing, dict) else listing
-    return [p for p in items if p.get("status", "proposed") == "proposed"]
+    return proposed
 
 
 @router.get("/review")
@@ -49,12 +50,12 @@ async def review(page: SignedIn) -> Response:
         return off
     query = dict(page.request.query_params)
     params, reason, limit = review_params(query)
-    categories, accounts, proposals = await asyncio.gather(
+    categories, accounts, proposals, (listing, error) = await asyncio.gather(
         page.api("GET", "/api/categories"),
         page.api("GET", "/api/accounts", params={"limit": 200}),
         _proposals(page),
+        page.filtered_list("/api/analytics/review", params),
     )
-    listing, error = await page.filtered_list("/api/analytics/review", params)
     return await page.render(
         "review.html",
         status_code=422 if error else 200,
@@ -81,8 +82,7 @@ async def _resolve(page: Page, ids: list[str], category_id: str) -> int:
         "/api/analytics/review/resolve",
         json={"transaction_ids": ids, "category_id": category_id},
     )
-    count = result.get("updated") if isinstance(result, dict) else None
-    return int(count) if isinstance(count, int) else len(ids)
+    return int(result["updated"])
 
 
 @router.post("/review/resolve")

@@ -154,9 +154,8 @@ def moved(ids: list[str], rule_id: str, direction: str) -> list[str] | None:
 
 
 async def _rules(page: Page) -> list[dict[str, Any]]:
-    listing = await page.api("GET", "/api/analytics/rules")
-    items = listing["items"] if isinstance(listing, dict) else listing
-    return sorted(items, key=lambda r: r["position"])
+    rules: list[dict[str, Any]] = await page.api("GET", "/api/analytics/rules")  # in order
+    return rules
 
 
 async def _choices(page: Page) -> dict[str, Any]:
@@ -247,7 +246,6 @@ def _posted_values(form: dict[str, Any]) -> dict[str, Any]:
 
 async def _save(page: Page, rule_id: uuid.UUID | None) -> Response:
     form = await page.form()
-    rule = await page.api("GET", f"/api/analytics/rules/{rule_id}") if rule_id else None
     body = rule_body(form)
     try:
         if rule_id:
@@ -257,6 +255,7 @@ async def _save(page: Page, rule_id: uuid.UUID | None) -> Response:
     except ApiError as error:
         if error.status not in (409, 422):
             raise
+        rule = await page.api("GET", f"/api/analytics/rules/{rule_id}") if rule_id else None
         return await _editor(
             page,
             rule=rule,
