@@ -91,10 +91,7 @@ def _cluster_block(keys: list[str], vectors: np.ndarray) -> list[list[str]]:
 def group_merchants(keys: Iterable[str] | Mapping[str, int]) -> list[MerchantGroup]:
     """Group keys (repeats, or a mapping's counts, count towards the canonical name);
     deterministic, sorted by name."""
-    if isinstance(keys, Mapping):
-        counts = Counter({k: n for k, n in keys.items() if k.strip()})
-    else:
-        counts = Counter(k for k in keys if k.strip())
+    counts = Counter({k: n for k, n in Counter(keys).items() if k.strip()})
     if not counts:
         return []
     unique = sorted(counts)

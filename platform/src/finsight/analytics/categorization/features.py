@@ -31,6 +31,8 @@ import numpy as np
 import scipy.sparse as sp  # type: ignore[import-untyped]
 from sklearn.feature_extraction import FeatureHasher  # type: ignore[import-untyped]
 
+from finsight.analytics.descriptors import US_STATES
+
 __all__ = [
     "N_FEATURES",
     "Example",
@@ -78,12 +80,7 @@ _WRAPPER = frozenset(
     )
 )
 _WEB = frozenset(_split("com net org www http https io"))
-_STATE_CODES = frozenset(
-    _split(
-        "al ak az ar ca co ct de fl ga hi id il in ia ks ky la me md ma mi mn ms mo mt ne nv nh nj "
-        "nm ny nc nd oh ok or pa ri sc sd tn tx ut vt va wa wv wi wy dc usa us"
-    )
-)
+_STATE_CODES = frozenset(state.lower() for state in US_STATES) | {"usa", "us"}
 # Place names, removed wherever they occur (several words as a whole): the 50 states and the
 # largest US cities (general knowledge, not any one data set's list; "washington" stays, it is
 # also the Washington Post, and so do cities that are common names: Buffalo, Lincoln, Mesa).

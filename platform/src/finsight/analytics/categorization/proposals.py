@@ -21,7 +21,6 @@ from finsight.analytics.models import Merchant, RuleProposal
 from finsight.errors import NotFound
 
 MIN_SUPPORT = 3
-PROPOSAL_STATUSES = ("proposed", "accepted", "dismissed")
 
 # Per merchant: how many rows people categorized, and the one category if they all agree (a row
 # a person left uncategorized on purpose counts as disagreement). :merchants null = every one.

@@ -19,6 +19,7 @@ from sqlalchemy import null, or_, select, text, true
 from sqlalchemy.orm import Session
 
 from finsight.analytics.categorization import proposals, store
+from finsight.analytics.categorization.bootstrap import bootstrap_classifier
 from finsight.analytics.categorization.classifier import CategoryClassifier
 from finsight.analytics.categorization.features import Example
 from finsight.analytics.categorization.rules import CompiledRule, apply_rules, merged_tags
@@ -100,7 +101,7 @@ def _model(session: Session, run: AnalyticsRun, nodes: list[Node]) -> tuple[Mode
     live = {node.id for node in nodes}
     loaded, info = store.current_model(session, run, nodes)
     if loaded is None:
-        return Model(store.shared_bootstrap(), store.bootstrap_labels(nodes), store.BOOTSTRAP), info
+        return Model(bootstrap_classifier(), store.bootstrap_labels(nodes), store.BOOTSTRAP), info
     categories = {}
     for label in loaded.classifier.labels:
         category = uuid.UUID(label)

@@ -15,7 +15,6 @@ the rest.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import time
@@ -90,18 +89,12 @@ def current_schema(session: Session) -> str:
     return str(session.execute(text("SELECT current_schema()")).scalar_one())
 
 
-@functools.cache
-def shared_bootstrap() -> CategoryClassifier:
-    """The shared model, built once per process."""
-    return bootstrap_classifier()
-
-
 def bootstrap_labels(nodes: list[Node]) -> dict[str, uuid.UUID]:
     """The bootstrap's labels ("Restaurants/Coffee shops") as this tenant's category ids, found
     by seed path so renamed system categories still match."""
     by_path = system_ids(nodes)
     out: dict[str, uuid.UUID] = {}
-    for label in shared_bootstrap().labels:
+    for label in bootstrap_classifier().labels:
         found = by_path.get(tuple(part.strip().lower() for part in label.split("/")))
         if found is not None:
             out[label] = found
