@@ -17,6 +17,7 @@ from finsight.analytics.anomalies.model import (
     Settings,
     money,
     money_weight,
+    robust_center,
     short_money,
     squash,
 )
@@ -34,26 +35,34 @@ FEATURES = (
 MAX_FIT = 6000
 
 
-def _features(history: History, p: int, settings: Settings) -> tuple[list[float], float]:
-    """A charge's features (from what came before it) and its merchant's median."""
+def _features(
+    history: History, p: int, settings: Settings, typical_by_day: dict[int, float | None]
+) -> tuple[list[float], float]:
+    """A charge's features (from what came before it) and its merchant's median.
+    `typical_by_day` caches the tenant's median charge per day (charges share days)."""
     t = history.expenses[p]
     amount, day = float(history.amounts[p]), int(history.ordinals[p])
     series = history.merchants[t.merchant]
     window = series.before(day, settings.history_days)
     spent = series.amounts[window]
     visits = len(spent)
-    median = float(np.median(spent)) if visits else amount
     if visits >= 3:
-        mad = float(np.median(np.abs(spent - median)))
-        spread = max(1.4826 * mad, 0.1 * median, 1.0)
+        median, spread = robust_center(
+            spent, settings.spike_relative_floor, settings.spike_absolute_floor
+        )
         ratio, z = math.log(amount / max(median, 0.01)), (amount - median) / spread
         weekdays = [(int(o) + 6) % 7 for o in series.ordinals[window]]  # ordinal 1 is a Monday
         rarity = 1.0 - weekdays.count((day + 6) % 7) / visits
     else:
+        median = float(np.median(spent)) if visits else amount
         ratio, z, rarity = 0.0, 0.0, 6 / 7
     since = day - int(series.ordinals[window][-1]) if visits else 400
-    tenant = history.tenant.amounts[history.tenant.before(day, settings.history_days)]
-    typical = float(np.median(tenant)) if len(tenant) else amount
+    if day not in typical_by_day:
+        tenant = history.tenant.amounts[history.tenant.before(day, settings.history_days)]
+        typical_by_day[day] = float(np.median(tenant)) if len(tenant) else None
+    typical = typical_by_day[day]
+    if typical is None:
+        typical = amount
     return [
         math.log1p(amount),
         ratio,
@@ -71,8 +80,9 @@ def outliers(history: History, candidates: Iterable[int], settings: Settings) ->
         return []  # a forest of a few charges calls everything odd
     recent = range(max(0, len(history.expenses) - MAX_FIT), len(history.expenses))
     fit_positions = sorted(set(recent) | set(wanted))
+    typical_by_day: dict[int, float | None] = {}
     rows: dict[int, tuple[list[float], float]] = {
-        p: _features(history, p, settings) for p in fit_positions
+        p: _features(history, p, settings, typical_by_day) for p in fit_positions
     }
     matrix: FloatArray = np.asarray([rows[p][0] for p in fit_positions], dtype=float)
     forest = IsolationForest(n_estimators=200, max_samples=256, random_state=settings.seed)
