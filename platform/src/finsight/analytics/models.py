@@ -149,10 +149,6 @@ class ForecastRecord(IdMixin, TimestampMixin, MetadataMixin, TenantBase):
     method: Mapped[str] = mapped_column(Text)
 
 
-ANOMALY_KINDS = ("spike", "outlier", "duplicate", "large_first_charge", "category_pace")
-ANOMALY_STATUSES = ("new", "confirmed", "dismissed")
-
-
 class AnomalyRecord(IdMixin, TimestampMixin, MetadataMixin, TenantBase):
     __tablename__ = "anomalies"
 

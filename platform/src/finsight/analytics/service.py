@@ -149,9 +149,10 @@ def execute_run(session: Session, run_id: uuid.UUID, *, as_of: date | None = Non
     scope = RunScope(
         as_of=as_of or utcnow().date(), import_batch_id=uuid.UUID(batch) if batch else None
     )
+    step_of = steps()
     for kind in STEP_ORDER if run.kind == "all" else (run.kind,):
         started = time.perf_counter()
-        counts = steps()[kind](session, run, scope)
+        counts = step_of[kind](session, run, scope)
         run.counts = {**run.counts, **{f"{kind}.{k}": v for k, v in counts.items()}}
         run.timings = {**run.timings, f"{kind}_s": round(time.perf_counter() - started, 3)}
     run.parameters = {**run.parameters, "as_of": scope.as_of.isoformat()}

@@ -14,8 +14,6 @@ import numpy.typing as npt
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-KINDS = ("spike", "outlier", "duplicate", "large_first_charge", "category_pace")
-
 
 @dataclass(frozen=True)
 class Txn:
@@ -125,8 +123,11 @@ class Settings:
     dismissed_factor: float = 0.85
 
 
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$"}
+
+
 def money(value: float, currency: str = "USD") -> str:
-    symbol = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$"}.get(currency)
+    symbol = _SYMBOLS.get(currency)
     text = f"{abs(value):,.2f}"
     return f"{symbol}{text}" if symbol else f"{text} {currency}"
 
@@ -134,7 +135,7 @@ def money(value: float, currency: str = "USD") -> str:
 def short_money(value: float, currency: str = "USD") -> str:
     """$78 rather than $78.40 for a typical amount, but cents where they matter ($4.50)."""
     if abs(value) >= 20:
-        symbol = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$"}.get(currency)
+        symbol = _SYMBOLS.get(currency)
         text = f"{round(abs(value)):,d}"
         return f"{symbol}{text}" if symbol else f"{text} {currency}"
     return money(value, currency)
