@@ -375,26 +375,20 @@ def resolve(
     category_id: uuid.UUID,
 ) -> BulkOutcome:
     """Set a person's category on reviewed rows, exactly as bulk recategorize does (its audit
-    entry is this call's), then drop what the model and rules had said about them, and look at
-    their merchants for a rule to propose."""
+    entry is this call's; it also clears the model's confidence and the rule), then drop the
+    model's suggestion, and look at their merchants for a rule to propose."""
     outcome = bulk_recategorize(session, org_id, ids, category_id, actor)
     missing = set(outcome.not_found)
     changed = [i for i in dict.fromkeys(ids) if i not in missing]
     if changed:
-        session.execute(
-            update(Transaction)
-            .where(Transaction.id.in_(changed), Transaction.category_source == "user")
-            .values(
-                category_confidence=None,
-                category_rule_id=None,
-                extra=Transaction.extra.op("-")(SUGGESTION),
-            )
-            .execution_options(synchronize_session=False)
-        )
         merchants = {
             merchant
             for merchant in session.scalars(
-                select(Transaction.merchant_id).where(Transaction.id.in_(changed))
+                update(Transaction)
+                .where(Transaction.id.in_(changed))
+                .values(extra=Transaction.extra.op("-")(SUGGESTION))
+                .returning(Transaction.merchant_id)
+                .execution_options(synchronize_session=False)
             )
             if merchant is not None
         }
