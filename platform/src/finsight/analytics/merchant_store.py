@@ -107,22 +107,23 @@ def run_merchants(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[
     ):
         existing[key] = Placement(merchant_id, pinned)
         stored_display[key] = display
-    names = dict(
-        session.execute(
-            select(Merchant.id, Merchant.name).where(Merchant.name_source == "cleaner")
-        ).all()
-    )
 
     def display_of(key: str) -> str:
         found = displays.get(key)
         return found.most_common(1)[0][0] if found else stored_display.get(key, key)
 
     if batch is not None:
-        in_use = _key_counts(session, _BATCH_SCOPE, params)
+        # Every row of the batch was just keyed: its keys' counts are the spellings' counts.
+        in_use = Counter({key: spellings.total() for key, spellings in displays.items()})
         plan = place_new_keys(in_use, existing, display_of)
         unused: list[str] = []
     else:
-        in_use = _key_counts(session, "true", {})
+        in_use = _key_counts(session)
+        names = dict(
+            session.execute(
+                select(Merchant.id, Merchant.name).where(Merchant.name_source == "cleaner")
+            ).all()
+        )
         plan = regroup(in_use, existing, display_of, names)
         unused = [k for k, found in existing.items() if not found.pinned and k not in in_use]
     counts = _write(session, plan, existing, display_of, unused)
@@ -180,13 +181,13 @@ def _assign_keys(
     return displays, int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def _key_counts(session: Session, where: str, params: dict[str, object]) -> Counter[str]:
+def _key_counts(session: Session) -> Counter[str]:
+    """Each key's rows over the whole ledger."""
     rows = session.execute(
         text(
-            "SELECT t.merchant_key, count(*) FROM transactions t "  # noqa: S608
-            f"WHERE t.merchant_key IS NOT NULL AND {where} GROUP BY 1"
-        ),
-        params,
+            "SELECT t.merchant_key, count(*) FROM transactions t "
+            "WHERE t.merchant_key IS NOT NULL GROUP BY 1"
+        )
     ).all()
     return Counter({key: int(n) for key, n in rows})
 
