@@ -15,27 +15,16 @@ from finsight.api.pagination import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     Page,
-    decode_cursor,
+    cursor_name_id,
     page_of,
 )
 from finsight.api.problems import problem_responses
 from finsight.auth.principal import Principal
-from finsight.errors import InvalidInput
 
 router = APIRouter(prefix="/api/accounts", tags=["accounts"])
 
 CanRead = Annotated[Principal, Depends(require("accounts:read"))]
 CanWrite = Annotated[Principal, Depends(require("accounts:write"))]
-
-
-def _after(cursor: str | None) -> tuple[str, uuid.UUID] | None:
-    key = decode_cursor(cursor)
-    if key is None:
-        return None
-    try:
-        return str(key["name"]), uuid.UUID(str(key["id"]))
-    except (KeyError, ValueError) as exc:
-        raise InvalidInput("invalid cursor", field="cursor") from exc
 
 
 @router.get(
@@ -56,7 +45,7 @@ def list_accounts(
     rows = service.list_accounts(
         db,
         service.AccountFilter(type=type, institution_id=institution_id),
-        after=_after(cursor),
+        after=cursor_name_id(cursor),
         limit=limit + 1,
     )
     return page_of(

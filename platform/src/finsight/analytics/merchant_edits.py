@@ -86,7 +86,7 @@ def _views(session: Session, merchants: list[Merchant]) -> list[MerchantView]:
 
 
 def list_merchants(
-    session: Session, *, q: str | None, cursor: dict[str, Any] | None, limit: int
+    session: Session, *, q: str | None, after: tuple[str, uuid.UUID] | None, limit: int
 ) -> list[MerchantView]:
     """By name (case-blind), then id; `q` is a case-blind substring of the name or a key."""
     query = select(Merchant)
@@ -103,11 +103,7 @@ def list_merchants(
             )
         )
     sort = func.lower(Merchant.name)
-    if cursor is not None:
-        try:
-            after = (str(cursor["name"]), uuid.UUID(str(cursor["id"])))
-        except (KeyError, ValueError) as exc:
-            raise InvalidInput("invalid cursor", field="cursor") from exc
+    if after is not None:
         # Lower-cased by PostgreSQL on both sides, so the comparison agrees with ORDER BY.
         query = query.where(tuple_(sort, Merchant.id) > tuple_(func.lower(after[0]), after[1]))
     rows = list(session.scalars(query.order_by(sort, Merchant.id).limit(limit)))

@@ -16,7 +16,7 @@ from finsight.analytics.merchant_schemas import (
     MerchantSplitIn,
 )
 from finsight.api.deps import DB, Client, actor_of, require, scoped_to_tenant
-from finsight.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, page_of
+from finsight.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, cursor_name_id, page_of
 from finsight.api.problems import problem_responses
 from finsight.auth.principal import Principal
 
@@ -43,7 +43,7 @@ def list_merchants(
     cursor: str | None = None,
 ) -> Page[MerchantOut]:
     rows = edits.list_merchants(
-        scoped_to_tenant(db, principal), q=q, cursor=decode_cursor(cursor), limit=limit + 1
+        scoped_to_tenant(db, principal), q=q, after=cursor_name_id(cursor), limit=limit + 1
     )
     return page_of(rows, limit, MerchantOut.model_validate, edits.cursor_of)
 

@@ -45,27 +45,34 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     return value
 
 
-def cursor_id(cursor: str | None) -> uuid.UUID | None:
-    """The row id of a cursor made by `page_of(..., key=lambda row: {"id": row.id})`."""
+def _parsed(cursor: str | None, parse: Callable[[dict[str, Any]], T]) -> T | None:
+    """`parse` applied to the decoded cursor; a missing or malformed field is an invalid cursor."""
     key = decode_cursor(cursor)
     if key is None:
         return None
     try:
-        return uuid.UUID(str(key["id"]))
+        return parse(key)
     except (KeyError, ValueError) as exc:
         raise InvalidInput("invalid cursor", field="cursor") from exc
+
+
+def cursor_id(cursor: str | None) -> uuid.UUID | None:
+    """The row id of a cursor made by `page_of(..., key=lambda row: {"id": row.id})`."""
+    return _parsed(cursor, lambda key: uuid.UUID(str(key["id"])))
 
 
 def cursor_date_id(cursor: str | None, date_key: str) -> tuple[date, uuid.UUID] | None:
     """(date, row id) of a cursor made by `page_of(..., key=lambda row: {date_key: ..., "id": ...})`
     for lists ordered by a date, newest first."""
-    key = decode_cursor(cursor)
-    if key is None:
-        return None
-    try:
-        return date.fromisoformat(str(key[date_key])), uuid.UUID(str(key["id"]))
-    except (KeyError, ValueError) as exc:
-        raise InvalidInput("invalid cursor", field="cursor") from exc
+    return _parsed(
+        cursor, lambda key: (date.fromisoformat(str(key[date_key])), uuid.UUID(str(key["id"])))
+    )
+
+
+def cursor_name_id(cursor: str | None) -> tuple[str, uuid.UUID] | None:
+    """(name, row id) of a cursor made by `page_of(..., key=lambda row: {"name": ..., "id": ...})`
+    for lists ordered by name."""
+    return _parsed(cursor, lambda key: (str(key["name"]), uuid.UUID(str(key["id"]))))
 
 
 def page_of(
