@@ -87,35 +87,17 @@ def _first_months(
 
 
 def _read_series(session: Session, window: tuple[int, int]) -> dict[SeriesKey, _Series]:
-    """Monthly sums of both scopes over [window[0], window[1]] (month indexes)."""
-    start, end = window
-    since, until = month_start(start), month_start(end + 1)
-    account_first, currency_first = _first_months(session, start)
-    currencies = {
-        row.id: row.currency for row in session.execute(select(Account.id, Account.currency))
-    }
+    """Monthly sums of both scopes over [window[0], window[1]] (month indexes), as the API
+    reads actuals (`_actuals`)."""
+    account_first, currency_first = _first_months(session, window[0])
     series: dict[SeriesKey, _Series] = {}
-    in_window = [
-        *live_ledger(),
-        LedgerRow.transaction_date >= since,
-        LedgerRow.transaction_date < until,
-    ]
-    for account_id, month, total in session.execute(
-        select(LedgerRow.account_id, _month(), func.sum(LedgerRow.amount))
-        .where(*in_window)
-        .group_by(LedgerRow.account_id, _month())
-    ):
-        key: SeriesKey = ("account", account_id, None, currencies[account_id])
-        item = series.setdefault(key, _Series(account_first[account_id]))
-        item.values[month_index(month)] = float(total)
-    for category_id, currency, month, total in session.execute(
-        select(LedgerRow.category_id, LedgerRow.currency, _month(), -func.sum(LedgerRow.amount))
-        .where(*in_window, LedgerRow.transfer_id.is_(None))
-        .group_by(LedgerRow.category_id, LedgerRow.currency, _month())
-    ):
+    for (account_id, currency), values in _actuals(session, "account", window).items():
+        assert account_id is not None  # every row has an account
+        key: SeriesKey = ("account", account_id, None, currency)
+        series[key] = _Series(account_first[account_id], dict(values))
+    for (category_id, currency), values in _actuals(session, "category", window).items():
         key = ("category", None, category_id, currency)
-        item = series.setdefault(key, _Series(currency_first[currency]))
-        item.values[month_index(month)] = float(total)
+        series[key] = _Series(currency_first[currency], dict(values))
     return series
 
 
