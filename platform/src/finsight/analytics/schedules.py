@@ -108,6 +108,20 @@ def due_date(anchor: Anchor, slot: int) -> date:
     return day_in_month(slot * step + anchor.phase, anchor.days[0])
 
 
+def anchored_at(cadence: Cadence, day: date) -> tuple[Anchor, int]:
+    """A calendar with a due date on `day`, and that date's slot. Semi-monthly: the month's two
+    days 15 apart, `day` one of them."""
+    if cadence in _FIXED_DAYS:
+        return Anchor(cadence, ordinal=day.toordinal()), 0
+    if cadence is Cadence.SEMI_MONTHLY:
+        late = day.day > 15
+        days = (day.day - 15, day.day) if late else (day.day, day.day + 15)
+        return Anchor(cadence, days=days), month_index(day) * 2 + late
+    step = _MONTH_STEP[cadence]
+    slot, phase = divmod(month_index(day), step)
+    return Anchor(cadence, days=(day.day,), phase=phase), slot
+
+
 @cache
 def _due_ordinal(index: int, day_of_month: int) -> int:
     return day_in_month(index, day_of_month).toordinal()

@@ -19,10 +19,15 @@ import numpy as np
 
 from finsight.analytics.forecasting.methods import Array
 from finsight.analytics.recurring import CANCEL_AFTER_PERIODS
-from finsight.analytics.schedules import CADENCES, day_in_month, month_index, month_start
+from finsight.analytics.schedules import (
+    CADENCES,
+    Cadence,
+    anchored_at,
+    due_date,
+    month_index,
+    month_start,
+)
 
-_MONTH_STEP = {"monthly": 1, "quarterly": 3, "annual": 12}
-_DAY_STEP = {"weekly": 7, "biweekly": 14}
 # The detector's periods: a stream that long times CANCEL_AFTER_PERIODS without a charge ended.
 PERIOD_DAYS = {spec.cadence.value: spec.period_days for spec in CADENCES}
 
@@ -50,24 +55,11 @@ def occurrences(item: KnownItem, until: date) -> list[date]:
     a month's total moves only when a shifted date crosses the month's end, and the backtest
     sees how often that happens."""
     first = item.next_date
+    anchor, slot = anchored_at(Cadence(item.cadence), first)
     found: list[date] = []
-    if item.cadence in _DAY_STEP:
-        day = first
-        while day <= until:
-            found.append(day)
-            day += timedelta(days=_DAY_STEP[item.cadence])
-        return found
-    if item.cadence == "semi_monthly":
-        days = (first.day, first.day + 15) if first.day <= 15 else (first.day - 15, first.day)
-        index = month_index(first)
-        while month_start(index) <= until:
-            found += [d for d in (day_in_month(index, x) for x in days) if first <= d <= until]
-            index += 1
-        return found
-    step, index, k = _MONTH_STEP[item.cadence], month_index(first), 0
-    while (day := day_in_month(index + k * step, first.day)) <= until:
+    while (day := due_date(anchor, slot)) <= until:
         found.append(day)
-        k += 1
+        slot += 1
     return found
 
 
