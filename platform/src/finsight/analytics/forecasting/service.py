@@ -16,12 +16,11 @@ The forecasts of a run replace the previous run's as a whole.
 
 from __future__ import annotations
 
-import calendar
 import time
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -55,9 +54,8 @@ class _Series:
 
 
 def _last_complete(as_of: date) -> int:
-    """The month index of the last complete month as of the day."""
-    last_day = calendar.monthrange(as_of.year, as_of.month)[1]
-    return month_index(as_of) - (0 if as_of.day == last_day else 1)
+    """The month index of the last complete month as of the day (its own on its last day)."""
+    return month_index(as_of + timedelta(days=1)) - 1
 
 
 def _month() -> Any:
