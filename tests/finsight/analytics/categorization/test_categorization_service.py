@@ -18,6 +18,7 @@ from finsight.analytics.categorization import proposals, service, store
 from finsight.analytics.categorization.runner import SUGGESTION
 from finsight.analytics.models import AnalyticsRun, CategoryModel, Merchant, RuleProposal
 from finsight.analytics.steps import RunScope
+from finsight.categories.service import create_category
 from finsight.categories.tree import system_category_id
 from finsight.db import platform_session
 from finsight.errors import Conflict, InvalidInput
@@ -637,3 +638,68 @@ def test_an_import_s_rows_are_decided_with_their_merchant_s_earlier_rows(org: st
     )
     assert found["ROVER.COM 0"].category_id is None
     assert all(found[f"ROVER.COM {n}"].category_id is None for n in range(2, 6))  # not in the run
+
+
+def test_a_merchant_s_rows_follow_a_person_s_correction(org: str):
+    """The grooming MCC says Personal care; the person files one Rover row under Pets, a
+    category they made (no model knows it). The next run moves the merchant's other rows to Pets
+    (the model's, not the person's: still replaceable), leaves another merchant with the same
+    MCC alone, and an import's new Rover row follows too."""
+    account = make_account(org)
+    care = category(org, "Personal care")
+    with tenant_session(org) as session:
+        pets = create_category(
+            session, org_id(org), name="Pets", parent_id=None, kind="expense", actor=TEST_ACTOR
+        ).id
+    rover, salon = merchant(org, "Rover"), merchant(org, "Salon")
+    ids = insert_transactions(
+        org,
+        account,
+        [
+            {
+                "day": day(n),
+                "amount": "-45.00",
+                "description": f"{name} {n}",
+                "mcc": 7298,
+                "merchant_id": merchant_id,
+            }
+            for n in range(2, 6)
+            for name, merchant_id in (("ROVER.COM", rover), ("SALON", salon))
+        ],
+    )
+    categorize(org)
+    assert rows(org)["ROVER.COM 3"].category_id == care
+    with tenant_session(org) as session:
+        service.resolve(session, org_id(org), TEST_ACTOR, ids[:1], pets)  # ROVER.COM 2
+    categorize(org)
+    found = rows(org)
+    for n in range(3, 6):
+        assert (found[f"ROVER.COM {n}"].category_id, found[f"ROVER.COM {n}"].category_source) == (
+            pets,
+            "model",
+        )
+        assert found[f"SALON {n}"].category_id == care
+    assert found["ROVER.COM 2"].category_source == "user"
+
+    with tenant_session(org) as session:
+        imported = ImportBatch(account_id=account, status="succeeded", file_sha256="z", file_size=1)
+        session.add(imported)
+        session.flush()
+        batch = imported.id
+    insert_transactions(
+        org,
+        account,
+        [
+            {
+                "day": day(1),
+                "amount": "-45.00",
+                "description": "ROVER.COM 1",
+                "mcc": 7298,
+                "merchant_id": rover,
+                "import_batch_id": batch,
+            }
+        ],
+    )
+    with run_in(org, batch):
+        pass
+    assert rows(org)["ROVER.COM 1"].category_id == pets

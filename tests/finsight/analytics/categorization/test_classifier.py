@@ -152,3 +152,27 @@ def test_a_merchants_rows_pool_their_evidence() -> None:
 def test_merchants_must_match_the_examples() -> None:
     with pytest.raises(ValueError):
         _train().predict([Example("A", "", -1.0)], merchants=[])
+
+
+def test_a_merchants_rows_follow_the_labels_people_gave_its_other_rows() -> None:
+    model = _train()
+    coffee_rows = [Example("BEANERY ROASTERS #12", "", -4.5)] * 3
+    books_row = [Example("PAGE TURNER BOOKS 1", "", -24.0)]
+    rows = coffee_rows + books_row
+    merchants = ["beanery"] * 3 + ["page turner"]
+    # A person filed one Beanery row under Books: its other rows follow, confidently;
+    # the other merchant is untouched.
+    followed = model.predict(rows, merchants=merchants, known={"beanery": {"Books": 1}})
+    assert [p.label for p in followed] == ["Books"] * 4
+    assert followed[0].confidence >= 0.7
+    unlabelled = model.predict(rows, merchants=merchants)
+    assert followed[-1] == unlabelled[-1]
+    # People disagreeing about a merchant split its labels; the rows' own evidence decides.
+    split = model.predict(rows, merchants=merchants, known={"beanery": {"Books": 1, "Coffee": 1}})
+    assert [p.best for p in split[:3]] == ["Coffee"] * 3
+    # A category the model never learnt (made after training) is predicted all the same.
+    new = model.predict(rows, merchants=merchants, known={"page turner": {"Gifts": 2}})
+    assert new[-1].label == "Gifts" and new[0].best == "Coffee"
+    # Labels need merchants to attach to.
+    with pytest.raises(ValueError):
+        model.predict(rows, known={"beanery": {"Books": 1}})

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,19 +137,36 @@ def _merchant_context(session: Session, batch: uuid.UUID) -> dict[uuid.UUID, lis
 
 
 def _predict(
-    model: Model, rows: Sequence[Any], context: dict[uuid.UUID, list[Example]]
+    session: Session,
+    model: Model,
+    rows: Sequence[Any],
+    context: dict[uuid.UUID, list[Example]],
 ) -> list[Decision]:
-    """The model's decision for each row, a merchant's rows pooled with its context rows."""
+    """The model's decision for each row, a merchant's rows pooled with its context rows and
+    following the categories people gave its other rows."""
     out = []
     examples = [store.example_of(row) for row in rows]
     merchants: list[uuid.UUID | None] = [row.merchant_id for row in rows]
-    for merchant in dict.fromkeys(m for m in merchants if m is not None):
+    present = list(dict.fromkeys(m for m in merchants if m is not None))
+    for merchant in present:
         extra = context.get(merchant, [])
         examples += extra
         merchants += [merchant] * len(extra)
-    predictions = model.classifier.predict(examples, merchants=merchants)[: len(rows)]
-    for prediction in predictions:
-        best = model.categories.get(prediction.best)
+    # People's categories in the model's labels; one the model never learnt (a category made
+    # after training) is its own label, the category id.
+    label_of = {category: label for label, category in model.categories.items()}
+    categories = dict(model.categories)
+    known: dict[Hashable, dict[str, int]] = {}
+    for merchant, counts in store.people_labels(session, present).items():
+        for category, count in counts.items():
+            label = label_of.get(category)
+            if label is None:
+                label = str(category)
+                categories[label] = category
+            known.setdefault(merchant, {})[label] = count
+    predictions = model.classifier.predict(examples, merchants=merchants, known=known)
+    for prediction in predictions[: len(rows)]:
+        best = categories.get(prediction.best)
         confidence = round(float(prediction.confidence), 4)
         if best is None:
             out.append(Decision(None, None, None, None, None))
@@ -265,7 +282,7 @@ def run_categorize(session: Session, run: AnalyticsRun, scope: RunScope) -> dict
             else:
                 for_model.append((row, tags))
         if for_model:
-            predicted = _predict(model, [row for row, _ in for_model], context)
+            predicted = _predict(session, model, [row for row, _ in for_model], context)
             for (row, tags), decision in zip(for_model, predicted, strict=True):
                 if decision.category_id is not None:
                     counts["by_model"] += 1

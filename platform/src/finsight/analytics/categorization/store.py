@@ -20,11 +20,24 @@ import hmac
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, any_, delete, func, literal, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    any_,
+    cast,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Session, defer
 
 from finsight.analytics.categorization.bootstrap import bootstrap_classifier
@@ -235,6 +248,28 @@ class LabelCounts:
     labels: int
     classes: int
     new: int
+
+
+def people_labels(
+    session: Session, merchants: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[uuid.UUID, int]]:
+    """For each of `merchants`, how many of its rows people put in each (live) category."""
+    if not merchants:
+        return {}
+    rows = session.execute(
+        select(Transaction.merchant_id, Transaction.category_id, func.count())
+        .where(
+            *_labelled(),
+            _USER_SET,
+            Transaction.merchant_id == any_(cast(list(merchants), ARRAY(UUID(as_uuid=True)))),
+        )
+        .group_by(Transaction.merchant_id, Transaction.category_id)
+    )
+    labels: dict[uuid.UUID, dict[uuid.UUID, int]] = {}
+    for merchant, category, count in rows:
+        if merchant is not None and category is not None:  # both are in the WHERE clause
+            labels.setdefault(merchant, {})[category] = int(count)
+    return labels
 
 
 def label_counts(session: Session, since: Any) -> LabelCounts:
