@@ -182,6 +182,11 @@ def _rules(client: httpx.Client, member: Member) -> list[dict]:
     return list(client.get("/api/analytics/rules", headers=member.headers).json())
 
 
+def _run_kinds(client: httpx.Client, member: Member) -> list[str]:
+    runs = client.get("/api/analytics/runs", headers=member.headers).json()["items"]
+    return [run["kind"] for run in runs]
+
+
 def test_rules_preview_create_errors_reorder_edit_delete_and_viewer(
     web: WebClient, client: httpx.Client, tenant, web_url: str
 ):
@@ -247,6 +252,10 @@ def test_rules_preview_create_errors_reorder_edit_delete_and_viewer(
     listing = web.get("/rules").text
     assert listing.index('id="r-' + first["id"]) < listing.index('id="r-' + second["id"])
     assert ">stop<" in listing and ">disabled<" in listing and "Restaurants" in listing
+    # Rules apply at the next run, or now: a categorize run is queued.
+    applied = web.post("/rules/apply", {}, csrf_from="/rules")
+    assert "Applying the rules to your transactions" in web.follow(applied).text
+    assert "categorize" in _run_kinds(client, owner)
 
     moved = web.post(f"/rules/{second['id']}/move", {"direction": "up"}, csrf_from="/rules")
     assert "Rule moved up" in web.follow(moved).text
@@ -363,6 +372,7 @@ def test_review_resolve_accept_proposal_and_viewer(
     assert seen.status_code == 200 and "Trader Joe" in seen.text
     _no_post_forms(seen.text)
     viewer.close()
+    categorize_runs = _run_kinds(client, owner).count("categorize")
     forged = web.request(
         "POST",
         f"/review/proposals/{proposal['id']}",
@@ -373,6 +383,7 @@ def test_review_resolve_accept_proposal_and_viewer(
         f"/review/proposals/{proposal['id']}", {"decision": "accept"}, csrf_from="/review"
     )
     assert "Rule created from the proposal" in web.follow(taken).text
+    assert _run_kinds(client, owner).count("categorize") == categorize_runs + 1
     assert [r["actions"].get("category_id") for r in _rules(client, owner)] == [groceries]
     assert "Suggested rules" not in web.get("/review").text
 

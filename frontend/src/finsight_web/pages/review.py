@@ -123,5 +123,10 @@ async def decide_proposal(page: SignedIn, proposal_id: uuid.UUID) -> Response:
     back = safe_next(str(form.get("return_to") or "/review"))
     decision = "accept" if form.get("decision") == "accept" else "dismiss"
     await page.api("POST", f"/api/analytics/proposals/{proposal_id}/{decision}")
-    flash = "Rule created from the proposal." if decision == "accept" else "Proposal dismissed."
-    return await page.redirect(back, flash=flash)
+    if decision == "dismiss":
+        return await page.redirect(back, flash="Proposal dismissed.")
+    # The merchant's other rows should not wait for the next import to follow the new rule.
+    await page.api("POST", "/api/analytics/runs", json={"kind": "categorize"})
+    return await page.redirect(
+        back, flash="Rule created from the proposal; applying it to your transactions now."
+    )

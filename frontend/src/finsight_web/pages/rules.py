@@ -1,6 +1,6 @@
 """Rules: the tenant's categorization rules in the order they apply, with an editor (conditions
 and actions), a dry-run preview against existing transactions before saving, delete and
-move up/down."""
+move up/down, and "Apply rules now" (a categorize run; otherwise rules apply at the next run)."""
 
 from __future__ import annotations
 
@@ -264,7 +264,23 @@ async def _save(page: Page, rule_id: uuid.UUID | None) -> Response:
             status_code=422,
         )
     verb = "saved" if rule_id else "created"
-    return await page.redirect("/rules", flash=f"Rule “{saved['name']}” {verb}.")
+    return await page.redirect(
+        "/rules",
+        flash=f"Rule “{saved['name']}” {verb}. It applies from the next analytics run, or now "
+        "with “Apply rules now”.",
+    )
+
+
+@router.post("/rules/apply")
+async def apply_rules(page: SignedIn) -> Response:
+    """Categorize the existing transactions now (rules, then the model): a categorize run."""
+    await page.form()
+    await page.api("POST", "/api/analytics/runs", json={"kind": "categorize"})
+    return await page.redirect(
+        "/rules",
+        flash="Applying the rules to your transactions now; reload in a moment.",
+        level="info",
+    )
 
 
 @router.post("/rules/new")
