@@ -63,7 +63,8 @@ def test_card_payment_from_checking(slug: str):
     with tenant_session(slug) as s:
         checking, card = _account(s, "Checking"), _account(s, "Card", "credit_card")
         out = _txn(s, checking, 0, "-512.34", category_source="bank")
-        pay = _txn(s, card, 2, "512.34")
+        # The model had guessed this side: its confidence goes with the guess.
+        pay = _txn(s, card, 2, "512.34", category_source="model", category_confidence=0.42)
         coffee = _txn(s, card, 1, "-512.34")  # same card: never its own transfer's other side
         assert detect_transfers(s) == 1
         rows = _rows(s)
@@ -73,6 +74,7 @@ def test_card_payment_from_checking(slug: str):
         assert rows[coffee].transfer_id is None
         for side in (rows[out], rows[pay]):
             assert side.category_id == card_payment and side.category_source == "rule"
+            assert side.category_confidence is None and side.category_rule_id is None
             assert side.excluded is False
         assert detect_transfers(s) == 0  # already paired: nothing more
 

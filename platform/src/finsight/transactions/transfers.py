@@ -83,6 +83,11 @@ paired AS (
                                             t.category_id) END,
            category_source = CASE WHEN 'category_id' = ANY(t.user_fields) THEN t.category_source
                                   ELSE 'rule' END,
+           -- a model's confidence or another rule's id would describe a choice no longer made
+           category_confidence = CASE WHEN 'category_id' = ANY(t.user_fields)
+                                      THEN t.category_confidence END,
+           category_rule_id = CASE WHEN 'category_id' = ANY(t.user_fields)
+                                   THEN t.category_rule_id END,
            updated_at = now()
       FROM sides s
      WHERE t.id = s.id
