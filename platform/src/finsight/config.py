@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     # The same for analytics runs. A run still being worked on is safe to send again: the
     # second delivery finds the run's lock held and leaves.
     analytics_stale_seconds: int = 900
+    # An organization with transactions and no "all" analytics run for this many hours gets
+    # one from the beat (recurring statuses, forecasts and this month's pace depend on the
+    # date, not only on imports); 0 turns the refresh off.
+    analytics_refresh_hours: int = 24
 
     # --- feature flags -----------------------------------------------------------------------
     enable_rbac: bool = True

@@ -18,6 +18,7 @@ from finsight.errors import InvalidInput
 from finsight.worker.app import (
     BEAT_SCHEDULE,
     PURGE_SESSIONS_TASK,
+    REFRESH_ANALYTICS_TASK,
     TENANT_PING_TASK,
     BrokerNotConfigured,
     celery_app,
@@ -34,6 +35,8 @@ def test_configuration_is_safe_for_at_least_once_delivery():
     assert conf.task_default_queue == "default" and conf.worker_prefetch_multiplier == 1
     assert BEAT_SCHEDULE["purge-expired-sessions"]["task"] == PURGE_SESSIONS_TASK
     assert BEAT_SCHEDULE["purge-expired-sessions"]["options"] == {"queue": "default"}
+    assert BEAT_SCHEDULE["refresh-analytics"]["task"] == REFRESH_ANALYTICS_TASK
+    assert REFRESH_ANALYTICS_TASK in celery_app.tasks  # the task module is among the imports
 
 
 @pytest.mark.integration

@@ -1,4 +1,5 @@
-"""Celery tasks of analytics: a run (tenant queue), and the sweeper of lost runs (beat)."""
+"""Celery tasks of analytics: a run (tenant queue), the sweeper of lost runs and the daily
+refresh (both beat)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import uuid
 from datetime import timedelta
 
 from finsight.analytics.models import AnalyticsRun
+from finsight.analytics.refresh import refresh_if_stale
 from finsight.analytics.service import (
     FINISHED,
     RUN_ANALYTICS_TASK,
@@ -18,7 +20,12 @@ from finsight.kit.models import utcnow
 from finsight.kit.query import try_advisory_xact_lock
 from finsight.observability.logging import get_logger
 from finsight.tenancy import tenant_session
-from finsight.worker.app import REQUEUE_STALE_ANALYTICS_TASK, celery_app
+from finsight.worker.app import (
+    REFRESH_ANALYTICS_TASK,
+    REQUEUE_STALE_ANALYTICS_TASK,
+    celery_app,
+)
+from finsight.worker.queues import live_tenants
 from finsight.worker.requeue import requeue_stale
 
 log = get_logger(__name__)
@@ -73,7 +80,29 @@ def requeue_stale_analytics() -> int:
     return sent
 
 
+def refresh_analytics() -> int:
+    """Start the daily run of every live organization that is due (refresh.py); how many were
+    started. One organization's failure is logged and the others still get theirs."""
+    settings = get_settings()
+    if not settings.enable_analytics or settings.analytics_refresh_hours <= 0:
+        return 0
+    older_than = timedelta(hours=settings.analytics_refresh_hours)
+    started = 0
+    for org_id, slug in live_tenants():
+        try:
+            with tenant_session(slug) as session:
+                run = refresh_if_stale(session, org_id=org_id, org_slug=slug, older_than=older_than)
+        except Exception:  # a tenant being provisioned or dropped, say: the next hour retries
+            log.exception("analytics.refresh.failed", org=slug)
+            continue
+        if run is not None:
+            started += 1
+            log.info("analytics.refresh.started", org=slug, run=str(run.id))
+    return started
+
+
 run_analytics_job = celery_app.task(name=RUN_ANALYTICS_TASK)(run_analytics)
 requeue_stale_analytics_job = celery_app.task(name=REQUEUE_STALE_ANALYTICS_TASK)(
     requeue_stale_analytics
 )
+refresh_analytics_job = celery_app.task(name=REFRESH_ANALYTICS_TASK)(refresh_analytics)

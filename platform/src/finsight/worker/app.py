@@ -26,6 +26,7 @@ PURGE_SESSIONS_TASK = "finsight.auth.purge_expired_sessions"
 TENANT_PING_TASK = "finsight.tenant.ping"
 REQUEUE_STALE_IMPORTS_TASK = "finsight.ingestion.requeue_stale"
 REQUEUE_STALE_ANALYTICS_TASK = "finsight.analytics.requeue_stale"
+REFRESH_ANALYTICS_TASK = "finsight.analytics.refresh"
 
 PURGE_SESSIONS_EVERY_SECONDS = 3600.0
 # Results are stored only for tasks that ask (`ignore_result=False`): today the tenant ping,
@@ -46,6 +47,13 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "requeue-stale-analytics": {
         "task": REQUEUE_STALE_ANALYTICS_TASK,
         "schedule": 60.0,
+        "options": {"queue": DEFAULT_QUEUE},
+    },
+    # Hourly, so each organization's daily refresh comes about a day after its last run
+    # (spread over the day, not all at midnight).
+    "refresh-analytics": {
+        "task": REFRESH_ANALYTICS_TASK,
+        "schedule": 3600.0,
         "options": {"queue": DEFAULT_QUEUE},
     },
 }

@@ -9,6 +9,7 @@ worker (Kubernetes) is started with `--queues org.<slug>` and has no such step.
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from celery import Celery, bootsteps
@@ -24,16 +25,21 @@ logger = logging.getLogger(__name__)
 SYNC_INTERVAL_SETTING = "finsight_tenant_queue_sync_seconds"
 
 
-def live_tenant_slugs() -> list[str]:
-    """The organizations that are neither deleted nor suspended: those whose work runs."""
+def live_tenants() -> list[tuple[uuid.UUID, str]]:
+    """The organizations (id, slug) that are neither deleted nor suspended: those whose work
+    runs."""
     with platform_session() as session:
-        return list(
-            session.scalars(
-                select(Organization.slug).where(
-                    Organization.deleted_at.is_(None), Organization.status == "active"
-                )
-            )
+        rows = session.execute(
+            select(Organization.id, Organization.slug)
+            .where(Organization.deleted_at.is_(None), Organization.status == "active")
+            .order_by(Organization.slug)
         )
+        return [(org_id, slug) for org_id, slug in rows]
+
+
+def live_tenant_slugs() -> list[str]:
+    """The slugs of live_tenants()."""
+    return [slug for _, slug in live_tenants()]
 
 
 def live_tenant_queues() -> set[str]:
