@@ -8,10 +8,14 @@ import re
 import time
 import uuid
 from datetime import date, timedelta
+from decimal import Decimal
 
 import httpx
 import pytest
 
+from finsight.analytics.categorization import store
+from finsight.analytics.categorization.classifier import CategoryClassifier
+from finsight.analytics.categorization.features import Example
 from finsight.analytics.models import Merchant, MerchantKey
 from finsight.tenancy import tenant_session
 from finsight_web.formatting import money
@@ -331,6 +335,7 @@ def test_review_resolve_accept_proposal_and_viewer(
     page = web.get("/review")
     assert page.status_code == 200
     assert page.text.count('name="ids"') == 4
+    assert "the shared starter model" in page.text
     assert "55% sure" in page.text and 'action="/review/accept"' in page.text
     unsure = web.get("/review?reason=low_confidence")
     assert unsure.text.count('name="ids"') == 1 and "PHILZ" in unsure.text
@@ -383,6 +388,17 @@ def test_review_resolve_accept_proposal_and_viewer(
         f"/review/proposals/{proposal['id']}", {"decision": "accept"}, csrf_from="/review"
     )
     assert "Rule created from the proposal" in web.follow(taken).text
+    # The organization's model, once trained, is named with what it learnt from.
+    with tenant_session(slug) as session:
+        classifier = CategoryClassifier.train(
+            [Example(d, "", Decimal("-5")) for d in ("TRADER JOES", "PHILZ COFFEE")],
+            [groceries, coffee],
+            prior=(),
+            calibrate=False,
+        )
+        store.save(session, classifier, labels=1234, metrics={}, run=None)
+    named = web.get("/review").text
+    assert "model, version 1" in named and "from 1,234 transactions" in named
     assert _run_kinds(client, owner).count("categorize") == categorize_runs + 1
     assert [r["actions"].get("category_id") for r in _rules(client, owner)] == [groceries]
     assert "Suggested rules" not in web.get("/review").text

@@ -50,10 +50,11 @@ async def review(page: SignedIn) -> Response:
         return off
     query = dict(page.request.query_params)
     params, reason, limit = review_params(query)
-    categories, accounts, proposals, (listing, error) = await asyncio.gather(
+    categories, accounts, proposals, models, (listing, error) = await asyncio.gather(
         page.api("GET", "/api/categories"),
         page.api("GET", "/api/accounts", params={"limit": 200}),
         _proposals(page),
+        page.api("GET", "/api/analytics/models"),
         page.filtered_list("/api/analytics/review", params),
     )
     return await page.render(
@@ -71,6 +72,7 @@ async def review(page: SignedIn) -> Response:
         category_paths={c["id"]: c["path"] for c in categories},
         account_names={a["id"]: a["name"] for a in accounts["items"]},
         proposals=proposals,
+        model=models[0] if models else None,  # newest first; none: the shared starter model
         here=page.here,
         can_write=await page.can("analytics:write"),
     )
