@@ -136,37 +136,48 @@ def _merchant_context(session: Session, batch: uuid.UUID) -> dict[uuid.UUID, lis
     return context
 
 
+@dataclass(frozen=True)
+class PeopleLabels:
+    """The categories people gave each merchant's rows, in the model's labels (`counts`), and
+    the model's labels with any such category it never learnt (a category made after training),
+    whose label is the category id."""
+
+    counts: dict[Hashable, dict[str, int]]
+    categories: dict[str, uuid.UUID]
+
+
+def _people_labels(session: Session, model: Model, batch: uuid.UUID | None) -> PeopleLabels:
+    label_of = {category: label for label, category in model.categories.items()}
+    categories = dict(model.categories)
+    counts: dict[Hashable, dict[str, int]] = {}
+    for merchant, by_category in store.people_labels(session, batch).items():
+        for category, count in by_category.items():
+            label = label_of.get(category)
+            if label is None:
+                label = str(category)
+                categories[label] = category
+            counts.setdefault(merchant, {})[label] = count
+    return PeopleLabels(counts, categories)
+
+
 def _predict(
-    session: Session,
     model: Model,
     rows: Sequence[Any],
     context: dict[uuid.UUID, list[Example]],
+    people: PeopleLabels,
 ) -> list[Decision]:
     """The model's decision for each row, a merchant's rows pooled with its context rows and
     following the categories people gave its other rows."""
     out = []
     examples = [store.example_of(row) for row in rows]
     merchants: list[uuid.UUID | None] = [row.merchant_id for row in rows]
-    present = list(dict.fromkeys(m for m in merchants if m is not None))
-    for merchant in present:
+    for merchant in dict.fromkeys(m for m in merchants if m is not None):
         extra = context.get(merchant, [])
         examples += extra
         merchants += [merchant] * len(extra)
-    # People's categories in the model's labels; one the model never learnt (a category made
-    # after training) is its own label, the category id.
-    label_of = {category: label for label, category in model.categories.items()}
-    categories = dict(model.categories)
-    known: dict[Hashable, dict[str, int]] = {}
-    for merchant, counts in store.people_labels(session, present).items():
-        for category, count in counts.items():
-            label = label_of.get(category)
-            if label is None:
-                label = str(category)
-                categories[label] = category
-            known.setdefault(merchant, {})[label] = count
-    predictions = model.classifier.predict(examples, merchants=merchants, known=known)
+    predictions = model.classifier.predict(examples, merchants=merchants, known=people.counts)
     for prediction in predictions[: len(rows)]:
-        best = categories.get(prediction.best)
+        best = people.categories.get(prediction.best)
         confidence = round(float(prediction.confidence), 4)
         if best is None:
             out.append(Decision(None, None, None, None, None))
@@ -251,6 +262,7 @@ def run_categorize(session: Session, run: AnalyticsRun, scope: RunScope) -> dict
             )
         )
     context: dict[uuid.UUID, list[Example]] = {}
+    people = _people_labels(session, model, scope.import_batch_id)
     if scope.import_batch_id is not None:
         query = query.where(Transaction.import_batch_id == scope.import_batch_id)
         context = _merchant_context(session, scope.import_batch_id)
@@ -282,7 +294,7 @@ def run_categorize(session: Session, run: AnalyticsRun, scope: RunScope) -> dict
             else:
                 for_model.append((row, tags))
         if for_model:
-            predicted = _predict(session, model, [row for row, _ in for_model], context)
+            predicted = _predict(model, [row for row, _ in for_model], context, people)
             for (row, tags), decision in zip(for_model, predicted, strict=True):
                 if decision.category_id is not None:
                     counts["by_model"] += 1

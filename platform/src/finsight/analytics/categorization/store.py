@@ -20,24 +20,11 @@ import hmac
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    any_,
-    cast,
-    delete,
-    func,
-    literal,
-    or_,
-    select,
-    text,
-)
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy import ColumnElement, Select, any_, delete, func, literal, or_, select, text
 from sqlalchemy.orm import Session, defer
 
 from finsight.analytics.categorization.bootstrap import bootstrap_classifier
@@ -251,22 +238,23 @@ class LabelCounts:
 
 
 def people_labels(
-    session: Session, merchants: Sequence[uuid.UUID]
+    session: Session, batch: uuid.UUID | None = None
 ) -> dict[uuid.UUID, dict[uuid.UUID, int]]:
-    """For each of `merchants`, how many of its rows people put in each (live) category."""
-    if not merchants:
-        return {}
-    rows = session.execute(
+    """For each merchant, how many of its rows people put in each (live) category; with
+    `batch`, only the merchants with rows in that import batch."""
+    query = (
         select(Transaction.merchant_id, Transaction.category_id, func.count())
-        .where(
-            *_labelled(),
-            _USER_SET,
-            Transaction.merchant_id == any_(cast(list(merchants), ARRAY(UUID(as_uuid=True)))),
-        )
+        .where(*_labelled(), _USER_SET, Transaction.merchant_id.is_not(None))
         .group_by(Transaction.merchant_id, Transaction.category_id)
     )
+    if batch is not None:
+        query = query.where(
+            Transaction.merchant_id.in_(
+                select(Transaction.merchant_id).where(Transaction.import_batch_id == batch)
+            )
+        )
     labels: dict[uuid.UUID, dict[uuid.UUID, int]] = {}
-    for merchant, category, count in rows:
+    for merchant, category, count in session.execute(query):
         if merchant is not None and category is not None:  # both are in the WHERE clause
             labels.setdefault(merchant, {})[category] = int(count)
     return labels
