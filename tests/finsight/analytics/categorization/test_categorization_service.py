@@ -22,14 +22,13 @@ from finsight.categories.service import create_category
 from finsight.categories.tree import system_category_id
 from finsight.db import platform_session
 from finsight.errors import Conflict, InvalidInput
-from finsight.ingestion.models import ImportBatch
 from finsight.tenancy import TenantNames, tenant_session
 from finsight.transactions.models import Transaction
 
 from support.accounts import make_account
 from support.api import TEST_ACTOR, create_org
 from support.ledger import insert_transactions
-from support.merchants import org_id
+from support.merchants import make_batch, org_id
 
 pytestmark = pytest.mark.integration
 
@@ -206,11 +205,7 @@ def test_an_import_run_only_touches_its_batch(org: str):
     account = make_account(org)
     groceries = category(org, "Groceries")
     insert_transactions(org, account, [{"day": day(1), "amount": "-80", "description": "ALDI 1"}])
-    with tenant_session(org) as session:
-        imported = ImportBatch(account_id=account, status="succeeded", file_sha256="x", file_size=1)
-        session.add(imported)
-        session.flush()
-        batch = imported.id
+    batch = make_batch(org, account)
     insert_transactions(
         org,
         account,
@@ -615,11 +610,7 @@ def test_an_import_s_rows_are_decided_with_their_merchant_s_earlier_rows(org: st
             for n in range(2, 6)
         ],
     )
-    with tenant_session(org) as session:
-        imported = ImportBatch(account_id=account, status="succeeded", file_sha256="y", file_size=1)
-        session.add(imported)
-        session.flush()
-        batch = imported.id
+    batch = make_batch(org, account)
     new = {"day": day(1), "amount": "-45.00", "import_batch_id": batch}
     insert_transactions(
         org,
@@ -681,11 +672,7 @@ def test_a_merchant_s_rows_follow_a_person_s_correction(org: str):
         assert found[f"SALON {n}"].category_id == care
     assert found["ROVER.COM 2"].category_source == "user"
 
-    with tenant_session(org) as session:
-        imported = ImportBatch(account_id=account, status="succeeded", file_sha256="z", file_size=1)
-        session.add(imported)
-        session.flush()
-        batch = imported.id
+    batch = make_batch(org, account)
     insert_transactions(
         org,
         account,

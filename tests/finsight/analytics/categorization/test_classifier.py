@@ -173,6 +173,12 @@ def test_a_merchants_rows_follow_the_labels_people_gave_its_other_rows() -> None
     # A category the model never learnt (made after training) is predicted all the same.
     new = model.predict(rows, merchants=merchants, known={"page turner": {"Gifts": 2}})
     assert new[-1].label == "Gifts" and new[0].best == "Coffee"
+    # At a large merchant one label is an exception (a gift among the coffee); repeated, a rule.
+    many = [Example("BEANERY ROASTERS #12", "", -4.5)] * 60
+    once = model.predict(many, merchants=["beanery"] * 60, known={"beanery": {"Books": 1}})
+    assert once[0].best == "Coffee"
+    often = model.predict(many, merchants=["beanery"] * 60, known={"beanery": {"Books": 6}})
+    assert often[0].best == "Books"
     # Labels need merchants to attach to.
     with pytest.raises(ValueError):
         model.predict(rows, known={"beanery": {"Books": 1}})

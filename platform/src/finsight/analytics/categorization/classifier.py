@@ -18,12 +18,13 @@ row is a guess, judged with its merchant it follows the informative ones. The me
 merchants step's grouping (transactions.merchant_id), so the pooling is as precise as that
 grouping (B-cubed precision 0.998 in `make eval`).
 
-A merchant's rows also follow the categories people gave its other rows (`known`): a person who
-corrects one row of a cafe means the cafe, so its other rows take that category at the next run
-(the merchant's mean moves most of the way to the people's labels, KNOWN_SOFTNESS). The learnt
-weights alone do not do this reliably: one correction is one row against the merchant's many rows
-whose MCC and bank category say otherwise. A label may be outside the model's vocabulary (a
-category the tenant created after the model was trained): it is then predicted all the same.
+A merchant's rows also follow the categories people gave its other rows (`known`): each label
+weighs like KNOWN_WEIGHT of the merchant's rows in its mean, so the rest of a small merchant
+follows one correction at the next run, while one exception at a large merchant stays one until
+it is repeated. The learnt weights alone do not do this reliably: one correction is one row
+against the merchant's rows whose MCC and bank category say otherwise. A label may be outside
+the model's vocabulary (a category the tenant created after the model was trained): it is then
+predicted all the same.
 
 Serialized without pickle: arrays in an .npz plus a JSON header, so loading a stored model never
 executes code.
@@ -70,10 +71,10 @@ PRIOR_BALANCE = 1.0
 # most of it, since a merchant is almost always one category, with the row's own evidence
 # left to break ties where a merchant is truly mixed (a marketplace, a payment processor).
 MERCHANT_POOLING = 0.9
-# People's labels on a merchant's other rows: m labels take m / (m + KNOWN_SOFTNESS) of the
-# merchant's mean (one label 0.8, so it outweighs any model evidence; two labels that disagree
-# split it, and the rows' own evidence decides between them).
-KNOWN_SOFTNESS = 0.25
+# A label people gave one of a merchant's rows counts as this many of its rows in the merchant's
+# mean: a small merchant follows one correction, while one exception at a large one (a gift
+# among two hundred Amazon orders) stays an exception until it is repeated.
+KNOWN_WEIGHT = 20.0
 _FOLDS = 3
 # Below this many merchants among the tenant's labels the threshold stays DEFAULT_THRESHOLD (the
 # bootstrap's). The out-of-fold estimate is then noisy and biased: a new tenant's first labels
@@ -191,16 +192,14 @@ def _pooled(
         membership = sp.csr_matrix(
             (counts[grouped], (group_of[grouped], grouped)), shape=(len(groups), len(pairs))
         )
-        sums = np.asarray(membership @ pooled)
-        means = sums / sums.sum(axis=1, keepdims=True)  # each row of probs sums to 1
+        sums = np.asarray(membership @ pooled)  # per merchant; a row's sum is its row count
         if known is not None:
             labelled = [(g, known_of[m]) for m, g in groups.items() if m in known_of]
             if labelled:
                 rows = np.array([g for g, _ in labelled], dtype=np.int64)
-                labels = known[np.array([slot for _, slot in labelled], dtype=np.int64)]
-                total = labels.sum(axis=1, keepdims=True)
-                share = total / (total + KNOWN_SOFTNESS)
-                means[rows] = (1 - share) * means[rows] + share * labels / total
+                slots = np.array([slot for _, slot in labelled], dtype=np.int64)
+                sums[rows] += KNOWN_WEIGHT * known[slots]
+        means = sums / sums.sum(axis=1, keepdims=True)
         pooled[grouped] = (1 - MERCHANT_POOLING) * pooled[grouped] + MERCHANT_POOLING * means[
             group_of[grouped]
         ]
@@ -303,7 +302,7 @@ class CategoryClassifier:
         """One prediction per example. `merchants[i]` is the merchant examples[i] belongs to
         (None: none known); rows of one merchant pool their evidence (MERCHANT_POOLING).
         `known[merchant]`: how many of the merchant's other rows people labelled with each
-        label; its rows follow them (KNOWN_SOFTNESS)."""
+        label; its rows follow them (KNOWN_WEIGHT)."""
         limit = self.threshold if threshold is None else threshold
         keys, positions = unique_keys(examples)
         if not keys:
