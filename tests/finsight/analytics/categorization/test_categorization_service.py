@@ -14,6 +14,8 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session
 
+from finsight.accounts.models import Account
+from finsight.accounts.service import delete_account
 from finsight.analytics.categorization import proposals, service, store
 from finsight.analytics.categorization.runner import SUGGESTION
 from finsight.analytics.models import AnalyticsRun, CategoryModel, Merchant, RuleProposal
@@ -461,6 +463,12 @@ def test_corrections_train_a_tenant_model_and_a_new_correction_changes_the_next_
     with tenant_session(org) as session:
         assert [v.version for v in store.versions(session)] == [2, 1]
         assert [v.labels for v in store.versions(session)] == [18, 18]
+
+    # A deleted account's rows leave every answer: its labels no longer count.
+    with tenant_session(org) as session:
+        assert store.label_counts(session, None).labels == 18
+        delete_account(session, oid, session.get(Account, account), TEST_ACTOR)
+        assert store.label_counts(session, None) == store.LabelCounts(0, 0, 0)
 
 
 def test_a_tampered_or_foreign_model_is_refused(test_env, unique_slug: str):

@@ -204,24 +204,16 @@ def example_of(row: Any) -> Example:
     )
 
 
-def _counted() -> list[Any]:
-    """Rows that count as analytics input: live, kept, not transfers."""
-    return [
-        Transaction.deleted_at.is_(None),
-        Transaction.excluded.is_(False),
-        Transaction.transfer_id.is_(None),
-    ]
-
-
 def eligible() -> list[Any]:
     """Rows rules and the model decide: what every step reads, transfers left out."""
     return [*live_ledger(), Transaction.transfer_id.is_(None)]
 
 
 def _labelled() -> list[Any]:
-    """Rows that are labels: counted, categorized by a person or a rule, into a live category."""
+    """Rows that are labels: eligible (a deleted account's rows leave every answer, the model's
+    too), categorized by a person or a rule, into a live category."""
     return [
-        *_counted(),
+        *eligible(),
         or_(_USER_SET, Transaction.category_source == "rule"),
         Transaction.category_id.is_not(None),
         select(Category.id)
