@@ -209,3 +209,12 @@ def test_cli_runs_and_reports_counts(test_env, unique_slug: str, worker_process)
     assert unknown.exit_code == 1 and "unknown kind 'x'" in unknown.stderr
     with tenant_session(unique_slug) as session:
         assert session.scalar(select(func.count()).select_from(AnalyticsRun)) == 1
+    # The runs, listed: the one above, what started it and what it found.
+    listed = runner.invoke(cli_app, ["analytics", "runs", "--org", unique_slug])
+    assert listed.exit_code == 0, listed.output
+    assert "succeeded" in listed.output and "cli" in listed.output
+    assert "recurring.streams" in listed.output
+    none = runner.invoke(cli_app, ["analytics", "runs", "--org", unique_slug, "--status", "failed"])
+    assert none.exit_code == 0 and "no runs matching" in none.output
+    wrong = runner.invoke(cli_app, ["analytics", "runs", "--org", unique_slug, "--status", "x"])
+    assert wrong.exit_code == 1 and "unknown status 'x'" in wrong.stderr

@@ -1,4 +1,5 @@
-"""`finsight analytics run`: the API's run path (POST /api/analytics/runs), followed to its end."""
+"""`finsight analytics run`: the API's run path (POST /api/analytics/runs), followed to its end;
+`finsight analytics runs`: the runs, as GET /api/analytics/runs lists them."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import uuid
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
-from finsight.analytics.models import RUN_KINDS, AnalyticsRun
-from finsight.analytics.service import get_run, start_run
+from finsight.analytics.models import RUN_KINDS, RUN_STATUSES, AnalyticsRun
+from finsight.analytics.service import get_run, list_runs, start_run
 from finsight.audit.service import Actor
 from finsight.cli.common import console, fail, use_database
 from finsight.db import platform_session
@@ -47,6 +49,51 @@ def run(
     console.print(f"{kind} run {run_id} queued on {TenantNames.for_slug(slug).queue}")
     if wait:
         _report(_follow(slug, run_id, timeout))
+
+
+@app.command("runs")
+def runs(
+    org: Annotated[str, typer.Option(help="The organization's slug.")],
+    kind: Annotated[
+        str | None, typer.Option(help=f"Only this kind: {', '.join(RUN_KINDS)}.")
+    ] = None,
+    status: Annotated[
+        str | None, typer.Option(help=f"Only this status: {', '.join(RUN_STATUSES)}.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="How many, newest first.")] = 20,
+) -> None:
+    """The organization's analytics runs, newest first: what started them, how long they took,
+    what they found or why they failed."""
+    if kind is not None and kind not in RUN_KINDS:
+        fail(f"unknown kind {kind!r}; one of {', '.join(RUN_KINDS)}")
+    if status is not None and status not in RUN_STATUSES:
+        fail(f"unknown status {status!r}; one of {', '.join(RUN_STATUSES)}")
+    use_database()
+    with platform_session() as session:
+        slug = get_organization(session, org).slug
+    with tenant_session(slug) as session:
+        found = list_runs(session, kind=kind, status=status, limit=limit)
+        table = Table("run", "kind", "status", "trigger", "created", "seconds", "result")
+        for row in found:
+            table.add_row(
+                str(row.id),
+                row.kind,
+                row.status,
+                str(row.parameters.get("trigger", "")),
+                row.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                _seconds(row),
+                row.error or ", ".join(f"{name} {value:,}" for name, value in row.counts.items()),
+            )
+    if not found:
+        console.print("no runs" + (" matching" if kind or status else ""))
+        return
+    console.print(table)
+
+
+def _seconds(run: AnalyticsRun) -> str:
+    if run.started_at is None or run.finished_at is None:
+        return ""
+    return f"{(run.finished_at - run.started_at).total_seconds():.2f}"
 
 
 def _follow(slug: str, run_id: uuid.UUID, timeout: float) -> AnalyticsRun:
