@@ -294,6 +294,7 @@ def test_rule_editor_shows_errors_next_to_fields_and_the_preview() -> None:
         preview={
             "matched": 7,
             "would_change": 3,
+            "preempted": 2,
             "sample": [
                 {
                     "transaction_id": "t1",
@@ -317,6 +318,7 @@ def test_rule_editor_shows_errors_next_to_fields_and_the_preview() -> None:
     assert "description_regex-error" in regex_input.group(0)
     assert '<p class="field-error" id="description_regex-error">not a regular expression' in html
     assert 'id="preview-matched">7<' in html and 'id="preview-changed">3<' in html
+    assert 'id="preview-preempted">2<' in html and "Move this rule up" in html
     assert "BLUE BOTTLE" in html and "Food:Coffee" in html
     assert 'formaction="/rules/preview"' in html and 'action="/rules/new"' in html
     assert 'value="x"' in html  # the amount as typed is shown again

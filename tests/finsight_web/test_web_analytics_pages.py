@@ -267,6 +267,15 @@ def test_rules_preview_create_errors_reorder_edit_delete_and_viewer(
 
     edit = web.get(f"/rules/{first['id']}/edit")
     assert edit.status_code == 200 and 'value="blue bottle"' in edit.text
+    # An edit is previewed in the rule's own place, not after itself...
+    in_place = web.post(
+        "/rules/preview", {**form, "rule_id": first["id"]}, csrf_from=f"/rules/{first['id']}/edit"
+    )
+    assert 'id="preview-matched">2<' in in_place.text
+    assert "preview-preempted" not in in_place.text
+    # ...while the same conditions as a new rule go last, where the stored rule decides first.
+    again = web.post("/rules/preview", form, csrf_from="/rules/new")
+    assert 'id="preview-preempted">2<' in again.text and "Move this rule up" in again.text
     saved = web.post(
         f"/rules/{first['id']}/edit",
         {**form, "name": "Coffee shops", "description_contains": "blue bottle, starbucks"},

@@ -296,18 +296,18 @@ async def update_rule(page: SignedIn, rule_id: uuid.UUID) -> Response:
 @router.post("/rules/preview")
 async def preview_rule(page: SignedIn) -> Response:
     """The editor's form tried against existing transactions (nothing is saved): how many match,
-    how many would change category, and some of them."""
+    how many would change, how many an earlier rule takes first, and some of them."""
     form = await page.form()
     rule_id = str(form.get("rule_id", "")).strip()
     rule = await page.api("GET", f"/api/analytics/rules/{rule_id}") if rule_id else None
     body = rule_body(form)
     values = _posted_values(form)
     try:
-        result = await page.api(
-            "POST",
-            "/api/analytics/rules/dry-run",
-            json={"conditions": body["conditions"], "actions": body["actions"]},
-        )
+        # An edit is judged in the stored rule's place among the others; a new rule, last.
+        tried = {"conditions": body["conditions"], "actions": body["actions"]}
+        if rule_id:
+            tried["rule_id"] = rule_id
+        result = await page.api("POST", "/api/analytics/rules/dry-run", json=tried)
     except ApiError as error:
         if error.status != 422:
             raise

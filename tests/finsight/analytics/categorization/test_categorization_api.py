@@ -116,6 +116,14 @@ def test_rules_crud_dry_run_and_refusals(client: httpx.Client, unique_slug: str)
         json={"conditions": {"description_regex": "cafe [12]"}, "actions": {"add_tags": ["t"]}},
     ).json()
     assert tried["matched"] == 2
+    # Tried last, after the stored rule that now stops the list on these rows: nothing changes.
+    assert (tried["would_change"], tried["preempted"]) == (0, 2)
+    half = client.post(
+        f"{RULES}/dry-run",
+        headers=h,
+        json={"rule_id": rule["id"], "conditions": {"description_contains": ["cafe"]}},
+    )
+    assert field_of(half) == "actions"
     assert field_of(client.post(f"{RULES}/dry-run", headers=h, json={})) == "conditions"
     txns = client.get("/api/transactions", headers=h).json()["items"]
     assert all(t["category_id"] is None and t["tags"] == [] for t in txns)

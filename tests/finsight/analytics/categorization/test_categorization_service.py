@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from finsight.accounts.models import Account
 from finsight.accounts.service import delete_account
+from finsight.analytics.categorization import dry_run as rule_dry_run
 from finsight.analytics.categorization import proposals, service, store
 from finsight.analytics.categorization.runner import SUGGESTION
 from finsight.analytics.models import AnalyticsRun, CategoryModel, Merchant, RuleProposal
@@ -251,12 +252,12 @@ def test_dry_run_counts_and_samples_and_changes_nothing(org: str):
                 func.count(), func.count(Transaction.category_id), func.max(Transaction.updated_at)
             )
         ).one()
-        plain = service.dry_run(
+        plain = rule_dry_run.dry_run(
             session,
             conditions={"description_contains": "starbucks", "amount_max": "20"},
             actions={"category_id": str(coffee)},
         )
-        regex = service.dry_run(
+        regex = rule_dry_run.dry_run(
             session,
             conditions={"description_regex": r"^starbucks", "amount_max": "20"},
             actions={"category_id": str(coffee)},
@@ -277,18 +278,75 @@ def test_dry_run_counts_and_samples_and_changes_nothing(org: str):
     mine = next(s for s in plain.sample if s.description == "STARBUCKS STORE MINE")
     assert mine.new_category_id == mine.current_category_id == coffee
     with tenant_session(org) as session:
-        tags_only = service.dry_run(
+        tags_only = rule_dry_run.dry_run(
             session, conditions={"description_contains": "peet"}, actions={"add_tags": ["x"]}
         )
         assert (tags_only.matched, tags_only.would_change) == (1, 1)
         assert tags_only.sample[0].new_category_id is None
         with pytest.raises(InvalidInput) as error:
-            service.dry_run(
+            rule_dry_run.dry_run(
                 session,
                 conditions={"description_contains": "x"},
                 actions={"category_id": str(uuid.uuid4())},
             )
         assert error.value.errors[0]["field"] == "actions.category_id"
+
+
+def test_dry_run_judges_a_rule_in_its_place_among_the_others(org: str):
+    """Aldi rows: a first rule files them under Groceries; a later one would say Coffee shops,
+    but the first decides. A "stop" rule for one store keeps later rules off it altogether."""
+    account = make_account(org)
+    groceries = category(org, "Groceries")
+    coffee = category(org, "Restaurants", "Coffee shops")
+    insert_transactions(
+        org,
+        account,
+        [{"day": day(n), "amount": "-20", "description": f"ALDI {n}"} for n in range(1, 5)],
+    )
+    first = add_rule(
+        org, conditions={"description_contains": ["aldi"]}, actions={"category_id": str(groceries)}
+    )
+    second = add_rule(
+        org, conditions={"description_contains": ["aldi"]}, actions={"category_id": str(coffee)}
+    )
+    with tenant_session(org) as session:
+        ahead = rule_dry_run.dry_run(session, rule_id=first)
+        behind = rule_dry_run.dry_run(session, rule_id=second)
+        # An edit previewed in the rule's place: the first rule still decides.
+        edited = rule_dry_run.dry_run(
+            session,
+            rule_id=second,
+            conditions={"description_contains": ["aldi 1"]},
+            actions={"category_id": str(coffee), "add_tags": ["cheap"]},
+        )
+        new = rule_dry_run.dry_run(
+            session,
+            conditions={"description_contains": ["aldi"]},
+            actions={"add_tags": ["weekly"]},
+        )
+    assert (ahead.matched, ahead.would_change, ahead.preempted) == (4, 4, 0)
+    assert ahead.sample[0].new_category_id == groceries
+    assert (behind.matched, behind.would_change, behind.preempted) == (4, 0, 4)
+    assert all(s.new_category_id is None for s in behind.sample)  # left as it is
+    # Its category is taken, its tag is not: the row still changes.
+    assert (edited.matched, edited.would_change, edited.preempted) == (1, 1, 1)
+    assert (new.matched, new.would_change, new.preempted) == (4, 4, 0)  # tags only: no conflict
+
+    stopper = add_rule(
+        org,
+        conditions={"description_contains": ["aldi 4"]},
+        actions={"add_tags": ["store4"]},
+        stop_processing=True,
+    )
+    with tenant_session(org) as session:
+        service.reorder_rules(session, org_id(org), TEST_ACTOR, [stopper, first, second])
+    with tenant_session(org) as session:
+        now_first = rule_dry_run.dry_run(session, rule_id=first)
+    assert (now_first.matched, now_first.would_change, now_first.preempted) == (4, 3, 1)
+    categorize(org)  # the run agrees with the preview
+    found = rows(org)
+    assert [found[f"ALDI {n}"].category_rule_id for n in range(1, 5)] == [first] * 3 + [None]
+    assert found["ALDI 4"].tags == ["store4"] and found["ALDI 4"].category_source != "rule"
 
 
 def test_review_queue_lists_uncategorized_and_unsure_rows_with_suggestions(org: str):

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
+from finsight.analytics.categorization import dry_run as rule_dry_run
 from finsight.analytics.categorization import proposals, service, store
 from finsight.analytics.categorization.schemas import (
     DryRunIn,
@@ -91,17 +92,17 @@ def reorder_rules(body: ReorderIn, principal: CanWrite, db: DB, client: Client) 
     "/rules/dry-run",
     name="analytics.rule.dry_run",
     response_model=DryRunOut,
-    summary="What a rule would do to the existing transactions (changes nothing)",
+    summary="What a rule would do to the existing transactions, in its place among the rules "
+    "(changes nothing)",
     responses=problem_responses(401, 403, 404, 422),
 )
 def dry_run(body: DryRunIn, principal: CanWrite, db: DB) -> DryRunOut:
-    if body.rule_id is not None and (body.conditions or body.actions):
-        raise InvalidInput("send either rule_id or conditions and actions", field="rule_id")
+    if (body.conditions is None) != (body.actions is None):
+        missing = "actions" if body.actions is None else "conditions"
+        raise InvalidInput("send conditions and actions together", field=missing)
     if body.rule_id is None and body.conditions is None:
         raise InvalidInput("send conditions and actions, or rule_id", field="conditions")
-    if body.rule_id is None and body.actions is None:
-        raise InvalidInput("send conditions and actions, or rule_id", field="actions")
-    result = service.dry_run(
+    result = rule_dry_run.dry_run(
         scoped_to_tenant(db, principal),
         conditions=stored(body.conditions) if body.conditions else None,
         actions=stored(body.actions) if body.actions else None,

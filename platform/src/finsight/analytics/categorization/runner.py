@@ -15,7 +15,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import null, or_, select, text, true
+from sqlalchemy import ColumnElement, null, or_, select, text, true
 from sqlalchemy.orm import Session
 
 from finsight.analytics.categorization import proposals, store
@@ -76,14 +76,18 @@ class Model:
     version: str
 
 
-def compiled_rules(session: Session, live: set[uuid.UUID]) -> list[CompiledRule]:
-    """Enabled live rules in order; a category action whose category was deleted since is
-    dropped (the rule's tags still apply)."""
-    rows = session.scalars(
-        select(CategoryRule)
-        .where(CategoryRule.deleted_at.is_(None), CategoryRule.enabled.is_(True))
-        .order_by(CategoryRule.position, CategoryRule.id)
+def compiled_rules(
+    session: Session, live: set[uuid.UUID], *, before: ColumnElement[bool] | None = None
+) -> list[CompiledRule]:
+    """Enabled live rules in order (only those satisfying `before`, when given: the rules ahead
+    of one in the order); a category action whose category was deleted since is dropped (the
+    rule's tags still apply)."""
+    query = select(CategoryRule).where(
+        CategoryRule.deleted_at.is_(None), CategoryRule.enabled.is_(True)
     )
+    if before is not None:
+        query = query.where(before)
+    rows = session.scalars(query.order_by(CategoryRule.position, CategoryRule.id))
     out = []
     for row in rows:
         actions = dict(row.actions)

@@ -111,7 +111,8 @@ class ReorderIn(BaseModel):
 
 
 class DryRunIn(BaseModel):
-    """A rule to try (conditions and actions), or a stored one (rule_id)."""
+    """A rule to try (conditions and actions, placed last), a stored one (rule_id), or a stored
+    one edited (rule_id with conditions and actions: judged in the stored rule's place)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -138,6 +139,10 @@ class DryRunOut(BaseModel):
     would_change: int = Field(
         description="Of those, how many the actions would change (a person's category and "
         "tags are never changed)"
+    )
+    preempted: int = Field(
+        description="Of those matched, how many an earlier rule takes first: it sets their "
+        "category, or it matches them and stops the list"
     )
     sample: list[DryRunSample] = Field(description="The newest matches, at most 20")
 

@@ -20,16 +20,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, false, func, or_, select, tuple_, update
+from sqlalchemy import and_, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from finsight.analytics.categorization import proposals, store
 from finsight.analytics.categorization.rules import (
-    CompiledRule,
-    sql_conditions,
     validate_actions,
     validate_conditions,
 )
@@ -44,7 +41,6 @@ from finsight.kit.query import advisory_xact_lock
 from finsight.transactions.models import Transaction
 from finsight.transactions.service import BulkOutcome, bulk_recategorize
 
-SAMPLE_SIZE = 20
 # The review queue's "low_confidence": the model set the category, but below this.
 REVIEW_BELOW = 0.8
 _USER_SET = store.user_set("category_id")
@@ -70,7 +66,7 @@ def get_rule(session: Session, rule_id: uuid.UUID) -> CategoryRule:
     return rule
 
 
-def _checked_actions(session: Session, raw: Any) -> dict[str, Any]:
+def checked_actions(session: Session, raw: Any) -> dict[str, Any]:
     actions = validate_actions(raw)
     if "category_id" in actions:
         found = session.scalar(
@@ -150,7 +146,7 @@ def create_rule(
         session,
         name=_name(fields.get("name")),
         conditions=validate_conditions(fields.get("conditions")),
-        actions=_checked_actions(session, fields.get("actions")),
+        actions=checked_actions(session, fields.get("actions")),
         enabled=bool(fields.get("enabled", True)),
         stop_processing=bool(fields.get("stop_processing", False)),
         actor=actor,
@@ -186,7 +182,7 @@ def update_rule(
     if "conditions" in changes:
         rule.conditions = validate_conditions(changes["conditions"])
     if "actions" in changes:
-        rule.actions = _checked_actions(session, changes["actions"])
+        rule.actions = checked_actions(session, changes["actions"])
     if "enabled" in changes:
         rule.enabled = bool(changes["enabled"])
     if "stop_processing" in changes:
@@ -231,92 +227,6 @@ def reorder_rules(
     session.flush()
     _audit(session, org_id, actor, "analytics.rule.reorder", None, {"ids": [str(i) for i in ids]})
     return [rules[i] for i in ids]
-
-
-# --- dry run -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SampleRow:
-    transaction_id: uuid.UUID
-    date: date
-    description: str
-    amount: Decimal
-    current_category_id: uuid.UUID | None
-    new_category_id: uuid.UUID | None
-
-
-@dataclass(frozen=True)
-class DryRun:
-    matched: int
-    would_change: int
-    sample: list[SampleRow]
-
-
-def dry_run(
-    session: Session,
-    *,
-    conditions: Any = None,
-    actions: Any = None,
-    rule_id: uuid.UUID | None = None,
-) -> DryRun:
-    """What one rule would do to the existing transactions, alone (other rules aside): how many
-    it matches, how many it would change, and the newest matches. Writes nothing."""
-    if rule_id is not None:
-        stored = get_rule(session, rule_id)
-        conditions, actions = stored.conditions, stored.actions
-    elif conditions is None or actions is None:
-        raise InvalidInput("send conditions and actions, or rule_id", field="conditions")
-    compiled = CompiledRule.of(validate_conditions(conditions), _checked_actions(session, actions))
-    category = compiled.category_id
-    tags = list(compiled.add_tags)
-    user_category = _USER_SET
-    user_tags = store.user_set("tags")
-    changes: list[Any] = []
-    if category is not None:
-        changes.append(and_(~user_category, Transaction.category_id.is_distinct_from(category)))
-    if tags:
-        changes.append(and_(~user_category, ~user_tags, ~Transaction.tags.contains(tags)))
-    would = or_(*changes) if changes else None
-    where = [*store.eligible(), *sql_conditions(compiled)]
-    columns = (
-        Transaction.id,
-        Transaction.transaction_date,
-        Transaction.description,
-        Transaction.amount,
-        Transaction.merchant_id,
-        Transaction.account_id,
-        Transaction.category_id,
-        (would if would is not None else false()).label("would"),
-        user_category.label("user_category"),
-    )
-    order = (Transaction.transaction_date.desc(), Transaction.id.desc())
-    if compiled.exact_in_sql:
-        changing = func.count().filter(would if would is not None else false())
-        counts = session.execute(select(func.count(), changing).where(*where)).one()
-        rows = session.execute(select(*columns).where(*where).order_by(*order).limit(SAMPLE_SIZE))
-        sample = [_sample(row, category) for row in rows]
-        return DryRun(int(counts[0]), int(counts[1]), sample)
-    matched = changed = 0
-    sample = []
-    stream = session.execute(
-        select(*columns).where(*where).order_by(*order).execution_options(yield_per=5000)
-    )
-    for row in stream:
-        if not compiled.matches(row):
-            continue
-        matched += 1
-        changed += bool(row.would)
-        if len(sample) < SAMPLE_SIZE:
-            sample.append(_sample(row, category))
-    return DryRun(matched, changed, sample)
-
-
-def _sample(row: Any, category: uuid.UUID | None) -> SampleRow:
-    new = category if category is not None and not row.user_category else row.category_id
-    return SampleRow(
-        row.id, row.transaction_date, row.description, row.amount, row.category_id, new
-    )
 
 
 # --- review queue ------------------------------------------------------------------------------
