@@ -1,4 +1,5 @@
-"""Categorization: rules (CRUD, order, dry run), the review queue, proposals, and the run's step.
+"""Categorization: rules (CRUD, order), the review queue, proposals, and the run's step (the
+rule dry run is dry_run.py).
 
 Never commits. Every change is audited in the caller's transaction (one entry per call).
 
