@@ -8,15 +8,18 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from finsight.analytics.models import AnalyticsRun, RecurringStreamRecord
+from finsight.accounts.models import Account
+from finsight.accounts.service import delete_account
+from finsight.analytics.forecasting.service import run_forecast
+from finsight.analytics.models import AnalyticsRun, ForecastRecord, RecurringStreamRecord
 from finsight.analytics.service import run_recurring
-from finsight.analytics.steps import RunScope
+from finsight.analytics.steps import RunScope, Step
 from finsight.tenancy import tenant_session
 
 from support.accounts import make_account
-from support.api import create_org
+from support.api import TEST_ACTOR, create_org
 from support.ledger import insert_transactions
-from support.merchants import make_batch
+from support.merchants import make_batch, org_id
 
 pytestmark = pytest.mark.integration
 
@@ -36,12 +39,12 @@ def _monthly(description: str, amount: str, months: int, batch: uuid.UUID | None
     ]
 
 
-def _run(slug: str, batch: uuid.UUID | None) -> None:
+def _run(slug: str, batch: uuid.UUID | None, step: Step = run_recurring) -> None:
     with tenant_session(slug) as session:
         run = AnalyticsRun(kind="recurring", status="running")
         session.add(run)
         session.flush()
-        run_recurring(session, run, RunScope(as_of=AS_OF, import_batch_id=batch))
+        step(session, run, RunScope(as_of=AS_OF, import_batch_id=batch))
 
 
 def _streams(slug: str) -> set[tuple[str, str]]:
@@ -83,11 +86,6 @@ def test_an_import_run_replaces_only_its_account_s_streams(test_env, unique_slug
 
 
 def test_a_deleted_account_leaves_the_answers(test_env, unique_slug):
-    from finsight.accounts.models import Account
-    from finsight.analytics.forecasting.service import run_forecast
-    from finsight.analytics.models import ForecastRecord
-    from finsight.kit.models import utcnow
-
     create_org(unique_slug)
     card = make_account(unique_slug, name="Card")
     closed = make_account(unique_slug, name="Closed", bank=None)
@@ -96,14 +94,11 @@ def test_a_deleted_account_leaves_the_answers(test_env, unique_slug):
     with tenant_session(unique_slug) as session:
         account = session.get(Account, closed)
         assert account is not None
-        account.deleted_at = utcnow()
+        delete_account(session, org_id(unique_slug), account, TEST_ACTOR)
     _run(unique_slug, None)
     assert _streams(unique_slug) == {("Netflix", str(card))}
+    _run(unique_slug, None, run_forecast)
     with tenant_session(unique_slug) as session:
-        run = AnalyticsRun(kind="forecast", status="running")
-        session.add(run)
-        session.flush()
-        run_forecast(session, run, RunScope(as_of=AS_OF))
         accounts = set(
             session.scalars(
                 select(ForecastRecord.account_id).where(ForecastRecord.scope == "account")
