@@ -34,7 +34,6 @@ from finsight.errors import InvalidInput
 from finsight.transactions.models import Transaction
 
 SAMPLE_SIZE = 20
-_USER_SET = store.user_set("category_id")
 _USER_TAGS = store.user_set("tags")
 
 
@@ -92,9 +91,10 @@ def _would_change(category: uuid.UUID | None, tags: list[str]) -> ColumnElement[
     """The rule changes the row when it runs alone (nothing before it)."""
     changes: list[Any] = []
     if category is not None:
-        changes.append(and_(~_USER_SET, Transaction.category_id.is_distinct_from(category)))
+        other = Transaction.category_id.is_distinct_from(category)
+        changes.append(and_(~store.USER_CATEGORY, other))
     if tags:
-        changes.append(and_(~_USER_SET, ~_USER_TAGS, ~Transaction.tags.contains(tags)))
+        changes.append(and_(~store.USER_CATEGORY, ~_USER_TAGS, ~Transaction.tags.contains(tags)))
     return or_(*changes) if changes else false()
 
 
@@ -108,7 +108,7 @@ def _columns(category: uuid.UUID | None, tags: list[str]) -> tuple[Any, ...]:
         Transaction.merchant_id,
         Transaction.account_id,
         Transaction.category_id,
-        _USER_SET.label("user_category"),
+        store.USER_CATEGORY.label("user_category"),
         Transaction.category_id.is_distinct_from(category).label("other_category"),
         (~_USER_TAGS & ~Transaction.tags.contains(tags) if tags else false()).label("tags_missing"),
     )

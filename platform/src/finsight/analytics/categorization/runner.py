@@ -35,7 +35,6 @@ CHUNK = 20_000
 # card statement's rows (with MCC and the bank's category) vouch for the checking account's bare
 # ones imported later, and the other way round.
 CONTEXT_ROWS = 50
-_USER_SET = store.user_set("category_id")
 _SAME_CONFIDENCE = 1e-4  # real (float4) holds about 7 digits: closer than this is unchanged
 
 _WRITE = text("""
@@ -253,7 +252,7 @@ def run_categorize(session: Session, run: AnalyticsRun, scope: RunScope) -> dict
         )
         .where(
             *store.eligible(),
-            ~_USER_SET,
+            ~store.USER_CATEGORY,
             or_(Transaction.category_source.is_(None), Transaction.category_source != "user"),
         )
     )

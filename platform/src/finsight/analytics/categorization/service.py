@@ -44,7 +44,6 @@ from finsight.transactions.service import BulkOutcome, bulk_recategorize
 
 # The review queue's "low_confidence": the model set the category, but below this.
 REVIEW_BELOW = 0.8
-_USER_SET = store.user_set("category_id")
 
 
 # --- rules -------------------------------------------------------------------------------------

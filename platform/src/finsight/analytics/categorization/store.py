@@ -179,7 +179,8 @@ def user_set(field: str) -> ColumnElement[bool]:
     return literal(field) == any_(Transaction.user_fields)
 
 
-_USER_SET = user_set("category_id")
+# A person set the row's category: rules, the model and transfers never change it.
+USER_CATEGORY = user_set("category_id")
 
 
 def ledger_columns() -> Select[uuid.UUID, str, str, Decimal, str | None, int | None]:
@@ -214,7 +215,7 @@ def _labelled() -> list[Any]:
     too), categorized by a person or a rule, into a live category."""
     return [
         *eligible(),
-        or_(_USER_SET, Transaction.category_source == "rule"),
+        or_(USER_CATEGORY, Transaction.category_source == "rule"),
         Transaction.category_id.is_not(None),
         select(Category.id)
         .where(Category.id == Transaction.category_id, Category.deleted_at.is_(None))
@@ -236,7 +237,7 @@ def people_labels(
     `batch`, only the merchants with rows in that import batch."""
     query = (
         select(Transaction.merchant_id, Transaction.category_id, func.count())
-        .where(*_labelled(), _USER_SET, Transaction.merchant_id.is_not(None))
+        .where(*_labelled(), USER_CATEGORY, Transaction.merchant_id.is_not(None))
         .group_by(Transaction.merchant_id, Transaction.category_id)
     )
     if batch is not None:
@@ -277,8 +278,8 @@ def _training_rows(session: Session) -> tuple[list[Example], list[str], dict[str
     sizes: dict[str, int] = {}
     order = (Transaction.transaction_date.desc(), Transaction.id.desc())
     for source, where, limit in (
-        ("user", _USER_SET, MAX_USER_LABELS),
-        ("rule", ~_USER_SET, MAX_RULE_LABELS),
+        ("user", USER_CATEGORY, MAX_USER_LABELS),
+        ("rule", ~USER_CATEGORY, MAX_RULE_LABELS),
     ):
         rows = session.execute(
             ledger_columns()
