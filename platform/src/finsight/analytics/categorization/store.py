@@ -305,9 +305,9 @@ def prior_for(nodes: list[Node]) -> list[tuple[Example, str]]:
 
 def train(
     session: Session, run: AnalyticsRun | None, counts: LabelCounts, nodes: list[Node]
-) -> CategoryModel | None:
+) -> tuple[CategoryModel, CategoryClassifier] | None:
     """Train and store a new version from the tenant's labels (`nodes`: the tenant's category
-    tree, for the prior); None if they span one class."""
+    tree, for the prior): the stored row and its classifier; None if they span one class."""
     started = time.perf_counter()
     examples, labels, sizes = _training_rows(session)
     if len(set(labels)) < MIN_CLASSES:
@@ -324,7 +324,7 @@ def train(
     }
     row = save(session, classifier, labels=counts.labels, metrics=metrics, run=run)
     log.info("analytics.category_model.trained", version=row.version, **metrics)
-    return row
+    return row, classifier
 
 
 def current_model(
@@ -348,10 +348,8 @@ def current_model(
     if should_train(counts, last, trusted):
         trained = train(session, run, counts, nodes)
         if trained is not None:
-            last, trusted, classifier = trained, True, None
-            info["trained_version"] = trained.version
-    if last is None or not trusted:
+            last, classifier = trained
+            info["trained_version"] = last.version
+    if last is None or classifier is None:  # none stored, or the stored one is untrusted
         return None, info
-    if classifier is None:  # trained just now
-        classifier = load(session, last)
     return LoadedModel(last.version, last.labels, classifier, last.created_at), info
