@@ -81,8 +81,8 @@ def runs(
                 row.status,
                 str(row.parameters.get("trigger", "")),
                 row.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-                _seconds(row),
-                row.error or ", ".join(f"{name} {value:,}" for name, value in row.counts.items()),
+                f"{_seconds(row):.2f}" if row.finished_at else "",
+                row.error or _counts(row),
             )
     if not found:
         console.print("no runs" + (" matching" if kind or status else ""))
@@ -90,10 +90,14 @@ def runs(
     console.print(table)
 
 
-def _seconds(run: AnalyticsRun) -> str:
-    if run.started_at is None or run.finished_at is None:
-        return ""
-    return f"{(run.finished_at - run.started_at).total_seconds():.2f}"
+def _seconds(run: AnalyticsRun) -> float:
+    """How long the run took, from its start (else its queueing) to its end; 0 before it ends."""
+    began = run.started_at or run.created_at
+    return ((run.finished_at or began) - began).total_seconds()
+
+
+def _counts(run: AnalyticsRun) -> str:
+    return ", ".join(f"{name} {value:,}" for name, value in run.counts.items())
 
 
 def _follow(slug: str, run_id: uuid.UUID, timeout: float) -> AnalyticsRun:
@@ -117,7 +121,6 @@ def _follow(slug: str, run_id: uuid.UUID, timeout: float) -> AnalyticsRun:
 def _report(finished: AnalyticsRun) -> None:
     if finished.status == "failed":
         fail(f"run failed: {finished.error}")
-    counts = ", ".join(f"{name} {value:,}" for name, value in finished.counts.items())
-    began = finished.started_at or finished.created_at
-    seconds = ((finished.finished_at or began) - began).total_seconds()
-    console.print(f"{finished.kind} run succeeded in {seconds:.2f}s: {counts}")
+    console.print(
+        f"{finished.kind} run succeeded in {_seconds(finished):.2f}s: {_counts(finished)}"
+    )
