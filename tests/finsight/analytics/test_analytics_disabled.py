@@ -98,5 +98,6 @@ def test_imports_work_and_queue_nothing_when_disabled(analytics_off, unique_slug
     assert _import(unique_slug, monkeypatch) == []
     with tenant_session(unique_slug) as session:
         assert session.scalar(select(func.count()).select_from(AnalyticsRun)) == 0
-    refused = CliRunner().invoke(cli_app, ["analytics", "run", "--org", unique_slug])
-    assert refused.exit_code == 1 and "ENABLE_ANALYTICS=false" in refused.stderr
+    for command in ("run", "runs"):
+        refused = CliRunner().invoke(cli_app, ["analytics", command, "--org", unique_slug])
+        assert refused.exit_code == 1 and "ENABLE_ANALYTICS=false" in refused.stderr, command

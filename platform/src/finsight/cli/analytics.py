@@ -31,8 +31,7 @@ def run(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the worker.")] = 3600,
 ) -> None:
     """Queue an analytics run on the organization's worker queue. Exit 1 if it fails."""
-    if not use_database().enable_analytics:
-        fail("analytics is turned off (ENABLE_ANALYTICS=false)")
+    _require_analytics()
     with platform_session() as session:
         organization = get_organization(session, org)
         org_id, slug = organization.id, organization.slug
@@ -68,7 +67,7 @@ def runs(
         fail(f"unknown kind {kind!r}; one of {', '.join(RUN_KINDS)}")
     if status is not None and status not in RUN_STATUSES:
         fail(f"unknown status {status!r}; one of {', '.join(RUN_STATUSES)}")
-    use_database()
+    _require_analytics()
     with platform_session() as session:
         slug = get_organization(session, org).slug
     with tenant_session(slug) as session:
@@ -98,6 +97,12 @@ def _seconds(run: AnalyticsRun) -> float:
 
 def _counts(run: AnalyticsRun) -> str:
     return ", ".join(f"{name} {value:,}" for name, value in run.counts.items())
+
+
+def _require_analytics() -> None:
+    """Connect to the database, or exit 1 when this deployment runs without analytics."""
+    if not use_database().enable_analytics:
+        fail("analytics is turned off (ENABLE_ANALYTICS=false)")
 
 
 def _follow(slug: str, run_id: uuid.UUID, timeout: float) -> AnalyticsRun:
