@@ -27,7 +27,6 @@ __all__ = [
     "Cadence",
     "CadenceSpec",
     "candidate_anchors",
-    "day_in_month",
     "due_date",
     "locate",
     "month_index",
@@ -91,7 +90,7 @@ def month_start(index: int) -> date:
 
 
 @cache  # a few thousand distinct arguments; the fitting asks for them millions of times
-def day_in_month(index: int, day_of_month: int) -> date:
+def _day_in_month(index: int, day_of_month: int) -> date:
     year, month = divmod(index, 12)
     last = calendar.monthrange(year, month + 1)[1]
     return date(year, month + 1, min(day_of_month, last))  # the 31st is the last day in June
@@ -103,9 +102,9 @@ def due_date(anchor: Anchor, slot: int) -> date:
         return date.fromordinal(anchor.ordinal + slot * _FIXED_DAYS[anchor.cadence])
     if anchor.cadence is Cadence.SEMI_MONTHLY:
         month, half = divmod(slot, 2)
-        return day_in_month(month, anchor.days[half])
+        return _day_in_month(month, anchor.days[half])
     step = _MONTH_STEP[anchor.cadence]
-    return day_in_month(slot * step + anchor.phase, anchor.days[0])
+    return _day_in_month(slot * step + anchor.phase, anchor.days[0])
 
 
 def anchored_at(cadence: Cadence, day: date) -> tuple[Anchor, int]:
@@ -124,7 +123,7 @@ def anchored_at(cadence: Cadence, day: date) -> tuple[Anchor, int]:
 
 @cache
 def _due_ordinal(index: int, day_of_month: int) -> int:
-    return day_in_month(index, day_of_month).toordinal()
+    return _day_in_month(index, day_of_month).toordinal()
 
 
 def locate(anchor: Anchor, day: date) -> tuple[int, int]:
@@ -171,7 +170,7 @@ def capped_distances(anchors: Sequence[Anchor], days: Sequence[date], cap: float
         [_due_ordinal(m, 1) for m in range(low, int(months.max()) + 27)], dtype=np.int64
     )
     lengths = np.array(
-        [day_in_month(m, 31).day for m in range(low, int(months.max()) + 27)], dtype=np.int64
+        [_day_in_month(m, 31).day for m in range(low, int(months.max()) + 27)], dtype=np.int64
     )
 
     def residual(month: npt.NDArray[np.int64], day_of_month: int | npt.NDArray[np.int64]) -> Any:
