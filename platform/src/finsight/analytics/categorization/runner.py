@@ -174,11 +174,16 @@ def _predict(
     out = []
     examples = [store.example_of(row) for row in rows]
     merchants: list[uuid.UUID | None] = [row.merchant_id for row in rows]
-    for merchant in dict.fromkeys(m for m in merchants if m is not None):
+    present = list(dict.fromkeys(m for m in merchants if m is not None))
+    for merchant in present:
         extra = context.get(merchant, [])
         examples += extra
         merchants += [merchant] * len(extra)
-    predictions = model.classifier.predict(examples, merchants=merchants, known=people.counts)
+    # Only this chunk's merchants: the classifier tabulates every merchant it is given.
+    known: dict[Hashable, dict[str, int]] = {
+        m: people.counts[m] for m in present if m in people.counts
+    }
+    predictions = model.classifier.predict(examples, merchants=merchants, known=known)
     for prediction in predictions[: len(rows)]:
         best = people.categories.get(prediction.best)
         confidence = round(float(prediction.confidence), 4)
