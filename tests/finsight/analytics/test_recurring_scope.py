@@ -55,12 +55,18 @@ def _streams(slug: str) -> set[tuple[str, str]]:
     return {(merchant, str(account)) for merchant, account in rows}
 
 
+def _two_accounts(slug: str, second: str) -> tuple[uuid.UUID, uuid.UUID]:
+    """An organization with a card paying Netflix and a second account paying the water bill."""
+    create_org(slug)
+    card = make_account(slug, name="Card")
+    other = make_account(slug, name=second, bank=None)
+    insert_transactions(slug, card, _monthly("NETFLIX.COM", "-15.49", 8))
+    insert_transactions(slug, other, _monthly("CITY WATER UTILITY", "-40.00", 8))
+    return card, other
+
+
 def test_an_import_run_replaces_only_its_account_s_streams(test_env, unique_slug):
-    create_org(unique_slug)
-    card = make_account(unique_slug, name="Card")
-    checking = make_account(unique_slug, name="Checking", bank=None)
-    insert_transactions(unique_slug, card, _monthly("NETFLIX.COM", "-15.49", 8))
-    insert_transactions(unique_slug, checking, _monthly("CITY WATER UTILITY", "-40.00", 8))
+    card, checking = _two_accounts(unique_slug, "Checking")
     _run(unique_slug, None)
     assert _streams(unique_slug) == {("Netflix", str(card)), ("City Water Utility", str(checking))}
 
@@ -86,11 +92,7 @@ def test_an_import_run_replaces_only_its_account_s_streams(test_env, unique_slug
 
 
 def test_a_deleted_account_leaves_the_answers(test_env, unique_slug):
-    create_org(unique_slug)
-    card = make_account(unique_slug, name="Card")
-    closed = make_account(unique_slug, name="Closed", bank=None)
-    insert_transactions(unique_slug, card, _monthly("NETFLIX.COM", "-15.49", 8))
-    insert_transactions(unique_slug, closed, _monthly("CITY WATER UTILITY", "-40.00", 8))
+    card, closed = _two_accounts(unique_slug, "Closed")
     with tenant_session(unique_slug) as session:
         account = session.get(Account, closed)
         assert account is not None
