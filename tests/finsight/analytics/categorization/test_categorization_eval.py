@@ -12,10 +12,15 @@ def test_the_classifier_beats_the_peer_rule_and_learns_from_corrections() -> Non
     assert all(beats.values())
     assert by["unseen"]["macro_f1"] > by["unseen_baseline"]["macro_f1"]
     assert by["random"]["macro_f1"] >= by["unseen"]["macro_f1"]
-    # The bootstrap already gets this small tenant ~96% right: corrections cannot add 10
-    # points here, but they must remove most of what it gets wrong.
-    before, after = by["corrections_before"]["macro_f1"], by["corrections_after"]["macro_f1"]
-    assert after - before >= 0.5 * (1 - before)
+    # Corrections must remove most of what the bootstrap gets wrong, for a tenant filing as
+    # the starter taxonomy does (little room: the bootstrap gets ~96% of it right) and for one
+    # with a house style of its own (this one files coffee as dining: a quarter of its rows).
+    gains = {}
+    for prefix in ("corrections_starter_style", "corrections"):
+        before, after = by[f"{prefix}_before"]["macro_f1"], by[f"{prefix}_after"]["macro_f1"]
+        assert after - before >= 0.5 * (1 - before), prefix
+        gains[prefix] = after - before
+    assert gains["corrections"] > gains["corrections_starter_style"]
     # ...without sending rows to review: 20 labels, mostly the bootstrap's mistakes, are too
     # few to calibrate a threshold on.
     shown_after = by["corrections_after_abstaining"]["categorized"]
