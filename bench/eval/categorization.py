@@ -9,8 +9,13 @@ over tenants, macro-F1 over the categories present in the scored rows:
 - random split: half the rows each way; a sanity check only (the same merchants on both sides).
 - corrections: a new tenant gets the bootstrap model; the user corrects one row of each of the
   20 merchants (as the product groups them) the bootstrap gets wrong most often (one label per
-  merchant); the tenant model is
-  trained on those 20 labels and scored against the bootstrap on every other row.
+  merchant); the tenant model is trained on those 20 labels and scored against the bootstrap on
+  every other row. The tenant files some things its own way (bench.eval.house_style: its truth
+  categories restyled by conventions drawn from the seed), since a tenant that files exactly as
+  the starter taxonomy leaves corrections almost nothing to do; `corrections_starter_style_*`
+  is the same protocol on the generator's truth as is. `unseen_house_style` is the
+  unseen-merchants protocol on the restyled truth (information, not a target: a merchant-level
+  convention on a merchant never seen cannot be known).
 - abstention: on the unseen-merchant split at the threshold chosen at training: precision of the
   rows it categorizes and the share it categorizes.
 Every protocol predicts as the product does, a merchant's rows pooling their evidence and

@@ -355,12 +355,14 @@ def test_review(writer: bool) -> None:
         category_paths={CATEGORY: "Food:Coffee"},
         account_names={ACCOUNT: "Sapphire"},
         proposals=[
-            {"id": "p1", "merchant_name": "Blue Bottle", "category_id": CATEGORY, "support": 4}
+            {"id": "p1", "merchant_name": "Blue Bottle", "category_id": CATEGORY, "support": 4},
+            {"id": "p2", "merchant_name": "Peet's", "category_id": CATEGORY, "support": 1},
         ],
         here="/review?reason=low_confidence",
         can_write=writer,
     )
     assert "Food:Coffee" in html and "62% sure" in html and "Blue Bottle" in html
+    assert "you did 4 times" in html and "you did once; its other transactions stay" in html
     assert "cursor=next" in html and "reason=low_confidence" in html
     assert ('action="/review/resolve"' in html) is writer
     assert ('action="/review/accept"' in html) is writer

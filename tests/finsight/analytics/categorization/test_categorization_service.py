@@ -18,6 +18,7 @@ from finsight.accounts.models import Account
 from finsight.accounts.service import delete_account
 from finsight.analytics.categorization import dry_run as rule_dry_run
 from finsight.analytics.categorization import proposals, service, store
+from finsight.analytics.categorization.classifier import KNOWN_WEIGHT
 from finsight.analytics.categorization.runner import SUGGESTION
 from finsight.analytics.models import AnalyticsRun, CategoryModel, Merchant, RuleProposal
 from finsight.analytics.steps import RunScope
@@ -463,6 +464,38 @@ def test_consistent_corrections_propose_a_rule_and_accepting_creates_it(org: str
     assert sorted((str(m), s) for m, s, _ in statuses) == sorted(
         [(str(acme), "accepted"), (str(third), "dismissed")]
     )
+
+
+def test_one_correction_proposes_a_rule_where_it_cannot_carry_the_merchant(org: str):
+    """A merchant with more than KNOWN_WEIGHT engine-filed rows per correction keeps the
+    correction as an exception, so the rule is asked for at once; a small merchant's other
+    rows follow the correction, so there it waits for MIN_SUPPORT."""
+    account = make_account(org)
+    coffee = category(org, "Restaurants", "Coffee shops")
+    dining = category(org, "Restaurants")
+    peets, corner = merchant(org, "Peet's Coffee"), merchant(org, "Corner Cafe")
+    big = _merchant_rows(peets, "PEETS", int(KNOWN_WEIGHT) + 2, 1)
+    small = _merchant_rows(corner, "CORNER CAFE", int(KNOWN_WEIGHT), 40)
+    for row in big + small:
+        row |= {"category_id": coffee, "category_source": "model"}
+    peets_ids = insert_transactions(org, account, big)
+    corner_ids = insert_transactions(org, account, small)
+    with tenant_session(org) as session:
+        service.resolve(session, org_id(org), TEST_ACTOR, corner_ids[:1], dining)
+        assert proposals.list_proposals(session, None) == []  # 19 others: it carries them
+        service.resolve(session, org_id(org), TEST_ACTOR, peets_ids[:1], dining)
+        waiting = proposals.list_proposals(session, "proposed")
+        assert [(p.merchant_id, p.category_id, p.support) for p, _ in waiting] == [
+            (peets, dining, 1)
+        ]
+        # A second correction that agrees keeps it (now with two rows behind it); one that
+        # disagrees withdraws it.
+        service.resolve(session, org_id(org), TEST_ACTOR, peets_ids[1:2], dining)
+        session.expire_all()  # the refresh is SQL: the proposal loaded above is stale
+        ((again, _),) = proposals.list_proposals(session, "proposed")
+        assert (again.id, again.support) == (waiting[0][0].id, 2)
+        service.resolve(session, org_id(org), TEST_ACTOR, peets_ids[2:3], coffee)
+        assert proposals.list_proposals(session, "proposed") == []
 
 
 def _training_ledger(org: str, account: uuid.UUID) -> dict[str, list[uuid.UUID]]:
