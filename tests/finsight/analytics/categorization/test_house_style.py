@@ -45,7 +45,9 @@ def test_conventions_restyle_only_the_rows_they_cover() -> None:
 
 
 def test_the_first_convention_that_covers_a_row_decides() -> None:
-    rows = [_row("Amazon", "Shopping")]
-    household = _named("a Household category")
-    assert styled_categories(household, rows) == ["Household"]
-    assert styled_categories(_named("a Pets category") + household, rows) == ["Household"]
+    # Toyota Financial is under Transport: both conventions cover its rows.
+    rows = [_row("Toyota Financial", "Transport")]
+    (transport,) = _named("one Transport category")
+    (car_loan,) = _named("the car loan as debt")
+    assert styled_categories((car_loan, transport), rows) == ["Loans/Car loan"]
+    assert styled_categories((transport, car_loan), rows) == ["Transport"]
