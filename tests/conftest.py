@@ -19,6 +19,8 @@ from sqlalchemy.engine import make_url
 
 from finsight.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
 
+from support.mail import MailSink
+
 pytest_plugins = ["support.server_fixtures"]
 
 _embedded: list[EmbeddedPostgres | EmbeddedRedis] = []
@@ -79,13 +81,21 @@ def _worker_database_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def test_env() -> Iterator[dict[str, str]]:
+def mail_sink() -> Iterator[MailSink]:
+    """This worker's SMTP server: every server process of the session sends its mail here."""
+    with MailSink() as sink:
+        yield sink
+
+
+@pytest.fixture(scope="session")
+def test_env(mail_sink: MailSink) -> Iterator[dict[str, str]]:
     """This worker's settings, applied to os.environ and handed to server processes."""
     from finsight.config import get_settings
     from finsight.db import platform_session, reset_engines
     from finsight.tenancy.migrations import upgrade_platform
 
     env = dict(TEST_ENVIRONMENT)
+    env["SMTP_HOST"], env["SMTP_PORT"] = "127.0.0.1", str(mail_sink.port)
     env["DATABASE_URL"] = _worker_database_url()
     env["REDIS_URL"] = f"{os.environ['TEST_REDIS_URL'].rsplit('/', 1)[0]}/{_redis_index()}"
     env["DATA_DIR"] = str(Path(os.environ["FINSIGHT_TEST_ROOT"]) / f"data-{worker_id()}")

@@ -78,6 +78,26 @@ class Settings(BaseSettings):
     # (finsight.organizations.kubernetes) instead of provisioning in the request.
     kubernetes_mode: bool = False
 
+    # --- email (finsight.notifications) ------------------------------------------------------
+    # Unset SMTP_HOST: mail waits in the outbox (`finsight dev` points these at its catcher).
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None  # never logged (SecretStr), never in a task argument
+    smtp_starttls: bool = False
+    smtp_from: str = "finsight <no-reply@finsight.localhost>"
+    smtp_timeout_seconds: float = 10.0
+    # Attempts per message (the first and its retries, with exponential backoff from the base).
+    smtp_max_attempts: int = 6
+    smtp_retry_backoff_seconds: int = 30
+    # Where people open the dashboard: links in emails (invitations) point here.
+    public_web_url: str = "http://127.0.0.1:8080"
+
+    # --- invitations and two-factor sign-in -------------------------------------------------
+    invitation_ttl_hours: int = 7 * 24
+    # How long the "second factor required" challenge of a sign-in stays valid.
+    two_factor_challenge_ttl_seconds: int = 300
+
     @model_validator(mode="after")
     def _production_needs_real_stores(self) -> Settings:
         if self.environment == "production" and not self.database_url:

@@ -56,6 +56,12 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "schedule": 3600.0,
         "options": {"queue": DEFAULT_QUEUE},
     },
+    # Mail whose send task was lost after commit (or queued without a broker) goes out anyway.
+    "send-pending-email": {
+        "task": "finsight.notifications.send_pending",
+        "schedule": 60.0,
+        "options": {"queue": DEFAULT_QUEUE},
+    },
 }
 
 celery_app = Celery("finsight")
@@ -80,6 +86,7 @@ celery_app.conf.update(
         "finsight.worker.diagnostics",
         "finsight.ingestion.tasks",
         "finsight.analytics.tasks",
+        "finsight.notifications.tasks",
     ],
 )
 

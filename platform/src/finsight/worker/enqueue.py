@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from finsight.config import get_settings
 from finsight.errors import InvalidInput
 from finsight.tenancy import TenantNames
-from finsight.worker.app import bind, require_redis_url
+from finsight.worker.app import DEFAULT_QUEUE, bind, require_redis_url
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,17 @@ def enqueue_after_commit(session: Session, task_name: str, org_slug: str, **kwar
     nothing is sent if it rolls back. Returns the task's id."""
     queue = TenantNames.for_slug(org_slug).queue
     require_redis_url(get_settings())  # a missing broker fails the caller, before its commit
-    payload = {"org_slug": org_slug, **kwargs}
+    return _pend(session, task_name, queue, {"org_slug": org_slug, **kwargs})
+
+
+def enqueue_platform_task_after_commit(session: Session, task_name: str, **kwargs: Any) -> str:
+    """Queue a platform task (no organization: e.g. an invitation's email) on the `default`
+    queue once `session` commits. Returns the task's id."""
+    require_redis_url(get_settings())
+    return _pend(session, task_name, DEFAULT_QUEUE, dict(kwargs))
+
+
+def _pend(session: Session, task_name: str, queue: str, payload: dict[str, Any]) -> str:
     try:
         json.dumps(payload)
     except TypeError as exc:  # fail in the caller, not after its commit
