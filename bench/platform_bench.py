@@ -28,15 +28,19 @@ def _prepare(env: dict[str, str]) -> None:
     from finsight.db import platform_session, reset_engines
     from finsight.organizations.service import OrganizationSpec, ensure_organization
     from finsight.tenancy.migrations import upgrade_platform
+    from finsight.users.service import create_user, find_user_by_email
 
     get_settings.cache_clear()
     reset_engines()
     with platform_session() as session:
         upgrade_platform(session.connection())
+        # The bench's own account (its password is the bench's): made owner directly.
+        if find_user_by_email(session, "bench@example.com") is None:
+            create_user(session, "bench@example.com", PASSWORD, actor=Actor.system("bench"))
         ensure_organization(
             session,
             OrganizationSpec(
-                slug="bench", name="Bench", owner_email="bench@example.com", owner_password=PASSWORD
+                slug="bench", name="Bench", owner_email="bench@example.com", owner_present=True
             ),
             Actor.system("bench"),
         )

@@ -48,7 +48,6 @@ def all_manifests(organization: Organization) -> list[dict]:
     return [
         builders.namespace(organization, CONFIG),
         builders.db_secret(organization, CONFIG, CREDENTIALS),
-        builders.owner_secret(organization, CONFIG, "owner@acme.example", "pw"),
         builders.resource_quota(organization, CONFIG),
         builders.network_policy(organization, CONFIG, postgres_port=5432, redis_port=6379),
         builders.worker_deployment(organization, CONFIG, CREDENTIALS),

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import ProgrammingError
 
-from finsight.auth.passwords import verify_password
 from finsight.db import get_engine, platform_session
-from finsight.organizations.models import Membership
+from finsight.notifications.models import EmailOutbox
+from finsight.organizations.models import Invitation, Membership
 from finsight.organizations.service import find_organization
 from finsight.tenancy import TenantNames, inspect_tenant
 from finsight.users.service import find_user_by_email
@@ -88,11 +88,17 @@ def test_create_provisions_the_tenant_and_reports_ready(kube, operator, unique_s
         assert record is not None
         assert (record.name, record.plan, record.status) == ("Acme Ltd", "standard", "active")
         assert status["organizationId"] == str(record.id)
-        user = find_user_by_email(session, owner)
-        assert user is not None
-        membership = session.query(Membership).filter_by(org_id=record.id, user_id=user.id).one()
-        assert membership.role.name == "owner"
-        owner_hash = user.password_hash
+        # The owner is invited by email, like anyone: no account, no password chosen for them.
+        assert find_user_by_email(session, owner) is None
+        assert session.query(Membership).filter_by(org_id=record.id).count() == 0
+        [invitation] = session.query(Invitation).filter_by(org_id=record.id).all()
+        assert (invitation.email, invitation.role.name, invitation.status) == (
+            owner,
+            "owner",
+            "pending",
+        )
+        [mail] = session.query(EmailOutbox).filter_by(to_address=owner).all()
+        assert mail.kind == "invitation" and "/invitations/accept?token=" in mail.text_body
 
     # Kubernetes objects, all in the tenant's namespace and owned by the Organization.
     client = kube.client()
@@ -101,9 +107,7 @@ def test_create_provisions_the_tenant_and_reports_ready(kube, operator, unique_s
     assert ns["metadata"]["labels"]["finsight.io/organization"] == unique_slug
     assert ns["metadata"]["ownerReferences"][0]["uid"] == org["metadata"]["uid"]
 
-    initial = secret_data(kube, namespace, "owner-credentials")
-    assert initial["email"] == owner
-    assert verify_password(owner_hash, initial["password"])
+    assert client.get(SECRET, "owner-credentials", namespace) is None
 
     credentials = secret_data(kube, namespace, "db-credentials")
     assert credentials["username"] == names.worker_role
@@ -128,7 +132,7 @@ def test_create_provisions_the_tenant_and_reports_ready(kube, operator, unique_s
     assert "FinsightWorkersDown" in rules["data"]["finsight-alerts.yaml"]
 
     reasons = {event["reason"] for event in kube.events(unique_slug)}
-    assert {"Provisioned", "OwnerCreated"} <= reasons
+    assert {"Provisioned", "OwnerInvited"} <= reasons
 
 
 def test_worker_login_reaches_only_its_own_schema(kube, operator, unique_slug):

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from support.accounts import make_account
-from support.api import Member, add_user, create_org, login
+from support.api import PASSWORD, Member, add_user, create_org, login
 from support.ledger import insert_transactions
 from support.web import WebClient
 
@@ -73,16 +73,64 @@ def test_bulk_recategorize_and_export_what_is_filtered(
     assert as_json.headers["content-type"].startswith("application/json")
 
 
-def test_members_added_role_changed_removed_and_audited(web: WebClient, tenant):
+def test_members_invited_accepted_role_changed_removed_and_audited(
+    web: WebClient, tenant, web_url: str, client: httpx.Client, unique_slug: str
+):
     _, email, _ = tenant
     newcomer = f"new.person.{uuid.uuid4().hex[:8]}@example.test"
     web.sign_in(email)
     added = web.post("/settings/members", {"email": newcomer, "role": "analyst"})
     assert added.status_code == 200
-    password = re.search(r"initial password, shown only now: <code>([^<]+)</code>", added.text)
-    assert password, added.text[:2000]
+    assert "password" not in added.text.split('id="member-added"')[1].split("</div>")[0]
+    link = re.search(r'id="invitation-link">([^<]+)</code>', added.text)
+    assert link, added.text[:2000]
+    pending = web.get("/settings/members").text
+    assert newcomer in pending.split('id="invitations"')[1] and link.group(1) not in pending
+
+    # The invitee opens the link (the dashboard's own page) and chooses their password.
+    path = "/invitations/accept?" + link.group(1).split("?", 1)[1]
+    invitee = WebClient(web_url)
+    offer = invitee.get(path)
+    assert offer.status_code == 200 and "Create my account" in offer.text
+    token = path.split("token=")[1]
+    differ = invitee.post(
+        "/invitations/accept",
+        {"token": token, "password": "their own pw 1", "password_again": "typo"},
+        csrf_from=path,
+    )
+    assert differ.status_code == 422 and 'id="password-again-error"' in differ.text
+    done = invitee.post(
+        "/invitations/accept",
+        {"token": token, "password": "their own pw 1", "password_again": "their own pw 1"},
+        csrf_from=path,
+    )
+    assert done.status_code == 200 and 'id="invitation-done"' in done.text
+    assert invitee.get(path).status_code == 404  # single use
+    invitee.sign_in(newcomer, password="their own pw 1")
+    invitee.close()
+
+    # Someone who already has an account signs in first, then accepts as themselves.
+    existing = create_org(unique_slug + "w")
+    second = web.post("/settings/members", {"email": existing, "role": "viewer"})
+    second_path = "/invitations/accept?" + re.search(
+        r'id="invitation-link">[^<?]+\?([^<]+)</code>', second.text
+    ).group(1)
+    other = WebClient(web_url)
+    assert 'id="sign-in-to-accept"' in other.get(second_path).text
+    signed = other.post(
+        "/login",
+        {"email": existing, "password": PASSWORD, "organization": "", "next": second_path},
+        csrf_from="/login",
+    )
+    assert signed.headers["location"] == second_path
+    accept = other.post(
+        "/invitations/accept", {"token": second_path.split("token=")[1]}, csrf_from=second_path
+    )
+    assert accept.status_code == 303
+    other.close()
+
     members = web.get("/settings/members").text
-    assert newcomer in members and password.group(1) not in members
+    assert newcomer in members and existing in members
     user_id = re.search(r'/settings/members/([0-9a-f-]{36})/role"', members.split(newcomer)[1])
     assert user_id
     changed = web.post(
@@ -98,7 +146,7 @@ def test_members_added_role_changed_removed_and_audited(web: WebClient, tenant):
     )
     assert "Member removed" in web.follow(removed).text
     audit = web.get("/settings/audit?action=member.*")
-    for action in ("member.add", "member.role.change", "member.remove"):
+    for action in ("member.invite", "member.role.change", "member.remove"):
         assert action in audit.text, action
     assert "auth.login" not in audit.text  # the filter applies
     bad = web.get("/settings/audit?since=2026-03-01&until=2026-01-01")
@@ -119,7 +167,7 @@ def test_organization_rename_and_an_analyst_sees_only_their_sections(
     home = analyst.get("/settings")
     assert home.headers["location"] == "/settings/members"  # no organization:write
     members = analyst.get("/settings/members")
-    assert members.status_code == 200 and "Add a member" not in members.text
+    assert members.status_code == 200 and "Invite a member" not in members.text
     assert analyst.get("/settings/audit").status_code == 403  # the API refuses audit:read
     analyst.close()
 

@@ -15,10 +15,13 @@ SELF_SERVICE = {
     "auth.switch",
     "user.update",
     "user.password.change",
+    # The invitee's side of an invitation: they are no member yet.
+    "invitation.preview",
+    "invitation.accept",
 }
 
 # POSTs that change nothing (a dry run): not audited; still refused to those lacking the permission.
-DRY_RUNS = {"preview_import", "analytics.rule.dry_run"}
+DRY_RUNS = {"preview_import", "analytics.rule.dry_run", "invitation.preview"}
 
 
 def openapi() -> dict[str, Any]:

@@ -21,6 +21,7 @@ from finsight_web.pages import (
     auth,
     imports,
     insights,
+    invitations,
     merchants,
     overview,
     review,
@@ -168,6 +169,7 @@ def create_web_app(settings: WebSettings | None = None) -> FastAPI:
         rules,
         merchants,
         settings_pages,
+        invitations,
     ):
         app.include_router(module.router)
 

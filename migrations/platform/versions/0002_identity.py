@@ -42,7 +42,8 @@ def upgrade() -> None:
         id uuid PRIMARY KEY,
         org_id uuid NOT NULL REFERENCES platform.orgs (id) ON DELETE CASCADE,
         email text NOT NULL,
-        role_id uuid NOT NULL REFERENCES platform.roles (id),
+        -- A deleted custom role takes its (closed) invitations with it; open ones block it.
+        role_id uuid NOT NULL REFERENCES platform.roles (id) ON DELETE CASCADE,
         token_hash bytea NOT NULL UNIQUE,
         invited_by uuid REFERENCES platform.users (id) ON DELETE SET NULL,
         invited_by_name text NOT NULL DEFAULT '',

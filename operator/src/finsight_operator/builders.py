@@ -25,7 +25,6 @@ MANAGED_BY = {"app.kubernetes.io/managed-by": "finsight-operator"}
 CREDENTIALS_HASH = "finsight.io/credentials-hash"
 
 DB_SECRET = "db-credentials"
-OWNER_SECRET = "owner-credentials"
 QUOTA = "finsight-quota"
 NETWORK_POLICY = "finsight-egress"
 WORKER = "finsight-worker"
@@ -133,19 +132,6 @@ def db_secret(
             "database-url": credentials.database_url,
             "redis-url": credentials.redis_url,
             "schema": TenantNames.for_slug(org.slug).schema,
-        },
-    )
-
-
-def owner_secret(org: Organization, config: OperatorConfig, email: str, password: str) -> Manifest:
-    """The owner's initial password, readable by whoever may read the tenant's Secrets."""
-    return _secret(
-        org,
-        OWNER_SECRET,
-        namespace_name(org.slug, config),
-        {
-            "email": email,
-            "password": password,
         },
     )
 

@@ -24,6 +24,8 @@ from finsight.observability.health import metrics_router
 from finsight.observability.health import router as health_router
 from finsight.observability.logging import configure_logging
 from finsight.observability.metrics import register_pool_collector
+from finsight.organizations.invitations_router import public_router as invitations_public_router
+from finsight.organizations.invitations_router import router as invitations_router
 from finsight.organizations.members_router import router as members_router
 from finsight.organizations.router import router as organizations_router
 from finsight.rbac.router import router as roles_router
@@ -97,6 +99,8 @@ def create_app() -> FastAPI:
         transactions_router,
         imports_router,
         audit_router,
+        invitations_router,
+        invitations_public_router,
     ):
         app.include_router(router)
     if settings.enable_analytics:

@@ -45,6 +45,11 @@ def _rows_written(call: Callable[[], httpx.Response]) -> tuple[httpx.Response, i
     return response, _audit_rows() - before
 
 
+def _invitation_id(client: httpx.Client, headers: dict[str, str], email: str) -> str:
+    listed = client.get("/api/organizations/current/invitations", headers=headers).json()
+    return str(next(i["id"] for i in listed if i["email"] == email and i["status"] == "pending"))
+
+
 def test_every_mutating_endpoint_writes_one_entry(client: httpx.Client, unique_slug: str):
     """Platform-admin organization creation writes one entry to the platform chain and one to
     the new organization's chain: the same event, once per chain."""
@@ -100,16 +105,47 @@ def test_every_mutating_endpoint_writes_one_entry(client: httpx.Client, unique_s
         lambda: client.patch("/api/organizations/current", json={"name": "Renamed"}, headers=h),
     )
     new_email = unique_email("new")
-    # A new user and their membership: user.create (platform chain) + member.add.
+    # An invitation (no user is created until the invitee accepts).
     run(
-        "member.add",
+        "member.invite",
         201,
         lambda: client.post(
             "/api/organizations/current/members",
             headers=h,
-            json={"email": new_email, "role": "viewer", "password": "p" * 12},
+            json={"email": new_email, "role": "viewer"},
+        ),
+    )
+    invitation = run(
+        "invitation.resend",
+        200,
+        lambda: client.post(
+            f"/api/organizations/current/invitations/{_invitation_id(client, h, new_email)}/resend",
+            headers=h,
+        ),
+    ).json()
+    # Accepting with a new account: user.create (platform chain) + invitation.accept.
+    run(
+        "invitation.accept",
+        200,
+        lambda: client.post(
+            "/api/invitations/accept",
+            json={"token": invitation["accept_url"].split("token=")[1], "password": "p" * 12},
         ),
         entries=2,
+    )
+    revoked_email = unique_email("revoked")
+    client.post(
+        "/api/organizations/current/members",
+        headers=h,
+        json={"email": revoked_email, "role": "viewer"},
+    )
+    run(
+        "invitation.revoke",
+        200,
+        lambda: client.delete(
+            f"/api/organizations/current/invitations/{_invitation_id(client, h, revoked_email)}",
+            headers=h,
+        ),
     )
     run(
         "member.role.change",

@@ -9,6 +9,7 @@ from sqlalchemy import text
 from finsight.db import get_engine
 
 from support.api import Member, create_org, create_platform_admin, login, unique_email
+from support.mail import MailSink, text_of
 
 pytestmark = pytest.mark.integration
 
@@ -28,8 +29,12 @@ def _schemas_like(pattern: str) -> list[str]:
         )
 
 
-def test_create_provisions_schema_and_owner_with_a_one_time_password(
-    client: httpx.Client, admin: Member, unique_slug: str
+def test_create_provisions_schema_and_invites_the_owner(
+    client: httpx.Client,
+    admin: Member,
+    unique_slug: str,
+    mail_sink: MailSink,
+    worker_process: object,
 ):
     owner_email = unique_email("owner")
     created = client.post(
@@ -41,8 +46,34 @@ def test_create_provisions_schema_and_owner_with_a_one_time_password(
     body = created.json()
     assert body["schema_name"] == f"org_{unique_slug}" and body["status"] == "active"
     assert _schemas_like(f"org_{unique_slug}") == [f"org_{unique_slug}"]
-    owner = login(client, owner_email, password=body["owner_initial_password"])
+    assert "owner_initial_password" not in body
+    # The owner chooses their own password from the emailed link.
+    [mail] = mail_sink.wait_for(owner_email)
+    link = body["owner_invitation_url"]
+    assert link in text_of(mail)
+    token = link.split("token=")[1]
+    accepted = client.post(
+        "/api/invitations/accept", json={"token": token, "password": "the owner's own choice"}
+    )
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["role"] == "owner"
+    owner = login(client, owner_email, password="the owner's own choice")
     assert owner.org_slug == unique_slug
+
+
+def test_an_owner_password_is_refused(client: httpx.Client, admin: Member, unique_slug: str):
+    response = client.post(
+        "/api/organizations",
+        headers=admin.headers,
+        json={
+            "slug": unique_slug,
+            "name": "Acme",
+            "owner_email": unique_email(),
+            "owner_password": "chosen by someone else",
+        },
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "owner_password"
 
 
 @pytest.mark.parametrize(

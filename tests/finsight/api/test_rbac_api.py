@@ -44,9 +44,12 @@ def test_custom_role_grants_exactly_its_permission(client: httpx.Client, owner: 
     added = client.post(
         "/api/organizations/current/members",
         headers=owner.headers,
-        json={"email": email, "role": "member-reader", "password": "p" * 12},
+        json={"email": email, "role": "member-reader"},
     )
     assert added.status_code == 201, added.text
+    token = added.json()["accept_url"].split("token=")[1]
+    accepted = client.post("/api/invitations/accept", json={"token": token, "password": "p" * 12})
+    assert accepted.status_code == 200, accepted.text
     reader = login(client, email, password="p" * 12)
     assert (
         client.get("/api/organizations/current/members", headers=reader.headers).status_code == 200
@@ -112,11 +115,15 @@ def test_role_lifecycle_and_errors(client: httpx.Client, owner: Member):
         json={"permissions": ["audit:read", "members:read"]},
     )
     assert renamed.json()["permissions"] == ["audit:read", "members:read"]
-    client.post(
+    invited = client.post(
         "/api/organizations/current/members",
         headers=owner.headers,
-        json={"email": unique_email(), "role": "auditor", "password": "p" * 12},
-    )
+        json={"email": unique_email(), "role": "auditor"},
+    ).json()
+    offered = client.delete(f"/api/roles/{role['id']}", headers=owner.headers)
+    assert offered.status_code == 409 and "1 open invitation" in offered.json()["detail"]
+    token = invited["accept_url"].split("token=")[1]
+    client.post("/api/invitations/accept", json={"token": token, "password": "p" * 12})
     in_use = client.delete(f"/api/roles/{role['id']}", headers=owner.headers)
     assert in_use.status_code == 409 and "held by 1" in in_use.json()["detail"]
     roles = client.get("/api/roles", headers=owner.headers).json()

@@ -6,8 +6,14 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
+from finsight.audit.service import Actor
 from finsight.cli import app
-from finsight.db import get_engine
+from finsight.db import get_engine, platform_session
+from finsight.organizations.invitations import accept_with_new_account
+
+from support.mail import text_of
+
+ACTOR = Actor.system("tests")
 
 pytestmark = pytest.mark.integration
 
@@ -39,11 +45,18 @@ def _schema_exists(name: str) -> bool:
         )
 
 
-def test_create_prints_generated_password_once_and_lists(test_env, unique_slug):
+def test_create_invites_the_owner_and_lists(test_env, unique_slug, mail_sink, worker_process):
     result = _create(unique_slug, "--plan", "enterprise")
     assert result.exit_code == 0, result.output
     assert f"created organization {unique_slug} (schema org_{unique_slug})" in result.stdout
-    assert "owner password:" in result.stdout
+    assert "password" not in result.stdout
+    link = result.stdout.split("owner invitation link: ")[1].split()[0]
+    [mail] = mail_sink.wait_for(f"owner@{unique_slug}.example.com")
+    assert link in text_of(mail)
+    with platform_session() as session:
+        accept_with_new_account(
+            session, link.split("token=")[1], password="owner's-own-1", full_name="", actor=ACTOR
+        )
     assert _schema_exists(f"org_{unique_slug}")
 
     listed = runner.invoke(app, ["org", "list"], env={"COLUMNS": "200"})
@@ -53,10 +66,10 @@ def test_create_prints_generated_password_once_and_lists(test_env, unique_slug):
     assert row.split("│")[5].strip() == "1"  # members: the owner
 
 
-def test_create_with_given_password_prints_none(test_env, unique_slug):
-    result = _create(unique_slug, "--owner-password", "a-long-enough-password")
-    assert result.exit_code == 0, result.output
-    assert "password" not in result.stdout
+def test_an_owner_password_option_is_gone(test_env, unique_slug):
+    result = _create(unique_slug, "--owner-password", "chosen-by-someone-else")
+    assert result.exit_code != 0
+    assert not _schema_exists(f"org_{unique_slug}")
 
 
 def test_invalid_slug_is_one_line_error_naming_it(test_env):

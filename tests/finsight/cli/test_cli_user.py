@@ -6,13 +6,27 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
+from finsight.audit.service import Actor
 from finsight.auth.passwords import verify_password
 from finsight.cli import app
-from finsight.db import get_engine
+from finsight.db import get_engine, platform_session
+from finsight.organizations.invitations import accept_with_new_account
+from finsight.users.service import create_user
+
+from support.mail import text_of
 
 pytestmark = pytest.mark.integration
 
 runner = CliRunner()
+
+
+@pytest.fixture
+def registered(org) -> str:
+    """An account of its own (its owner chose the password)."""
+    email = f"self@{org}.example.com"
+    with platform_session() as session:
+        create_user(session, email, "my-own-password-1", actor=Actor.cli())
+    return email
 
 
 @pytest.fixture
@@ -46,14 +60,50 @@ def _user(email: str):
         ).one()
 
 
-def test_create_member_with_generated_password(org):
+def test_create_invites_and_prints_the_link_once(org, mail_sink, worker_process):
     email = f"analyst@{org}.example.com"
     result = runner.invoke(app, ["user", "create", email, "--org", org, "--role", "analyst"])
     assert result.exit_code == 0, result.output
-    password = result.stdout.split("password: ")[1].split()[0]
+    assert "password" not in result.stdout
+    link = result.stdout.split("invitation link: ")[1].split()[0]
+    with get_engine().connect() as conn:  # nobody has an account yet: the invitee makes it
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM platform.users WHERE email = :e"), {"e": email}
+            ).scalar_one()
+            == 0
+        )
+    [mail] = mail_sink.wait_for(email)
+    assert link in text_of(mail)
+    with platform_session() as session:
+        accept_with_new_account(
+            session,
+            link.split("token=")[1],
+            password="the analyst's own",
+            full_name="",
+            actor=Actor.cli(),
+        )
     row = _user(email)
-    assert verify_password(row.password_hash, password)
+    assert verify_password(row.password_hash, "the analyst's own")
     assert row.roles == ["analyst"] and row.is_platform_admin is False
+
+
+def test_password_option_is_gone(org):
+    result = runner.invoke(
+        app,
+        [
+            "user",
+            "create",
+            f"x@{org}.example.com",
+            "--org",
+            org,
+            "--role",
+            "viewer",
+            "--password",
+            "chosen-by-someone-else",
+        ],
+    )
+    assert result.exit_code != 0
 
 
 def test_unknown_role_is_one_line_error(org):
@@ -74,7 +124,9 @@ def test_org_is_required_unless_platform_admin(test_env, unique_slug):
 def test_platform_admin_without_org(test_env, unique_slug):
     email = f"admin@{unique_slug}.example.com"
     result = runner.invoke(
-        app, ["user", "create", email, "--platform-admin", "--password", "admin-password-123"]
+        app,
+        ["user", "create", email, "--platform-admin", "--password-stdin"],
+        input="admin-password-123\n",
     )
     assert result.exit_code == 0, result.output
     assert "password:" not in result.stdout
@@ -83,8 +135,8 @@ def test_platform_admin_without_org(test_env, unique_slug):
     assert verify_password(row.password_hash, "admin-password-123")
 
 
-def test_set_password_from_stdin(org):
-    email = f"owner@{org}.example.com"
+def test_set_password_from_stdin(registered):
+    email = registered
     result = runner.invoke(
         app, ["user", "set-password", email, "--password-stdin"], input="brand-new-password-1\n"
     )
@@ -92,8 +144,8 @@ def test_set_password_from_stdin(org):
     assert verify_password(_user(email).password_hash, "brand-new-password-1")
 
 
-def test_set_password_prompt_asks_twice(org):
-    email = f"owner@{org}.example.com"
+def test_set_password_prompt_asks_twice(registered):
+    email = registered
     result = runner.invoke(
         app, ["user", "set-password", email], input="prompted-password-1\nprompted-password-1\n"
     )
@@ -101,10 +153,10 @@ def test_set_password_prompt_asks_twice(org):
     assert verify_password(_user(email).password_hash, "prompted-password-1")
 
 
-def test_set_password_too_short_and_unknown_user(org):
+def test_set_password_too_short_and_unknown_user(org, registered):
     short = runner.invoke(
         app,
-        ["user", "set-password", f"owner@{org}.example.com", "--password-stdin"],
+        ["user", "set-password", registered, "--password-stdin"],
         input="short\n",
     )
     assert short.exit_code == 1

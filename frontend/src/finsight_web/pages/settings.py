@@ -91,15 +91,17 @@ async def _members_page(
     values: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
-    members, roles = await asyncio.gather(
+    members, roles, invitations = await asyncio.gather(
         page.api("GET", "/api/organizations/current/members", params={"limit": 200}),
         page.api("GET", "/api/roles") if "roles:read" in permissions else _nothing(),
+        page.api("GET", "/api/organizations/current/invitations"),
     )
     return await page.render(
         "settings/members.html",
         status_code=status_code,
         section="members",
         members=members["items"],
+        invitations=[i for i in invitations if i["status"] == "pending"],
         roles=roles or [],
         can_write="members:write" in permissions,
         permissions=permissions,
@@ -132,8 +134,36 @@ async def add_member(page: SignedIn) -> Response:
         return await _members_page(
             page, permissions, errors=errors, values=values, status_code=error.status
         )
-    # A new user's generated password is shown once, on this page, never in a redirect.
+    # The invitation link is shown once, on this page, never in a redirect.
     return await _members_page(page, permissions, added=added)
+
+
+@router.post("/settings/invitations/{invitation_id}/resend")
+async def resend_invitation(page: SignedIn, invitation_id: uuid.UUID) -> Response:
+    permissions = await _require_settings(page)
+    await page.form()
+    try:
+        added = await page.api(
+            "POST", f"/api/organizations/current/invitations/{invitation_id}/resend"
+        )
+    except ApiError as error:
+        if error.status not in (404, 409):
+            raise
+        return await page.redirect("/settings/members", flash=error.detail, level="error")
+    return await _members_page(page, permissions, added=added)
+
+
+@router.post("/settings/invitations/{invitation_id}/revoke")
+async def revoke_invitation(page: SignedIn, invitation_id: uuid.UUID) -> Response:
+    await _require_settings(page)
+    await page.form()
+    try:
+        await page.api("DELETE", f"/api/organizations/current/invitations/{invitation_id}")
+    except ApiError as error:
+        if error.status not in (404, 409):
+            raise
+        return await page.redirect("/settings/members", flash=error.detail, level="error")
+    return await page.redirect("/settings/members", flash="Invitation revoked.")
 
 
 @router.post("/settings/members/{user_id}/role")

@@ -3,17 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
 
 from finsight.audit.service import Actor
 from finsight.db import cluster_url, platform_session
-from finsight.organizations.models import Membership
-from finsight.organizations.models import Organization as OrganizationRecord
+from finsight.organizations.invitations import owner_settled
 from finsight.organizations.service import (
     OrganizationSpec,
     delete_organization,
@@ -31,8 +27,6 @@ from finsight.tenancy import (
     ensure_worker_login,
     inspect_tenant,
 )
-from finsight.users.models import User
-from finsight.users.service import create_user, find_user_by_email
 from finsight_operator.spec import InvalidSpec, Organization
 
 ACTOR = Actor.system("operator")
@@ -47,17 +41,12 @@ class DatabaseState:
     # Whether this call wrote anything (provisioned, repaired or updated).
     changed: bool
     created: bool
+    # Whether this call invited the owner (their invitation is emailed; they set a password).
+    owner_invited: bool = False
 
     @property
     def ready(self) -> bool:
         return self.tenant.ready and self.tenant.worker_role_exists
-
-
-def _is_member(session: Session, record: OrganizationRecord, owner: User) -> bool:
-    found = session.scalar(
-        select(Membership.id).where(Membership.org_id == record.id, Membership.user_id == owner.id)
-    )
-    return found is not None
 
 
 def worker_database_url(cluster: str, username: str, password: str) -> str:
@@ -74,14 +63,13 @@ def converge(
     *,
     worker_password: str,
     new_password: bool,
-    owner_password: Callable[[], str],
     full: bool,
 ) -> DatabaseState:
     """Bring the organization's records and database objects to what `org` says.
 
     `full` runs every idempotent step (create, update, resume); otherwise (the drift timer)
-    only what is missing or differs is written. `owner_password` is called only when the
-    owner's account is about to be created, and must keep the password somewhere first.
+    only what is missing or differs is written. The owner (`spec.owner`) is invited by
+    email, like anyone: nobody but them chooses their password.
     """
     names = TenantNames.for_slug(org.slug)
     cluster = org.spec.database.cluster
@@ -100,14 +88,11 @@ def converge(
         healthy = (
             record is not None and before.ready and before.worker_role_exists and not new_password
         )
-        changed = created = False
+        changed = created = owner_invited = False
         if full or not healthy:
-            # The owner first, outside the lock below: hashing the password is the slow part.
-            owner = find_user_by_email(session, spec.owner)
-            if owner is None:
-                owner = create_user(session, spec.owner, owner_password(), actor=ACTOR)
-                changed = True
-            complete = record is not None and before.ready and _is_member(session, record, owner)
+            complete = (
+                record is not None and before.ready and owner_settled(session, record, spec.owner)
+            )
             if not complete:
                 ensured = ensure_organization(
                     session,
@@ -121,6 +106,7 @@ def converge(
                     ACTOR,
                 )
                 record, created, changed = ensured.organization, ensured.created, True
+                owner_invited = ensured.owner_invitation is not None
             with tenant_database(session, cluster) as connection:
                 ensure_worker_login(connection, org.slug, worker_password)
             changed = changed or new_password or not before.worker_role_exists
@@ -140,6 +126,7 @@ def converge(
             tenant=after,
             changed=changed,
             created=created,
+            owner_invited=owner_invited,
         )
 
 

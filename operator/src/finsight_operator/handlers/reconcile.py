@@ -16,7 +16,6 @@ import kopf
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from finsight.config import get_settings
-from finsight.users.service import generate_password
 from finsight_operator import builders
 from finsight_operator.context import RECONCILE_SECONDS, RECONCILES, REPAIRS, OperatorContext
 from finsight_operator.handlers import database
@@ -140,15 +139,11 @@ def _converge(
     if worker_password is None:
         worker_password = secrets.token_urlsafe(32)
 
-    def owner_password() -> str:
-        return _owner_password(kube, org, config, body)
-
     try:
         db = database.converge(
             org,
             worker_password=worker_password,
             new_password=new_password,
-            owner_password=owner_password,
             full=full,
         )
     except DBAPIError as exc:
@@ -215,6 +210,8 @@ def _converge(
         )
     elif db.changed and full:
         _event(body, "Normal", "Updated", "organization brought to its spec")
+    if db.owner_invited:
+        _event(body, "Normal", "OwnerInvited", f"owner {org.spec.owner}: invitation emailed")
     if repaired:
         logger.info("repaired drift: %s", ", ".join(repaired))
         _event(body, "Warning", "DriftRepaired", "restored " + ", ".join(repaired))
@@ -233,27 +230,6 @@ def _transient_or_bug(exc: KubeError, what: str) -> Exception:
     if exc.transient:
         return TransientFailure("KubernetesUnavailable", f"{what}: {exc}")
     return exc
-
-
-def _owner_password(kube: Kube, org: Organization, config: Any, body: Mapping[str, Any]) -> str:
-    """The owner's initial password, kept in a Secret before the owner is created, so an
-    operator stopped in between finds it again."""
-    namespace = builders.namespace_name(org.slug, config)
-    kept = builders.secret_value(_get(kube, SECRET, builders.OWNER_SECRET, namespace), "password")
-    if kept is not None:
-        return kept
-    password = generate_password()
-    try:
-        kube.ensure(builders.owner_secret(org, config, org.spec.owner, password))
-    except KubeError as exc:
-        raise _transient_or_bug(exc, f"Secret {builders.OWNER_SECRET}") from exc
-    _event(
-        body,
-        "Normal",
-        "OwnerCreated",
-        f"owner {org.spec.owner}: initial password in Secret {namespace}/{builders.OWNER_SECRET}",
-    )
-    return password
 
 
 def _ensure_alert_rules(

@@ -32,24 +32,21 @@ app = typer.Typer(help="Create, list, suspend and delete organizations.", no_arg
 def create(
     slug: Annotated[str, typer.Argument(help="Lowercase name: letters, digits, hyphens.")],
     name: Annotated[str, typer.Option(help="Display name.")],
-    owner_email: Annotated[str, typer.Option(help="The owner's email (created if new).")],
-    owner_password: Annotated[
-        str | None, typer.Option(help="Password for a new owner (default: generated).")
-    ] = None,
+    owner_email: Annotated[
+        str, typer.Option(help="The owner's email: invited (the link is emailed and printed).")
+    ],
     plan: Annotated[str, typer.Option(help=f"One of: {', '.join(PLANS)}.")] = "standard",
 ) -> None:
     """Create an organization: its record, owner, database schema and role."""
     use_database()
-    spec = OrganizationSpec(
-        slug=slug, name=name, owner_email=owner_email, owner_password=owner_password, plan=plan
-    )
+    spec = OrganizationSpec(slug=slug, name=name, owner_email=owner_email, plan=plan)
     with platform_session() as session:
         result = create_organization(session, spec, Actor.cli())
         schema = result.organization.schema_name
-        owner = result.owner.email
-    console.print(f"created organization {slug} (schema {schema}), owner {owner}")
-    if result.generated_owner_password:
-        console.print(f"owner password: {result.generated_owner_password} (shown once)")
+        invitation = result.owner_invitation
+    console.print(f"created organization {slug} (schema {schema}), owner {result.owner_email}")
+    if invitation is not None:
+        console.print(f"owner invitation link: {invitation.accept_url} (emailed; shown once)")
 
 
 @app.command("list")

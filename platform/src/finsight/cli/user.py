@@ -1,4 +1,4 @@
-"""`finsight user ...`: users and their memberships."""
+"""`finsight user ...`: invitations into organizations, platform administrators, passwords."""
 
 from __future__ import annotations
 
@@ -11,57 +11,67 @@ from finsight.audit.service import Actor
 from finsight.cli.common import console, use_database
 from finsight.db import platform_session
 from finsight.errors import InvalidInput
-from finsight.organizations.members import add_member
+from finsight.organizations.invitations import invite
 from finsight.organizations.service import get_organization
 from finsight.rbac.permissions import ALL_PERMISSIONS
-from finsight.users.service import create_user, generate_password, get_user_by_email, set_password
+from finsight.users.service import create_user, get_user_by_email, set_password
 
-app = typer.Typer(help="Create users and set passwords.", no_args_is_help=True)
+app = typer.Typer(
+    help="Invite users, create platform administrators, set your password.",
+    no_args_is_help=True,
+)
+
+
+def _read_password(password_stdin: bool, prompt: str) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=True))
 
 
 @app.command("create")
 def create(
-    email: Annotated[str, typer.Argument(help="The user's email address.")],
-    org: Annotated[str | None, typer.Option(help="Organization to add the user to (slug).")] = None,
+    email: Annotated[str, typer.Argument(help="The person's email address.")],
+    org: Annotated[str | None, typer.Option(help="Organization to invite them to (slug).")] = None,
     role: Annotated[
         str | None, typer.Option(help="Role in that organization: owner, admin, analyst, ...")
     ] = None,
-    password: Annotated[
-        str | None, typer.Option(help="Password for a new user (default: generated).")
-    ] = None,
     platform_admin: Annotated[
-        bool, typer.Option(help="Make a platform administrator (may manage organizations).")
+        bool,
+        typer.Option(
+            help="Create YOUR OWN platform administrator account (may manage organizations); "
+            "you type its password."
+        ),
+    ] = False,
+    password_stdin: Annotated[
+        bool, typer.Option(help="With --platform-admin: read the password from standard input.")
     ] = False,
 ) -> None:
-    """Create a user in an organization, or a platform administrator (--org optional)."""
+    """Invite someone into an organization (the link is emailed and printed once; they choose
+    their own password), or create your own platform administrator account."""
     if org is None and not platform_admin:
-        raise InvalidInput("--org is required (or --platform-admin for a user without one)")
+        raise InvalidInput("--org is required (or --platform-admin for your own account)")
     if org is not None and role is None:
         raise InvalidInput("--role is required with --org")
     use_database()
     actor = Actor.cli()
-    generated: str | None = None
-    with platform_session() as session:
-        if platform_admin:
-            generated = None if password else generate_password()
-            create_user(
-                session, email, password or generated or "", actor=actor, is_platform_admin=True
-            )
-        if org is not None and role is not None:
-            added = add_member(
+    if platform_admin:
+        password = _read_password(password_stdin, "Your password")
+        with platform_session() as session:
+            create_user(session, email, password, actor=actor, is_platform_admin=True)
+        console.print(f"created platform administrator {email}")
+    if org is not None and role is not None:
+        with platform_session() as session:
+            issued = invite(
                 session,
                 get_organization(session, org),
                 email=email,
                 role_name=role,
-                password=password,
                 granter_permissions=ALL_PERMISSIONS,
                 actor=actor,
             )
-            generated = generated or added.generated_password
-    where = f" in {org} as {role}" if org else ""
-    console.print(f"created {email}{where}{' (platform admin)' if platform_admin else ''}")
-    if generated:
-        console.print(f"password: {generated} (shown once)")
+            url, expires = issued.accept_url, issued.invitation.expires_at
+        console.print(f"invited {email} to {org} as {role} (emailed; expires {expires:%Y-%m-%d})")
+        console.print(f"invitation link: {url} (shown once)")
 
 
 @app.command("set-password")
@@ -71,14 +81,12 @@ def set_password_(
         bool, typer.Option(help="Read the password from the first line of standard input.")
     ] = False,
 ) -> None:
-    """Set a user's password (asked twice, hidden) and end their other sign-ins."""
+    """Set a user's password (asked twice, hidden) and end their other sign-ins: the
+    installation's operator recovering their own account (others: invite them again)."""
     use_database()
     with platform_session() as session:
         get_user_by_email(session, email)  # an unknown user fails before the prompt
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin, "New password")
     with platform_session() as session:
         ended = set_password(
             session, get_user_by_email(session, email), password, actor=Actor.cli()

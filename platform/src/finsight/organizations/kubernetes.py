@@ -63,13 +63,6 @@ def _validate(spec: OrganizationSpec) -> None:
         raise InvalidInput("organization name must not be empty", field="name")
     if spec.plan not in PLANS:
         raise InvalidInput(f"plan must be one of {', '.join(PLANS)}", field="plan")
-    if spec.owner_password is not None:
-        # A password has no place in a resource anyone who can read it would see.
-        raise InvalidInput(
-            "owner_password cannot be set in Kubernetes mode: the operator generates the "
-            f"owner's initial password into Secret owner-credentials of namespace org-{spec.slug}",
-            field="owner_password",
-        )
 
 
 def _unavailable(exc: Exception) -> ServiceUnavailable:

@@ -1,9 +1,9 @@
-"""Members of an organization and their roles. Never commits."""
+"""Members of an organization and their roles (people join through `invitations`). Never
+commits."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -16,13 +16,6 @@ from finsight.organizations.models import Membership, Organization
 from finsight.rbac.models import Role
 from finsight.rbac.permissions import OWNER_ROLE
 from finsight.rbac.service import ensure_can_grant, role_by_name
-from finsight.users.service import create_user, find_user_by_email, generate_password
-
-
-@dataclass(frozen=True)
-class AddedMember:
-    membership: Membership
-    generated_password: str | None
 
 
 def list_members(session: Session, org: Organization) -> list[Membership]:
@@ -61,45 +54,6 @@ def _ensure_not_last_owner(session: Session, org: Organization, membership: Memb
         and _owner_count(session, org) <= 1
     ):
         raise Conflict("an organization must keep at least one owner")
-
-
-def add_member(
-    session: Session,
-    org: Organization,
-    *,
-    email: str,
-    role_name: str,
-    password: str | None,
-    granter_permissions: frozenset[str],
-    actor: Actor,
-) -> AddedMember:
-    """Add a user to the organization, creating the user if new (with the given password or a
-    generated one returned once)."""
-    role = role_by_name(session, org.id, role_name)
-    ensure_can_grant(granter_permissions, role)
-    generated = None
-    user = find_user_by_email(session, email)
-    if user is None:
-        generated = None if password else generate_password()
-        user = create_user(session, email, password or generated or "", actor=actor)
-    elif session.scalar(
-        select(Membership.id).where(Membership.org_id == org.id, Membership.user_id == user.id)
-    ):
-        raise Conflict(f"{user.email} is already a member")
-    membership = Membership(org_id=org.id, user_id=user.id, role_id=role.id)
-    session.add(membership)
-    session.flush()
-    session.refresh(membership)
-    record(
-        session,
-        org_id=org.id,
-        actor=actor,
-        action="member.add",
-        target_type="user",
-        target_id=user.id,
-        details={"email": user.email, "role": role.name},
-    )
-    return AddedMember(membership, generated)
 
 
 def change_member_role(

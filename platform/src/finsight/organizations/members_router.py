@@ -18,9 +18,15 @@ from finsight.api.pagination import (
 )
 from finsight.api.problems import problem_responses
 from finsight.auth.principal import Principal
-from finsight.organizations import members
+from finsight.organizations import invitations, members
+from finsight.organizations.invitations_router import issued_out
 from finsight.organizations.models import Membership
-from finsight.organizations.schemas import MemberAdd, MemberAdded, MemberOut, MemberRoleChange
+from finsight.organizations.schemas import (
+    InvitationIssued,
+    MemberAdd,
+    MemberOut,
+    MemberRoleChange,
+)
 from finsight.organizations.service import organization_by_id
 
 router = APIRouter(prefix="/api/organizations/current/members", tags=["members"])
@@ -62,27 +68,27 @@ def list_members(
 
 @router.post(
     "",
-    name="member.add",
+    name="member.invite",
     status_code=status.HTTP_201_CREATED,
-    response_model=MemberAdded,
-    summary="Add a member (creating the user if new)",
-    description="You can only grant a role whose permissions you hold yourself.",
+    response_model=InvitationIssued,
+    summary="Add a member: invite them by email",
+    description="Creates an invitation (or renews the open one for that address): its "
+    "single-use link is emailed and returned here once. The invitee chooses their own "
+    "password, or signs in and accepts. The answer is the same whether or not the address "
+    "has an account. You can only grant a role whose permissions you hold yourself.",
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-def add_member(body: MemberAdd, principal: CanWrite, db: DB, client: Client) -> MemberAdded:
+def add_member(body: MemberAdd, principal: CanWrite, db: DB, client: Client) -> InvitationIssued:
     org = organization_by_id(db, principal.require_org().id)
-    added = members.add_member(
+    issued = invitations.invite(
         db,
         org,
         email=body.email,
         role_name=body.role,
-        password=body.password,
         granter_permissions=principal.permissions,
         actor=actor_of(principal, client),
     )
-    return MemberAdded(
-        **_out(added.membership).model_dump(), initial_password=added.generated_password
-    )
+    return issued_out(issued)
 
 
 @router.patch(

@@ -73,9 +73,10 @@ def list_organizations(
     status_code=status.HTTP_201_CREATED,
     response_model=OrganizationCreated | OrganizationRequested,
     summary="Create an organization: its schema, roles and owner (platform admins)",
-    description="Provisions at once (201). In Kubernetes mode (`KUBERNETES_MODE=true`) it creates "
-    "an Organization resource instead and answers 202; the operator provisions it, and the "
-    "owner's initial password lands in Secret `owner-credentials` of namespace `org-<slug>`.",
+    description="Provisions at once (201) and invites the owner (the link is emailed and "
+    "returned once; the owner sets their own password, or accepts if already registered). In "
+    "Kubernetes mode (`KUBERNETES_MODE=true`) it creates an Organization resource instead and "
+    "answers 202; the operator provisions it and emails the owner's invitation.",
     responses={202: {"model": OrganizationRequested}, **problem_responses(401, 403, 409, 422, 503)},
 )
 def create_organization(
@@ -85,7 +86,6 @@ def create_organization(
         slug=body.slug,
         name=body.name,
         owner_email=body.owner_email,
-        owner_password=body.owner_password,
         plan=body.plan,
         database_cluster=body.database_cluster,
     )
@@ -110,8 +110,10 @@ def create_organization(
     created = service.create_organization(db, spec, actor_of(admin, client))
     return OrganizationCreated(
         **OrganizationOut.model_validate(created.organization).model_dump(),
-        owner_email=created.owner.email,
-        owner_initial_password=created.generated_owner_password,
+        owner_email=created.owner_email,
+        owner_invitation_url=created.owner_invitation.accept_url
+        if created.owner_invitation
+        else None,
     )
 
 

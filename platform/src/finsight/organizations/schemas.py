@@ -43,17 +43,16 @@ class OrganizationCreate(BaseModel):
     slug: str = Field(description=SLUG_RULE, examples=["acme"])
     name: str = Field(min_length=1, max_length=200)
     owner_email: str = Field(max_length=320)
-    owner_password: str | None = Field(
-        default=None, description="For a new owner; omitted: one is generated and returned once"
-    )
     plan: Plan = "standard"
     database_cluster: str = Field(default="default", description="Named in DATABASE_CLUSTERS")
 
 
 class OrganizationCreated(OrganizationOut):
     owner_email: str
-    owner_initial_password: str | None = Field(
-        default=None, description="Only when generated now: shown once, never stored in clear"
+    owner_invitation_url: str | None = Field(
+        default=None,
+        description="The owner's single-use invitation link (also emailed), shown only now; "
+        "null when the owner already belonged to it",
     )
 
 
@@ -98,13 +97,61 @@ class MemberAdd(BaseModel):
 
     email: str = Field(max_length=320)
     role: str = Field(description="A built-in role (owner, admin, analyst, viewer) or a custom one")
-    password: str | None = Field(
-        default=None, description="For a user new to finsight; omitted: generated, returned once"
+
+
+class InvitationOut(BaseModel):
+    """An invitation as the organization sees it: never who the address belongs to."""
+
+    id: uuid.UUID
+    email: str
+    role: str
+    status: Literal["pending", "accepted", "revoked", "expired"]
+    invited_by: str
+    expires_at: datetime
+    created_at: datetime
+    accepted_at: datetime | None
+    revoked_at: datetime | None
+
+
+class InvitationIssued(InvitationOut):
+    accept_url: str = Field(
+        description="The single-use link, also emailed to the address: shown only now"
     )
 
 
-class MemberAdded(MemberOut):
-    initial_password: str | None = None
+class InvitationPreview(BaseModel):
+    """What the holder of an invitation link sees before accepting."""
+
+    organization: str
+    role: str
+    email: str
+    expires_at: datetime
+    account_exists: bool = Field(
+        description="true: sign in and accept; false: choose a password to create your account"
+    )
+
+
+class InvitationToken(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=1, max_length=200)
+
+
+class InvitationAccept(InvitationToken):
+    password: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1024,
+        description="Your own password, for a new account (omit when signed in)",
+    )
+    full_name: str = Field(default="", max_length=200)
+
+
+class InvitationAccepted(BaseModel):
+    organization: str
+    role: str
+    email: str
+    account_created: bool
 
 
 class MemberRoleChange(BaseModel):

@@ -20,6 +20,7 @@ from finsight.config import get_settings
 from finsight.db import get_engine
 from finsight.errors import Conflict, InvalidInput, NotFound
 from finsight.kit.models import utcnow
+from finsight.organizations.invitations import IssuedInvitation, invite_owner
 from finsight.organizations.models import Membership, Organization
 from finsight.rbac.permissions import OWNER_ROLE
 from finsight.rbac.service import role_by_name
@@ -30,8 +31,7 @@ from finsight.tenancy import (
     provision_tenant,
     validate_slug,
 )
-from finsight.users.models import User
-from finsight.users.service import create_user, find_user_by_email, generate_password
+from finsight.users.service import find_user_by_email, normalize_email
 
 PLANS = ("free", "standard", "enterprise")
 
@@ -41,18 +41,21 @@ class OrganizationSpec:
     slug: str
     name: str
     owner_email: str
-    owner_password: str | None = None
     plan: str = "standard"
     database_cluster: str = "default"
+    # True only when the owner is the person running this very command with their own
+    # account (`finsight dev` / `seed` for the local developer): they are made owner at once.
+    # Everyone else is invited, and accepts (or sets their own password) from the email.
+    owner_present: bool = False
 
 
 @dataclass(frozen=True)
 class EnsuredOrganization:
     organization: Organization
-    owner: User
     created: bool
-    # Set only when this call created the owner without a given password: shown once.
-    generated_owner_password: str | None = None
+    owner_email: str
+    # Set when this call invited the owner: the link is shown once (and emailed).
+    owner_invitation: IssuedInvitation | None = None
 
 
 def find_organization(session: Session, slug: str) -> Organization | None:
@@ -108,7 +111,9 @@ def _validate_spec(spec: OrganizationSpec) -> None:
 def ensure_organization(
     session: Session, spec: OrganizationSpec, actor: Actor
 ) -> EnsuredOrganization:
-    """Create the organization or complete a half-made one; on a complete one, change nothing."""
+    """Create the organization or complete a half-made one; on a complete one, change nothing.
+
+    The owner is invited (an open invitation is left alone), unless `spec.owner_present`."""
     _validate_spec(spec)
     org = find_organization(session, spec.slug)
     created = org is None
@@ -125,23 +130,21 @@ def ensure_organization(
     with tenant_database(session, org.database_cluster) as connection:
         provision_tenant(connection, org.slug)
 
-    generated = None
-    owner = find_user_by_email(session, spec.owner_email)
-    if owner is None:
-        password = spec.owner_password or generate_password()
-        generated = None if spec.owner_password else password
-        owner = create_user(session, spec.owner_email, password, actor=actor)
-    owner_role = role_by_name(session, org.id, OWNER_ROLE)
-    if (
-        session.scalar(
-            select(Membership.id).where(Membership.org_id == org.id, Membership.user_id == owner.id)
+    owner_email = normalize_email(spec.owner_email)
+    invitation = None
+    owner = find_user_by_email(session, owner_email) if spec.owner_present else None
+    if owner is not None:
+        owner_role = role_by_name(session, org.id, OWNER_ROLE)
+        member = select(Membership.id).where(
+            Membership.org_id == org.id, Membership.user_id == owner.id
         )
-        is None
-    ):
-        session.add(Membership(org_id=org.id, user_id=owner.id, role_id=owner_role.id))
-        session.flush()
+        if session.scalar(member) is None:
+            session.add(Membership(org_id=org.id, user_id=owner.id, role_id=owner_role.id))
+            session.flush()
+    else:
+        invitation = invite_owner(session, org, owner_email, actor)
     if created:
-        details = {"slug": org.slug, "plan": org.plan, "owner": owner.email}
+        details = {"slug": org.slug, "plan": org.plan, "owner": owner_email}
         record(
             session,
             org_id=None,
@@ -160,7 +163,7 @@ def ensure_organization(
             target_id=org.id,
             details=details,
         )
-    return EnsuredOrganization(org, owner, created, generated)
+    return EnsuredOrganization(org, created, owner_email, invitation)
 
 
 def create_organization(

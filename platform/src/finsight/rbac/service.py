@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from finsight.audit.service import Actor, record
 from finsight.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from finsight.organizations.models import Membership
+from finsight.organizations.models import Invitation, Membership
 from finsight.rbac.models import Role
 from finsight.rbac.permissions import BUILTIN_ROLES, unknown_permissions
 
@@ -125,6 +125,21 @@ def delete_role(session: Session, role: Role, actor: Actor) -> None:
     holders = session.scalar(select(func.count()).where(Membership.role_id == role.id)) or 0
     if holders:
         raise Conflict(f"role {role.name!r} is held by {holders} member(s); reassign them first")
+    offered = (
+        session.scalar(
+            select(func.count()).where(
+                Invitation.role_id == role.id,
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > func.now(),
+            )
+        )
+        or 0
+    )
+    if offered:
+        raise Conflict(
+            f"role {role.name!r} is offered by {offered} open invitation(s); revoke them first"
+        )
     _audit(session, role, "role.delete", actor)
     session.delete(role)
     session.flush()
