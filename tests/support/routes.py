@@ -15,6 +15,11 @@ SELF_SERVICE = {
     "auth.switch",
     "user.update",
     "user.password.change",
+    "auth.login.totp",
+    "user.2fa.setup",
+    "user.2fa.enable",
+    "user.2fa.disable",
+    "user.2fa.recovery_codes",
     # The invitee's side of an invitation: they are no member yet.
     "invitation.preview",
     "invitation.accept",

@@ -17,6 +17,7 @@ from finsight.api.middleware import RequestContextMiddleware
 from finsight.api.problems import install_problem_handlers
 from finsight.audit.router import router as audit_router
 from finsight.auth.router import router as auth_router
+from finsight.auth.two_factor_router import router as two_factor_router
 from finsight.categories.router import router as categories_router
 from finsight.config import get_settings
 from finsight.ingestion.router import router as imports_router
@@ -101,6 +102,7 @@ def create_app() -> FastAPI:
         audit_router,
         invitations_router,
         invitations_public_router,
+        two_factor_router,
     ):
         app.include_router(router)
     if settings.enable_analytics:

@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     invitation_ttl_hours: int = 7 * 24
     # How long the "second factor required" challenge of a sign-in stays valid.
     two_factor_challenge_ttl_seconds: int = 300
+    # The key that seals secrets at rest (TOTP secrets), any length; unset: derived from
+    # JWT_SECRET (then rotating JWT_SECRET without JWT_PREVIOUS_SECRETS loses them).
+    secrets_encryption_key: SecretStr | None = None
 
     @model_validator(mode="after")
     def _production_needs_real_stores(self) -> Settings:

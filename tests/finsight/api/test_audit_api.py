@@ -3,6 +3,7 @@ detects edits."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import httpx
@@ -447,6 +448,49 @@ def test_every_mutating_endpoint_writes_one_entry(client: httpx.Client, unique_s
             "/api/users/me/password",
             headers=h,
             json={"current_password": PASSWORD, "new_password": "a new long password"},
+        ),
+    )
+    # Two-factor sign-in: enrol, sign in with a code, new recovery codes, turn it off.
+    import pyotp
+
+    secret = run(
+        "user.2fa.setup", 200, lambda: client.post("/api/users/me/two-factor/setup", headers=h)
+    ).json()["secret"]
+    totp = pyotp.TOTP(secret)
+    recovery = run(
+        "user.2fa.enable",
+        200,
+        lambda: client.post(
+            "/api/users/me/two-factor/enable", headers=h, json={"code": totp.now()}
+        ),
+    ).json()["recovery_codes"]
+    challenge = client.post(
+        "/api/auth/login",
+        json={"email": owner_email, "password": "a new long password", "organization": slug},
+    ).json()["challenge"]
+    run(
+        "auth.login.totp",
+        200,
+        lambda: client.post(
+            "/api/auth/login/totp", json={"challenge": challenge, "code": recovery[0]}
+        ),
+    )
+    run(
+        "user.2fa.recovery_codes",
+        200,
+        lambda: client.post(
+            "/api/users/me/two-factor/recovery-codes", headers=h, json={"code": recovery[1]}
+        ),
+    )
+    fresh_codes = client.post(
+        "/api/users/me/two-factor/recovery-codes", headers=h, json={"code": recovery[2]}
+    )
+    assert fresh_codes.status_code == 422  # replaced: the old codes are gone
+    run(
+        "user.2fa.disable",
+        204,
+        lambda: client.post(
+            "/api/users/me/two-factor/disable", headers=h, json={"code": totp.at(time.time() + 30)}
         ),
     )
     run("auth.logout", 204, lambda: client.post("/api/auth/logout", headers=h))

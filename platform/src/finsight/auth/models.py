@@ -33,3 +33,13 @@ class RefreshToken(IdMixin, TimestampMixin, PlatformBase):
     token_hash: Mapped[bytes] = mapped_column(LargeBinary)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class RecoveryCode(IdMixin, TimestampMixin, PlatformBase):
+    """A single-use code that stands in for the authenticator app (stored as SHA-256)."""
+
+    __tablename__ = "recovery_codes"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("platform.users.id"))
+    code_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

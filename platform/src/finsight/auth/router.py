@@ -9,10 +9,12 @@ from finsight.auth.schemas import (
     LoginRequest,
     OrganizationSummary,
     RefreshRequest,
+    SecondFactorChallenge,
+    SecondFactorLogin,
     SwitchRequest,
     TokenResponse,
 )
-from finsight.auth.service import IssuedTokens, RefreshTokenReused
+from finsight.auth.service import IssuedTokens, RefreshTokenReused, SecondFactorRequired
 from finsight.auth.throttle import LoginThrottle
 from finsight.config import get_settings
 from finsight.db import platform_session
@@ -35,24 +37,50 @@ def _response(tokens: IssuedTokens) -> TokenResponse:
 @router.post(
     "/login",
     name="auth.login",
-    response_model=TokenResponse,
+    response_model=TokenResponse | SecondFactorChallenge,
     summary="Sign in with email and password",
     description="Unknown accounts and wrong passwords get the same answer. Repeated failures "
-    "per account or per client address answer 429 with Retry-After.",
+    "per account or per client address answer 429 with Retry-After. With two-factor sign-in "
+    "on, the answer is a short-lived challenge to complete at POST /api/auth/login/totp. An "
+    "organization that requires two-factor sign-in refuses members without it (403, code "
+    "`two_factor_enrollment_required`): sign in with `personal: true` and turn it on.",
     responses=problem_responses(401, 403, 422, 429, 503),
 )
-def login(body: LoginRequest, request: Request, db: DB, client: Client) -> TokenResponse:
+def login(
+    body: LoginRequest, request: Request, db: DB, client: Client
+) -> TokenResponse | SecondFactorChallenge:
     request.state.actor_email = body.email.strip().lower()
     throttle = LoginThrottle(get_redis(), get_settings())
-    tokens = service.login(
+    outcome = service.login(
         db,
         throttle,
         email=body.email,
         password=body.password,
         org_slug=body.organization,
         client=client,
+        personal=body.personal,
     )
-    return _response(tokens)
+    if isinstance(outcome, SecondFactorRequired):
+        return SecondFactorChallenge(challenge=outcome.challenge, expires_in=outcome.expires_in)
+    return _response(outcome)
+
+
+@router.post(
+    "/login/totp",
+    name="auth.login.totp",
+    response_model=TokenResponse,
+    summary="Complete a sign-in with a two-factor code",
+    description="A code from the authenticator app (each works once) or a recovery code (single "
+    "use). Failures count against the account like wrong passwords (429 with Retry-After).",
+    responses=problem_responses(401, 403, 422, 429, 503),
+)
+def login_totp(body: SecondFactorLogin, db: DB, client: Client) -> TokenResponse:
+    throttle = LoginThrottle(get_redis(), get_settings())
+    return _response(
+        service.login_second_factor(
+            db, throttle, challenge=body.challenge, code=body.code, client=client
+        )
+    )
 
 
 @router.post(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,6 +23,26 @@ class LoginRequest(BaseModel):
     password: str = Field(min_length=1, max_length=1024)
     organization: str | None = Field(
         default=None, description="Slug of the organization to sign in to; default: the first"
+    )
+    personal: bool = Field(
+        default=False,
+        description="Sign in to no organization: your own account only (e.g. to turn on "
+        "two-factor sign-in when an organization requires it)",
+    )
+
+
+class SecondFactorChallenge(BaseModel):
+    second_factor_required: Literal[True] = True
+    challenge: str = Field(description="Send it with a code to POST /api/auth/login/totp")
+    expires_in: int = Field(description="Seconds the challenge stays valid", examples=[300])
+
+
+class SecondFactorLogin(BaseModel):
+    challenge: str = Field(min_length=1, max_length=2048)
+    code: str = Field(
+        min_length=6,
+        max_length=32,
+        description="The 6-digit code of your authenticator app, or one of your recovery codes",
     )
 
 

@@ -15,6 +15,12 @@ from finsight.auth.passwords import hash_password, needs_rehash, verify_password
 from finsight.auth.principal import Principal, suspended_message
 from finsight.auth.throttle import LoginThrottle
 from finsight.auth.tokens import hash_refresh_token, issue_access_token, new_refresh_token
+from finsight.auth.two_factor import (
+    TwoFactorEnrollmentRequired,
+    issue_challenge,
+    read_challenge,
+    verify_second_factor,
+)
 from finsight.config import get_settings
 from finsight.errors import Conflict, NotAuthenticated, PermissionDenied
 from finsight.kit.models import utcnow
@@ -40,6 +46,14 @@ class IssuedTokens:
     organization: Organization | None
 
 
+@dataclass(frozen=True)
+class SecondFactorRequired:
+    """The password was right; the sign-in completes with a code (POST /api/auth/login/totp)."""
+
+    challenge: str
+    expires_in: int
+
+
 class RefreshTokenReused(Exception):
     """A spent refresh token came back: its whole family must be revoked (by the caller, in a
     transaction of its own, since the request itself fails)."""
@@ -60,8 +74,11 @@ def _memberships(session: Session, user: User) -> list[tuple[Membership, Organiz
 
 
 def _choose_membership(
-    session: Session, user: User, org_slug: str | None
+    session: Session, user: User, org_slug: str | None, personal: bool = False
 ) -> tuple[Membership | None, Organization | None]:
+    if personal:
+        # A session for no organization: the user's own account only (e.g. to enrol in 2FA).
+        return None, None
     memberships = _memberships(session, user)
     if org_slug:
         for membership, org in memberships:
@@ -84,6 +101,7 @@ def _start_session(
 ) -> IssuedTokens:
     if org is not None and org.is_suspended:
         raise PermissionDenied(suspended_message(org.slug))
+    _ensure_two_factor_if_required(org, user)
     now = utcnow()
     settings = get_settings()
     auth_session = AuthSession(
@@ -121,6 +139,15 @@ def _issue(
     return IssuedTokens(access, refresh, expires_in, org)
 
 
+def _ensure_two_factor_if_required(org: Organization | None, user: User) -> None:
+    if org is not None and org.require_two_factor and not user.two_factor_enabled:
+        raise TwoFactorEnrollmentRequired(
+            f"organization {org.slug!r} requires two-factor sign-in: sign in with "
+            '"personal": true and turn it on (POST /api/users/me/two-factor/setup), then sign '
+            "in again"
+        )
+
+
 def login(
     session: Session,
     throttle: LoginThrottle,
@@ -129,7 +156,8 @@ def login(
     password: str,
     org_slug: str | None,
     client: ClientInfo,
-) -> IssuedTokens:
+    personal: bool = False,
+) -> IssuedTokens | SecondFactorRequired:
     throttle.check(email, client.ip)
     user = find_user_by_email(session, email)
     # Verified even for an unknown user, so both answers take the same time.
@@ -137,10 +165,27 @@ def login(
     if user is None or not password_ok or not user.is_active:
         throttle.record_failure(email, client.ip)
         raise NotAuthenticated(INVALID_CREDENTIALS)
-    throttle.reset_account(email)
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    membership, org = _choose_membership(session, user, org_slug)
+    membership, org = _choose_membership(session, user, org_slug, personal)
+    if user.two_factor_enabled:
+        # The account's failure count is not reset by the password alone: the code's
+        # failures keep counting, so knowing the password does not buy unlimited guesses.
+        challenge, ttl = issue_challenge(user, org.slug if org else None, personal)
+        return SecondFactorRequired(challenge, ttl)
+    throttle.reset_account(email)
+    return _signed_in(session, user, membership, org, client)
+
+
+def _signed_in(
+    session: Session,
+    user: User,
+    membership: Membership | None,
+    org: Organization | None,
+    client: ClientInfo,
+    *,
+    second_factor: bool = False,
+) -> IssuedTokens:
     tokens = _start_session(session, user, membership, org, client)
     user.last_login_at = utcnow()
     record(
@@ -150,8 +195,23 @@ def login(
         action="auth.login",
         target_type="user",
         target_id=user.id,
+        details={"second_factor": True} if second_factor else None,
     )
     return tokens
+
+
+def login_second_factor(
+    session: Session, throttle: LoginThrottle, *, challenge: str, code: str, client: ClientInfo
+) -> IssuedTokens:
+    """Complete a sign-in with a TOTP or recovery code; failures count like wrong passwords."""
+    claims, user = read_challenge(session, challenge)
+    throttle.check(user.email, client.ip)
+    if not verify_second_factor(session, user, code):
+        throttle.record_failure(user.email, client.ip)
+        raise NotAuthenticated("the code is wrong or was used already")
+    throttle.reset_account(user.email)
+    membership, org = _choose_membership(session, user, claims.org_slug, claims.personal)
+    return _signed_in(session, user, membership, org, client, second_factor=True)
 
 
 def refresh(session: Session, *, refresh_token: str, client: ClientInfo) -> IssuedTokens:
@@ -185,6 +245,7 @@ def refresh(session: Session, *, refresh_token: str, client: ClientInfo) -> Issu
             raise NotAuthenticated("no longer a member of this organization")
         if org.is_suspended:
             raise PermissionDenied(suspended_message(org.slug))
+        _ensure_two_factor_if_required(org, user)
     tokens = _issue(session, auth_session, membership, org)
     record(
         session,

@@ -217,6 +217,11 @@ def update_current(
     org = service.organization_by_id(db, principal.require_org().id)
     return OrganizationOut.model_validate(
         service.update_organization(
-            db, org, name=body.name, plan=None, actor=actor_of(principal, client)
+            db,
+            org,
+            name=body.name,
+            plan=None,
+            actor=actor_of(principal, client),
+            require_two_factor=body.require_two_factor,
         )
     )

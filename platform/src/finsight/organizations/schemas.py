@@ -21,6 +21,7 @@ class OrganizationOut(BaseModel):
     status: str
     schema_name: str
     database_cluster: str
+    require_two_factor: bool = False
     created_at: datetime
     updated_at: datetime
 
@@ -70,6 +71,12 @@ class OrganizationUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
+    require_two_factor: bool | None = Field(
+        default=None,
+        description="Members without two-factor sign-in get no token for this organization "
+        "(403 `two_factor_enrollment_required`) until they turn it on; turning it on ends "
+        "their sessions here, and needs your own two-factor sign-in",
+    )
 
 
 class OrganizationDeleted(BaseModel):

@@ -31,6 +31,7 @@ from finsight.tenancy import (
     provision_tenant,
     validate_slug,
 )
+from finsight.users.models import User
 from finsight.users.service import find_user_by_email, normalize_email
 
 PLANS = ("free", "standard", "enterprise")
@@ -183,10 +184,41 @@ def create_organization(
     return ensure_organization(session, spec, actor)
 
 
+def _require_two_factor(session: Session, org: Organization, actor: Actor) -> None:
+    """Turn the requirement on: the one asking must have 2FA (or they lock themselves out),
+    and members without it lose their sessions in this organization at once."""
+    requester = session.get(User, actor.user_id) if actor.user_id else None
+    if requester is not None and not requester.two_factor_enabled:
+        raise Conflict(
+            "turn on your own two-factor sign-in first (Settings, Two-factor sign-in): "
+            "requiring it would lock you out"
+        )
+    without = select(User.id).where(User.totp_enabled_at.is_(None))
+    session.execute(
+        update(AuthSession)
+        .where(
+            AuthSession.org_id == org.id,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.user_id.in_(without),
+        )
+        .values(revoked_at=utcnow(), revoked_reason="two-factor sign-in required")
+    )
+
+
 def update_organization(
-    session: Session, org: Organization, *, name: str | None, plan: str | None, actor: Actor
+    session: Session,
+    org: Organization,
+    *,
+    name: str | None,
+    plan: str | None,
+    actor: Actor,
+    require_two_factor: bool | None = None,
 ) -> Organization:
-    changes: dict[str, str] = {}
+    changes: dict[str, str | bool] = {}
+    if require_two_factor is not None and require_two_factor != org.require_two_factor:
+        if require_two_factor:
+            _require_two_factor(session, org, actor)
+        changes["require_two_factor"] = org.require_two_factor = require_two_factor
     if name is not None:
         if not name.strip():
             raise InvalidInput("organization name must not be empty", field="name")

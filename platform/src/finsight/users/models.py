@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Text
+from sqlalchemy import BigInteger, DateTime, LargeBinary, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from finsight.kit.models import (
@@ -26,3 +26,12 @@ class User(IdMixin, TimestampMixin, SoftDeleteMixin, MetadataMixin, PlatformBase
     password_changed_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), default=None
     )
+    # Two-factor sign-in (finsight.auth.two_factor): TOTP secrets sealed (auth.secretbox).
+    totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    totp_pending_secret: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None

@@ -48,6 +48,7 @@ def _me(db: Session, principal: Principal) -> Me:
         role=principal.role,
         permissions=sorted(principal.permissions),
         memberships=memberships,
+        two_factor_enabled=user.two_factor_enabled,
         features=["analytics"] if get_settings().enable_analytics else [],
     )
 

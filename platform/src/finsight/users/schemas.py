@@ -24,6 +24,7 @@ class Me(BaseModel):
     role: str | None
     permissions: list[str] = Field(description="What you may do in the token's organization")
     memberships: list[MembershipSummary]
+    two_factor_enabled: bool = False
     features: list[str] = Field(
         description="Optional parts of the product this deployment runs (`analytics`), so a "
         "client shows only what exists"
