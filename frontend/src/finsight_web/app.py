@@ -27,6 +27,7 @@ from finsight_web.pages import (
     review,
     rules,
     transactions,
+    two_factor,
 )
 from finsight_web.pages import settings as settings_pages
 from finsight_web.security import SecurityHeadersMiddleware
@@ -170,6 +171,7 @@ def create_web_app(settings: WebSettings | None = None) -> FastAPI:
         merchants,
         settings_pages,
         invitations,
+        two_factor,
     ):
         app.include_router(module.router)
 

@@ -35,6 +35,9 @@ class WebSession:
     email: str | None = None
     org_slug: str | None = None
     flashes: list[tuple[str, str]] = field(default_factory=list)  # (level, message)
+    # Between password and code of a two-factor sign-in: the API's challenge, and where to go.
+    second_factor_challenge: str | None = None
+    second_factor_next: str | None = None
 
     @property
     def signed_in(self) -> bool:

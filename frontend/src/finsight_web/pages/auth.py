@@ -19,7 +19,7 @@ from finsight_web.context import (
     set_session_cookie,
     signed_in,
 )
-from finsight_web.sessions import COOKIE_NAME
+from finsight_web.sessions import COOKIE_NAME, WebSession
 
 router = APIRouter()
 SignedIn = Annotated[Page, Depends(signed_in)]
@@ -82,21 +82,111 @@ async def login(request: Request) -> Response:
             json={"email": email, "password": password, "organization": organization},
         )
     except ApiError as error:
-        if error.status == 429:
-            wait = f" in {error.retry_after} seconds" if error.retry_after else " later"
-            message = f"Too many sign-in attempts. Try again{wait}."
-        elif error.status in (401, 403):
-            message = error.detail if error.status == 403 else "Wrong email or password."
-        else:
-            message = error.detail
-        return await _login_form(request, error=message, email=email, status_code=error.status)
+        if error.code == "two_factor_enrollment_required":
+            return await _enrol_first(request, session, email, password, error.detail)
+        return await _login_form(
+            request, error=_refusal(error), email=email, status_code=error.status
+        )
+    next_url = safe_next(str(form.get("next", "/")))
+    if tokens.get("second_factor_required"):
+        session.second_factor_challenge = str(tokens["challenge"])
+        session.second_factor_next = next_url
+        session.email = email
+        await shared.sessions.save(session)
+        return await _code_form(request, session)
+    return await _signed_in(request, session, email, tokens, next_url)
+
+
+def _refusal(error: ApiError) -> str:
+    if error.status == 429:
+        wait = f" in {error.retry_after} seconds" if error.retry_after else " later"
+        return f"Too many sign-in attempts. Try again{wait}."
+    if error.status in (401, 403):
+        return error.detail if error.status == 403 else "Wrong email or password."
+    return error.detail
+
+
+async def _signed_in(
+    request: Request, session: WebSession, email: str, tokens: dict[str, Any], next_url: str
+) -> Response:
+    shared = services(request)
     session = await shared.sessions.rotate(session)
     session.email = email
+    session.second_factor_challenge = session.second_factor_next = None
     session.set_tokens(tokens)
     await shared.sessions.save(session)
-    response = RedirectResponse(safe_next(str(form.get("next", "/"))), status_code=303)
+    response = RedirectResponse(next_url, status_code=303)
     set_session_cookie(response, session, shared.settings)
     return response
+
+
+async def _code_form(
+    request: Request, session: WebSession, *, error: str | None = None, status_code: int = 200
+) -> Response:
+    shared = services(request)
+    response = shared.templates.TemplateResponse(
+        request,
+        "login_code.html",
+        {"me": None, "csrf_token": session.csrf, "error": error, "email": session.email},
+        status_code=status_code,
+    )
+    set_session_cookie(response, session, shared.settings)
+    return response
+
+
+async def _enrol_first(
+    request: Request, session: WebSession, email: str, password: str, reason: str
+) -> Response:
+    """The organization requires two-factor sign-in and this account has none: sign in to
+    the account alone (no organization) and go straight to turning it on."""
+    shared = services(request)
+    try:
+        tokens = await shared.api.call(
+            "POST",
+            "/api/auth/login",
+            token=None,
+            context=call_context(request),
+            json={"email": email, "password": password, "personal": True},
+        )
+    except ApiError as error:
+        return await _login_form(
+            request, error=_refusal(error), email=email, status_code=error.status
+        )
+    session.flash(f"{reason.split(':')[0]}. Turn it on below, then sign in again.", "error")
+    return await _signed_in(request, session, email, tokens, "/settings/two-factor")
+
+
+@router.post("/login/code")
+async def login_code(request: Request) -> Response:
+    shared = services(request)
+    form = await request.form()
+    session = await current_session(request)
+    if (
+        session is None
+        or not hmac.compare_digest(str(form.get("csrf_token", "")), session.csrf)
+        or not session.second_factor_challenge
+    ):
+        return await _login_form(request, error="The form expired; please sign in again.")
+    code = str(form.get("code", "")).strip()
+    try:
+        tokens: dict[str, Any] = await shared.api.call(
+            "POST",
+            "/api/auth/login/totp",
+            token=None,
+            context=call_context(request),
+            json={"challenge": session.second_factor_challenge, "code": code},
+        )
+    except ApiError as error:
+        if error.status == 401 and "challenge" in error.detail:
+            session.second_factor_challenge = None
+            await shared.sessions.save(session)
+            return await _login_form(request, error=error.detail, status_code=401)
+        if error.code == "two_factor_enrollment_required" or error.status == 403:
+            return await _login_form(request, error=error.detail, status_code=403)
+        message = "Wrong or already used code." if error.status in (401, 422) else _refusal(error)
+        return await _code_form(request, session, error=message, status_code=error.status)
+    email = session.email or ""
+    return await _signed_in(request, session, email, tokens, session.second_factor_next or "/")
 
 
 @router.post("/logout")
