@@ -28,9 +28,19 @@ def _env(data_dir: Path) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("DATABASE_URL", "REDIS_URL", "JWT_SECRET", "DEMO_PASSWORD", "ENVIRONMENT")
+        if key
+        not in (
+            "DATABASE_URL",
+            "REDIS_URL",
+            "JWT_SECRET",
+            "DEMO_PASSWORD",
+            "ENVIRONMENT",
+            "SMTP_HOST",
+            "SMTP_PORT",
+        )
     }
     env.update(DATA_DIR=str(data_dir), ENVIRONMENT="development", LOG_LEVEL="WARNING")
+    env.setdefault("DEV_SMTP_PORT", str(free_port()))
     return env
 
 
@@ -131,6 +141,27 @@ def test_dev_runs_stops_cleanly_and_keeps_its_data(tmp_path):
         token = _login(port, password.group(1))
         assert token.status_code == 200, token.text
         access = token.json()["access_token"]
+
+        # Mail is caught, not sent: an invitation lands on the development-only Mail endpoint.
+        assert "catching mail on 127.0.0.1:" in banner
+        invited = httpx.post(
+            f"http://127.0.0.1:{port}/api/organizations/current/members",
+            headers={"Authorization": f"Bearer {access}"},
+            json={"email": "newcomer@example.com", "role": "viewer"},
+            timeout=30,
+        )
+        assert invited.status_code == 201, invited.text
+        deadline = time.monotonic() + 60
+        caught: list[dict[str, object]] = []
+        while not caught and time.monotonic() < deadline:
+            caught = httpx.get(
+                f"http://127.0.0.1:{port}/api/dev/mail",
+                headers={"Authorization": f"Bearer {access}"},
+                timeout=10,
+            ).json()
+            time.sleep(0.2)
+        assert caught and caught[0]["to"] == "newcomer@example.com", dev.output()
+        assert list((data_dir / "mail").glob("*.eml"))
 
         secret = data_dir / "jwt-secret"
         assert stat.S_IMODE(secret.stat().st_mode) == 0o600

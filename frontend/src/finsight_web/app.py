@@ -19,6 +19,7 @@ from finsight_web.context import CsrfFailed, Services, SignInRequired, login_url
 from finsight_web.pages import (
     accounts,
     auth,
+    dev_mail,
     imports,
     insights,
     invitations,
@@ -172,6 +173,7 @@ def create_web_app(settings: WebSettings | None = None) -> FastAPI:
         settings_pages,
         invitations,
         two_factor,
+        dev_mail,
     ):
         app.include_router(module.router)
 

@@ -105,6 +105,11 @@ def create_app() -> FastAPI:
         two_factor_router,
     ):
         app.include_router(router)
+    if settings.environment == "development":
+        # The mail `finsight dev` catches: exists in development only, 404 everywhere else.
+        from finsight.dev.mail_router import router as dev_mail_router
+
+        app.include_router(dev_mail_router)
     if settings.enable_analytics:
         app.include_router(analytics_router)
         app.include_router(forecast_router)

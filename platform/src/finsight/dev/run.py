@@ -24,6 +24,7 @@ from finsight.config import get_settings
 from finsight.db import platform_session, reset_engines
 from finsight.dev import stores
 from finsight.dev.demo import DEMO_OWNER_EMAIL, describe, ensure_demo
+from finsight.dev.mailcatcher import MailCatcher
 from finsight.dev.supervisor import Supervisor
 from finsight.errors import FinsightError
 from finsight.organizations.upgrade import upgrade_all
@@ -99,6 +100,7 @@ def _banner(options: DevOptions, login: str) -> Panel:
         f"[bold]API[/]        {api}",
         f"[bold]API docs[/]   {api}/docs",
         f"[bold]Demo login[/] {login}",
+        f"[bold]Mail[/]       http://127.0.0.1:{options.web_port}/dev/mail (caught, not sent)",
         f"[bold]Data[/]       {options.data_dir}",
         "",
         "Ctrl-C stops everything.",
@@ -126,6 +128,13 @@ def run_dev(options: DevOptions, console: Console) -> int:
                 cleanup.callback(redis.stop)
                 redis_url = redis.url
                 console.print(f"started Redis on {redis_url}")
+            if not settings.smtp_host:
+                # Mail goes to the local catcher (the dashboard's Mail page), never outside.
+                catcher = MailCatcher(data_dir, int(os.environ.get("DEV_SMTP_PORT") or 1025))
+                smtp_port = catcher.start()
+                cleanup.callback(catcher.stop)
+                os.environ.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port))
+                console.print(f"catching mail on 127.0.0.1:{smtp_port} (dashboard: Mail)")
 
             console.print("upgrading the database")
             report = upgrade_all(Actor.cli())

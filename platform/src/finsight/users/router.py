@@ -49,7 +49,9 @@ def _me(db: Session, principal: Principal) -> Me:
         permissions=sorted(principal.permissions),
         memberships=memberships,
         two_factor_enabled=user.two_factor_enabled,
-        features=["analytics"] if get_settings().enable_analytics else [],
+        features=(["analytics"] if get_settings().enable_analytics else [])
+        # The development-only Mail page of the dashboard (mail `finsight dev` caught).
+        + (["dev-mail"] if get_settings().environment == "development" else []),
     )
 
 
