@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from finsight.audit.service import Actor
 from finsight.db import platform_session
+from finsight.kit.identity import Actor
 from finsight.organizations.members import add_member
 from finsight.organizations.service import OrganizationSpec, create_organization, get_organization
 from finsight.rbac.permissions import ALL_PERMISSIONS

@@ -3,9 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from finsight.api.deps import DB, require, scoped_to_tenant
+from finsight.api.deps import TenantContext, tenant
 from finsight.api.pagination import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -16,7 +16,6 @@ from finsight.api.pagination import (
 from finsight.api.problems import problem_responses
 from finsight.audit.schemas import AuditEntryOut
 from finsight.audit.service import AuditFilter, list_entries
-from finsight.auth.principal import Principal
 from finsight.errors import InvalidInput
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
@@ -29,8 +28,7 @@ router = APIRouter(prefix="/api/audit", tags=["audit"])
     responses=problem_responses(401, 403, 422),
 )
 def read_audit_log(
-    principal: Annotated[Principal, Depends(require("audit:read"))],
-    db: DB,
+    ctx: Annotated[TenantContext, tenant("audit:read")],
     actor: Annotated[str | None, Query(description="User id or email")] = None,
     action: Annotated[
         str | None, Query(description="Exact, or a prefix ending in *", examples=["member.*"])
@@ -51,7 +49,5 @@ def read_audit_log(
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidInput("invalid cursor", field="cursor") from exc
     where = AuditFilter(actor, action, target_type, target_id, result, since, until)
-    rows = list_entries(
-        scoped_to_tenant(db, principal), where, before_seq=before_seq, limit=limit + 1
-    )
+    rows = list_entries(ctx.session, where, before_seq=before_seq, limit=limit + 1)
     return page_of(rows, limit, AuditEntryOut.model_validate, lambda row: {"seq": row.seq})

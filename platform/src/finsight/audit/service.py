@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,27 +11,9 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from finsight.audit.models import AuditEntry
+from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
 from finsight.kit.query import escape_like
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who did it, and from where."""
-
-    user_id: uuid.UUID | None
-    email: str | None
-    ip: str | None = None
-    request_id: str | None = None
-
-    @classmethod
-    def system(cls, name: str) -> Actor:
-        """A non-human actor: the CLI (as the operating-system user), the operator, a task."""
-        return cls(user_id=None, email=name)
-
-    @classmethod
-    def cli(cls) -> Actor:
-        return cls.system(f"cli:{getpass.getuser()}")
 
 
 def record(

@@ -9,10 +9,10 @@ import typer
 from rich.table import Table
 from sqlalchemy import func, select
 
-from finsight.audit.service import Actor
 from finsight.cli.common import console, fail, settings, stdin_is_interactive, use_database
 from finsight.db import platform_session
 from finsight.errors import Conflict, FinsightError
+from finsight.kit.identity import Actor
 from finsight.organizations.models import Membership
 from finsight.organizations.service import (
     PLANS,

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from finsight.accounts.models import Account, ColumnMappingRecord
 from finsight.accounts.service import adjust_balance
 from finsight.analytics.service import start_run
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.categories.bank_mapping import build_lookup
 from finsight.config import get_settings
 from finsight.db import get_engine
@@ -40,6 +40,7 @@ from finsight.ingestion.producer import (
     Summary,
     produce,
 )
+from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
 from finsight.kit.query import advisory_xact_lock
 from finsight.observability.logging import get_logger

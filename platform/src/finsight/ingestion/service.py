@@ -14,12 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from finsight.accounts.models import Account, ColumnMappingRecord, FinancialInstitution
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.config import get_settings
 from finsight.errors import FinsightError, InvalidInput, NotFound
 from finsight.ingestion.formats import FORMATS, detect_format, parse_statement
 from finsight.ingestion.mapping import ColumnMapping
 from finsight.ingestion.models import ImportBatch, ImportFile
+from finsight.kit.identity import Actor
 from finsight.worker.enqueue import enqueue_after_commit
 
 RUN_IMPORT_TASK = "finsight.ingestion.run_import"

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.auth.models import AuthSession
 from finsight.errors import Conflict, NotFound
+from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
 from finsight.organizations.models import Membership, Organization
 from finsight.rbac.models import Role

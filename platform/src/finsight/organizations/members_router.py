@@ -17,7 +17,7 @@ from finsight.api.pagination import (
     page_of,
 )
 from finsight.api.problems import problem_responses
-from finsight.auth.principal import Principal
+from finsight.kit.identity import Principal
 from finsight.organizations import members
 from finsight.organizations.models import Membership
 from finsight.organizations.schemas import MemberAdd, MemberAdded, MemberOut, MemberRoleChange

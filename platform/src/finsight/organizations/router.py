@@ -17,9 +17,9 @@ from finsight.api.pagination import (
 )
 from finsight.api.problems import problem_responses
 from finsight.audit.service import record
-from finsight.auth.principal import Principal
 from finsight.config import get_settings
 from finsight.errors import InvalidInput
+from finsight.kit.identity import Principal
 from finsight.kit.query import escape_like
 from finsight.organizations import service
 from finsight.organizations.kubernetes import (

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session
 
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.auth.models import AuthSession
 from finsight.config import get_settings
 from finsight.db import get_engine
 from finsight.errors import Conflict, InvalidInput, NotFound
+from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
 from finsight.organizations.models import Membership, Organization
 from finsight.rbac.permissions import OWNER_ROLE

@@ -15,8 +15,9 @@ from psycopg.errors import InFailedSqlTransaction
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.db import platform_session
+from finsight.kit.identity import Actor
 from finsight.organizations.models import Organization
 from finsight.organizations.service import tenant_database
 from finsight.tenancy import inspect_tenant, provision_tenant

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, status
 
 from finsight.api.deps import DB, Client, actor_of, require
 from finsight.api.problems import problem_responses
-from finsight.auth.principal import Principal
+from finsight.kit.identity import Principal
 from finsight.rbac import service
 from finsight.rbac.models import Role
 from finsight.rbac.permissions import PERMISSIONS

@@ -8,10 +8,10 @@ from finsight.api.deps import DB, Client, CurrentPrincipal, actor_of
 from finsight.api.problems import problem_responses
 from finsight.audit.service import record
 from finsight.auth.passwords import verify_password
-from finsight.auth.principal import Principal
 from finsight.auth.schemas import OrganizationSummary
 from finsight.config import get_settings
 from finsight.errors import InvalidInput
+from finsight.kit.identity import Principal
 from finsight.organizations.models import Membership, Organization
 from finsight.rbac.models import Role
 from finsight.users.schemas import Me, MembershipSummary, MeUpdate, PasswordChange

@@ -8,10 +8,11 @@ import uuid
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.auth.models import AuthSession
 from finsight.auth.passwords import hash_password, validate_new_password
 from finsight.errors import Conflict, InvalidInput, NotFound
+from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
 from finsight.users.models import User
 
