@@ -85,17 +85,6 @@ def client_info(request: Request) -> ClientInfo:
 Client = Annotated[ClientInfo, Depends(client_info)]
 
 
-def actor_of(principal: Principal, client: ClientInfo) -> Actor:
-    return Actor(principal.user_id, principal.email, client.ip, client.request_id)
-
-
-def scoped_to_tenant(session: Session, principal: Principal) -> Session:
-    """Turn the request's transaction into the caller's tenant: from here on PostgreSQL refuses
-    every other tenant's data (and the platform tables)."""
-    scope_to_tenant(session, TenantNames.for_slug(principal.require_org().slug))
-    return session
-
-
 @dataclass(frozen=True)
 class TenantContext:
     """Everything tenant work in a request needs."""

@@ -8,7 +8,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, UploadFile, status
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from finsight.accounts.models import ColumnMappingRecord
 from finsight.api.deps import TenantContext, tenant
@@ -20,13 +19,11 @@ from finsight.api.pagination import (
     page_of,
 )
 from finsight.api.problems import problem_responses
-from finsight.audit.service import record
 from finsight.config import get_settings
-from finsight.errors import InvalidInput, NotFound
+from finsight.errors import InvalidInput
 from finsight.ingestion import service
 from finsight.ingestion.formats import FORMATS
 from finsight.ingestion.mapping import ColumnMapping
-from finsight.ingestion.models import ImportBatch
 from finsight.ingestion.preview import preview_statement
 from finsight.ingestion.schemas import ImportOut, MappingOut, PreviewOut, PreviewRow, RowProblem
 
@@ -167,16 +164,13 @@ def list_imports(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[ImportOut]:
-    session = ctx.session
-    query = select(ImportBatch)
-    if account_id:
-        query = query.where(ImportBatch.account_id == account_id)
-    if status_filter:
-        query = query.where(ImportBatch.status == status_filter)
-    before_id = cursor_id(cursor)
-    if before_id:
-        query = query.where(ImportBatch.id < before_id)
-    rows = list(session.scalars(query.order_by(ImportBatch.id.desc()).limit(limit + 1)))
+    rows = service.list_imports(
+        ctx.session,
+        account_id=account_id,
+        status=status_filter,
+        before_id=cursor_id(cursor),
+        limit=limit + 1,
+    )
     return page_of(rows, limit, ImportOut.model_validate, lambda row: {"id": row.id})
 
 
@@ -206,13 +200,7 @@ def _mapping_out(saved: ColumnMappingRecord) -> MappingOut:
     responses=problem_responses(401, 403, 404),
 )
 def list_mappings(account_id: uuid.UUID, ctx: CanRead) -> list[MappingOut]:
-    session = ctx.session
-    account = service.get_account(session, account_id)
-    saved = session.scalars(
-        select(ColumnMappingRecord)
-        .where(ColumnMappingRecord.account_id == account.id)
-        .order_by(ColumnMappingRecord.name)
-    )
+    saved = service.list_mappings(ctx.session, account_id)
     return [_mapping_out(row) for row in saved]
 
 
@@ -224,18 +212,7 @@ def list_mappings(account_id: uuid.UUID, ctx: CanRead) -> list[MappingOut]:
     responses=problem_responses(401, 403, 404, 422),
 )
 def save_mapping(account_id: uuid.UUID, body: ColumnMapping, ctx: CanWrite) -> MappingOut:
-    session = ctx.session
-    account = service.get_account(session, account_id)
-    saved = service.save_mapping(session, account, body)
-    record(
-        session,
-        org_id=ctx.org.id,
-        actor=ctx.actor,
-        action="mapping.save",
-        target_type="column_mapping",
-        target_id=saved.id,
-        details={"account_id": str(account.id), "name": saved.name},
-    )
+    saved = service.save_mapping(ctx.session, ctx.org.id, account_id, body, ctx.actor)
     return _mapping_out(saved)
 
 
@@ -247,17 +224,4 @@ def save_mapping(account_id: uuid.UUID, body: ColumnMapping, ctx: CanWrite) -> M
     responses=problem_responses(401, 403, 404),
 )
 def delete_mapping(account_id: uuid.UUID, mapping_id: uuid.UUID, ctx: CanWrite) -> None:
-    session = ctx.session
-    saved = session.get(ColumnMappingRecord, mapping_id)
-    if saved is None or saved.account_id != account_id:
-        raise NotFound("column mapping not found")
-    session.delete(saved)
-    record(
-        session,
-        org_id=ctx.org.id,
-        actor=ctx.actor,
-        action="mapping.delete",
-        target_type="column_mapping",
-        target_id=mapping_id,
-        details={"name": saved.name},
-    )
+    service.delete_mapping(ctx.session, ctx.org.id, account_id, mapping_id, ctx.actor)

@@ -21,6 +21,7 @@ from finsight.db import get_engine
 from finsight.errors import Conflict, InvalidInput, NotFound
 from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
+from finsight.kit.query import escape_like
 from finsight.organizations.models import Membership, Organization
 from finsight.rbac.permissions import OWNER_ROLE
 from finsight.rbac.service import role_by_name
@@ -67,6 +68,26 @@ def get_organization(session: Session, slug: str) -> Organization:
     if org is None:
         raise NotFound(f"no organization {slug!r}")
     return org
+
+
+def search_organizations(
+    session: Session,
+    *,
+    status: str | None = None,
+    text: str | None = None,
+    after_slug: str | None = None,
+    limit: int,
+) -> list[Organization]:
+    """Live organizations by slug: a status, a substring of slug or name, after a slug."""
+    query = select(Organization).where(Organization.deleted_at.is_(None))
+    if status:
+        query = query.where(Organization.status == status)
+    if text:
+        pattern = f"%{escape_like(text)}%"
+        query = query.where(Organization.slug.ilike(pattern) | Organization.name.ilike(pattern))
+    if after_slug is not None:
+        query = query.where(Organization.slug > after_slug)
+    return list(session.scalars(query.order_by(Organization.slug).limit(limit)))
 
 
 def list_organizations(session: Session) -> list[Organization]:
