@@ -34,14 +34,18 @@ def unique_email(prefix: str = "user") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}@example.test"
 
 
-def create_org(slug: str, owner_email: str | None = None) -> str:
+def create_org(slug: str, owner_email: str | None = None, *, cluster: str = "default") -> str:
     """An organization with an owner whose password is PASSWORD; returns the owner's email."""
     owner_email = owner_email or unique_email("owner")
     with platform_session() as session:
         create_organization(
             session,
             OrganizationSpec(
-                slug=slug, name=f"Org {slug}", owner_email=owner_email, owner_password=PASSWORD
+                slug=slug,
+                name=f"Org {slug}",
+                owner_email=owner_email,
+                owner_password=PASSWORD,
+                database_cluster=cluster,
             ),
             TEST_ACTOR,
         )
