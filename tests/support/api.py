@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from finsight.audit.service import Actor
 from finsight.db import platform_session
+from finsight.kit.identity import Actor
 from finsight.organizations.invitations import (
     IssuedInvitation,
     accept_as_user,
@@ -52,14 +52,16 @@ def join_by_invitation(issued: IssuedInvitation, password: str = PASSWORD) -> No
             accept_as_user(session, issued.token, user.id, TEST_ACTOR)
 
 
-def create_org(slug: str, owner_email: str | None = None) -> str:
+def create_org(slug: str, owner_email: str | None = None, *, cluster: str = "default") -> str:
     """An organization whose owner accepted their invitation with PASSWORD (or, already
     registered, accepted as themselves); returns the owner's email."""
     owner_email = owner_email or unique_email("owner")
     with platform_session() as session:
         created = create_organization(
             session,
-            OrganizationSpec(slug=slug, name=f"Org {slug}", owner_email=owner_email),
+            OrganizationSpec(
+                slug=slug, name=f"Org {slug}", owner_email=owner_email, database_cluster=cluster
+            ),
             TEST_ACTOR,
         )
         issued = created.owner_invitation

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from finsight.audit.service import Actor
 from finsight.cli import app
 from finsight.db import get_engine, platform_session
+from finsight.kit.identity import Actor
 from finsight.organizations.invitations import accept_with_new_account
 
 from support.mail import text_of

@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from finsight.audit.service import Actor
 from finsight.auth.passwords import verify_password
 from finsight.cli import app
 from finsight.db import get_engine, platform_session
+from finsight.kit.identity import Actor
 from finsight.organizations.invitations import accept_with_new_account
 from finsight.users.service import create_user
 

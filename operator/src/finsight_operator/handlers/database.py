@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import make_url
 
-from finsight.audit.service import Actor
 from finsight.db import cluster_url, platform_session
+from finsight.kit.identity import Actor
 from finsight.organizations.invitations import owner_settled
 from finsight.organizations.service import (
     OrganizationSpec,

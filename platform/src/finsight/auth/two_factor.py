@@ -21,11 +21,12 @@ import pyotp
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.auth.models import RecoveryCode
 from finsight.auth.secretbox import seal, unseal
 from finsight.config import get_settings
 from finsight.errors import Conflict, FinsightError, InvalidInput, NotAuthenticated
+from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
 from finsight.users.models import User
 

@@ -8,14 +8,13 @@ from datetime import datetime
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
-from finsight.api.deps import DB, Client, CurrentPrincipal, actor_of
+from finsight.api.deps import DB, Client, CurrentPrincipal
 from finsight.api.problems import problem_responses
 from finsight.auth import two_factor
-from finsight.auth.principal import Principal
-from finsight.auth.service import ClientInfo
 from finsight.auth.throttle import LoginThrottle
 from finsight.config import get_settings
 from finsight.errors import InvalidInput
+from finsight.kit.identity import ClientInfo, Principal
 from finsight.redis_client import get_redis
 from finsight.users.service import get_user
 
@@ -60,7 +59,7 @@ def read_status(principal: CurrentPrincipal, db: DB) -> TwoFactorStatus:
 )
 def setup(principal: CurrentPrincipal, db: DB, client: Client) -> TwoFactorSetup:
     enrolment = two_factor.start_enrolment(
-        db, get_user(db, principal.user_id), actor_of(principal, client)
+        db, get_user(db, principal.user_id), principal.acting_from(client)
     )
     return TwoFactorSetup(secret=enrolment.secret, otpauth_uri=enrolment.otpauth_uri)
 
@@ -88,7 +87,7 @@ def enable(
     throttle = _throttled(principal, client)
     try:
         codes = two_factor.confirm_enrolment(
-            db, get_user(db, principal.user_id), body.code, actor_of(principal, client)
+            db, get_user(db, principal.user_id), body.code, principal.acting_from(client)
         )
     except InvalidInput:
         _counting(throttle, principal, client)
@@ -107,7 +106,7 @@ def disable(body: TwoFactorCode, principal: CurrentPrincipal, db: DB, client: Cl
     throttle = _throttled(principal, client)
     try:
         two_factor.disable(
-            db, get_user(db, principal.user_id), body.code, actor_of(principal, client)
+            db, get_user(db, principal.user_id), body.code, principal.acting_from(client)
         )
     except InvalidInput:
         _counting(throttle, principal, client)
@@ -127,7 +126,7 @@ def new_recovery_codes(
     throttle = _throttled(principal, client)
     try:
         codes = two_factor.regenerate_recovery_codes(
-            db, get_user(db, principal.user_id), body.code, actor_of(principal, client)
+            db, get_user(db, principal.user_id), body.code, principal.acting_from(client)
         )
     except InvalidInput:
         _counting(throttle, principal, client)

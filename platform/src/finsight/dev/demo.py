@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from finsight.audit.service import Actor
+from finsight.kit.identity import Actor
 from finsight.organizations.service import OrganizationSpec, ensure_organization
 from finsight.users.service import create_user, find_user_by_email, generate_password
 

@@ -19,9 +19,10 @@ from urllib.parse import quote
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.config import get_settings
 from finsight.errors import Conflict, FinsightError, NotFound, PermissionDenied
+from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
 from finsight.notifications.email import OutgoingEmail
 from finsight.notifications.service import queue_email

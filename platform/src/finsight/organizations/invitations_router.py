@@ -10,11 +10,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
-from finsight.api.deps import DB, Client, actor_of, bearer, get_principal, require
+from finsight.api.deps import DB, Client, bearer, get_principal, require
 from finsight.api.problems import problem_responses
-from finsight.audit.service import Actor
-from finsight.auth.principal import Principal
 from finsight.errors import InvalidInput
+from finsight.kit.identity import Actor, Principal
 from finsight.organizations import invitations
 from finsight.organizations.invitations import IssuedInvitation
 from finsight.organizations.models import Invitation
@@ -82,7 +81,7 @@ def resend(
         org,
         invitation_id,
         granter_permissions=principal.permissions,
-        actor=actor_of(principal, client),
+        actor=principal.acting_from(client),
     )
     return issued_out(issued)
 
@@ -102,7 +101,7 @@ def revoke(invitation_id: uuid.UUID, principal: CanWrite, db: DB, client: Client
             org,
             invitation_id,
             granter_permissions=principal.permissions,
-            actor=actor_of(principal, client),
+            actor=principal.acting_from(client),
         )
     )
 
@@ -145,7 +144,7 @@ def accept(
     if credentials is not None:
         principal = get_principal(request, db, credentials)
         membership = invitations.accept_as_user(
-            db, body.token, principal.user_id, actor_of(principal, client)
+            db, body.token, principal.user_id, principal.acting_from(client)
         )
         created = False
     else:
