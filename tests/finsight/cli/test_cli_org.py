@@ -63,7 +63,8 @@ def test_create_invites_the_owner_and_lists(test_env, unique_slug, mail_sink, wo
     assert listed.exit_code == 0, listed.output
     row = next(line for line in listed.stdout.splitlines() if unique_slug in line)
     assert "enterprise" in row and "active" in row
-    assert row.split("│")[5].strip() == "1"  # members: the owner
+    assert row.split("│")[5].strip() == "default"  # the database cluster
+    assert row.split("│")[6].strip() == "1"  # members: the owner, once accepted
 
 
 def test_an_owner_password_option_is_gone(test_env, unique_slug):

@@ -40,7 +40,12 @@ class RecoveryCodes(BaseModel):
     recovery_codes: list[str] = Field(description="Single-use codes: shown only now")
 
 
-@router.get("", response_model=TwoFactorStatus, summary="Your two-factor sign-in")
+@router.get(
+    "",
+    response_model=TwoFactorStatus,
+    summary="Your two-factor sign-in",
+    responses=problem_responses(401),
+)
 def read_status(principal: CurrentPrincipal, db: DB) -> TwoFactorStatus:
     user = get_user(db, principal.user_id)
     return TwoFactorStatus(
