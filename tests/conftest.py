@@ -43,6 +43,8 @@ TEST_ENVIRONMENT = {
     "LOG_LEVEL": "WARNING",
     # Above the largest test statement (the worker-kill test's ~20 MB), below the 413 test's.
     "IMPORT_MAX_BYTES": str(30 * 1024 * 1024),
+    # Mail retries: a second, not half a minute, before the first retry.
+    "SMTP_RETRY_BACKOFF_SECONDS": "1",
 }
 
 

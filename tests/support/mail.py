@@ -16,11 +16,20 @@ from finsight.embedded import free_port
 
 
 class _Keeper:
+    """Keeps every message; a recipient starting with `flaky-` is refused once (451, a
+    temporary failure), to show that senders retry."""
+
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.refused: list[str] = []
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            flaky = [r for r in envelope.rcpt_tos if r.startswith("flaky-")]
+            if flaky and flaky[0] not in self.refused:
+                self.refused.append(flaky[0])
+                return "451 4.3.0 Try again later"
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         with self.lock:

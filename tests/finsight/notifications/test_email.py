@@ -159,3 +159,15 @@ def test_rolled_back_message_is_never_sent(
     _queue(control)
     mail_sink.wait_for(control, timeout=60)
     assert mail_sink.to(to) == []
+
+
+def test_worker_retries_a_temporary_refusal_with_backoff(
+    test_env: dict[str, str], mail_sink: MailSink, worker_process: ServerProcess
+) -> None:
+    to = f"flaky-{uuid.uuid4().hex[:8]}@example.test"
+    outbox_id = _queue(to)
+    mail_sink.wait_for(to, timeout=90)  # refused once (451), delivered by the retry
+    assert to in mail_sink.keeper.refused
+    with platform_session() as session:
+        row = session.get(EmailOutbox, outbox_id)
+        assert row is not None and (row.status, row.attempts) == ("sent", 2)
