@@ -48,7 +48,7 @@ def test_every_chain_intact(org):
     assert any(
         line.startswith("platform: ") and line.endswith(" entries, intact") for line in lines
     )
-    assert f"{org}: 3 entries, intact" in lines  # create, suspend, resume
+    assert f"{org}: 4 entries, intact" in lines  # create, the owner's invitation, suspend, resume
 
 
 def test_edited_entry_is_named(test_env, org):

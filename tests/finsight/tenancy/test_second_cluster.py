@@ -91,11 +91,14 @@ def test_an_organization_on_the_second_cluster_works_end_to_end(
             "slug": unique_slug,
             "name": "Far away",
             "owner_email": owner_email,
-            "owner_password": PASSWORD,
             "database_cluster": SECOND,
         },
     )
     assert created.status_code == 201, created.text
+    # The owner chooses their password from the invitation (nobody chooses it for them).
+    token = created.json()["owner_invitation_url"].split("token=")[1]
+    accepted = client.post("/api/invitations/accept", json={"token": token, "password": PASSWORD})
+    assert accepted.status_code == 200, accepted.text
     assert created.json()["database_cluster"] == SECOND
     org_id = created.json()["id"]
     # Its schema and role exist on the second server only.

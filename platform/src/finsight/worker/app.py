@@ -12,6 +12,7 @@ from typing import Any
 
 from celery import Celery
 from celery.signals import setup_logging, worker_process_init
+from kombu import pools as kombu_pools
 
 from finsight.config import Settings, get_settings
 from finsight.db import reset_engines
@@ -117,6 +118,10 @@ def bind(settings: Settings | None = None) -> Celery:
         if celery_app._pool is not None:
             celery_app._pool.force_close_all()
         celery_app._pool = None
+        # kombu keeps connection and producer pools in global registries keyed by URL: a
+        # return to an earlier URL would find the pool closed just above ("Acquire on closed
+        # pool"), so they are emptied too.
+        kombu_pools.reset()  # type: ignore[no-untyped-call]
         celery_app.amqp._producer_pool = None
         # The result store is cached too (on the app, or per thread): made anew on next use.
         celery_app._backend_cache = None
