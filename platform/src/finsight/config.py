@@ -78,6 +78,20 @@ class Settings(BaseSettings):
     # (finsight.organizations.kubernetes) instead of provisioning in the request.
     kubernetes_mode: bool = False
 
+    # --- secrets at rest, audit anchoring, post-quantum option (finsight.crypto) -------------
+    # JSON key id -> key-encryption key (`finsight secrets generate-key`); the active one wraps
+    # new secrets, the others still decrypt (rotation). Development generates them in DATA_DIR.
+    data_encryption_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    data_encryption_key_id: str | None = None
+    # Hybrid X25519 + ML-KEM-768 key wrapping and Ed25519 + ML-DSA-65 checkpoint signatures.
+    enable_post_quantum_crypto: bool = False
+    # Signs audit checkpoints (`finsight audit generate-key`): `ed25519:...` and `ml-dsa-65:...`.
+    audit_signing_key: SecretStr | None = None
+    audit_signing_pq_key: SecretStr | None = None
+    # Append-only directory of signed chain heads; unset: DATA_DIR/audit-checkpoints.
+    audit_checkpoint_dir: Path | None = None
+    audit_checkpoint_seconds: float = 300.0
+
     @model_validator(mode="after")
     def _production_needs_real_stores(self) -> Settings:
         if self.environment == "production" and not self.database_url:
@@ -99,6 +113,22 @@ class Settings(BaseSettings):
                 "when ENVIRONMENT=production (generate one: "
                 "python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
+        self.require_keys()
+
+    def require_keys(self) -> None:
+        """Outside development, refuse to start without data encryption and audit signing keys
+        (or with malformed ones)."""
+        if self.is_development:
+            return
+        from finsight.crypto.keyring import keyring_from_settings
+        from finsight.crypto.signing import signing_key_from_settings
+
+        keyring_from_settings(self)
+        signing_key_from_settings(self)
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        return self.audit_checkpoint_dir or self.data_dir / "audit-checkpoints"
 
     def signing_secret(self) -> str:
         """The JWT secret; in development an unset one becomes a per-process random value."""
