@@ -90,7 +90,6 @@ class Settings(BaseSettings):
     audit_signing_pq_key: SecretStr | None = None
     # Append-only directory of signed chain heads; unset: DATA_DIR/audit-checkpoints.
     audit_checkpoint_dir: Path | None = None
-    audit_checkpoint_seconds: float = 300.0
 
     @model_validator(mode="after")
     def _production_needs_real_stores(self) -> Settings:

@@ -27,6 +27,10 @@ TENANT_PING_TASK = "finsight.tenant.ping"
 REQUEUE_STALE_IMPORTS_TASK = "finsight.ingestion.requeue_stale"
 REQUEUE_STALE_ANALYTICS_TASK = "finsight.analytics.requeue_stale"
 REFRESH_ANALYTICS_TASK = "finsight.analytics.refresh"
+AUDIT_CHECKPOINT_TASK = "finsight.audit.checkpoint"
+# Signed checkpoints of the audit chains' heads (finsight.audit.checkpoints): what a database
+# owner rewrites after this long is caught by `finsight audit verify`.
+AUDIT_CHECKPOINT_EVERY_SECONDS = 300.0
 
 PURGE_SESSIONS_EVERY_SECONDS = 3600.0
 # Results are stored only for tasks that ask (`ignore_result=False`): today the tenant ping,
@@ -56,6 +60,11 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "schedule": 3600.0,
         "options": {"queue": DEFAULT_QUEUE},
     },
+    "audit-checkpoint": {
+        "task": AUDIT_CHECKPOINT_TASK,
+        "schedule": AUDIT_CHECKPOINT_EVERY_SECONDS,
+        "options": {"queue": DEFAULT_QUEUE},
+    },
 }
 
 celery_app = Celery("finsight")
@@ -80,6 +89,7 @@ celery_app.conf.update(
         "finsight.worker.diagnostics",
         "finsight.ingestion.tasks",
         "finsight.analytics.tasks",
+        "finsight.audit.tasks",
     ],
 )
 
