@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     # --- data stores -------------------------------------------------------------------------
     # Unset in development: the embedded PostgreSQL / Redis under DATA_DIR are used.
     database_url: str | None = None
+    # The owner of the platform schema, used only to run its migrations; DATABASE_URL is then the
+    # application's login, which holds only the privileges it needs (it cannot rewrite or
+    # disable the audit log). Unset: DATABASE_URL does both (a single-role install).
+    migration_database_url: str | None = None
     # Other PostgreSQL clusters by name, for `spec.database.cluster`; "default" is DATABASE_URL.
     database_clusters: dict[str, str] = Field(default_factory=dict)
     redis_url: str | None = None
@@ -124,6 +128,15 @@ class Settings(BaseSettings):
 
         keyring_from_settings(self)
         signing_key_from_settings(self)
+
+    def single_role_warning(self) -> str | None:
+        """Outside development, say so when the application's login also owns the schema."""
+        if self.is_development or self.migration_database_url:
+            return None
+        return (
+            "MIGRATION_DATABASE_URL is not set: the application's database login owns the "
+            "platform schema and can rewrite the audit log; run migrations as another role"
+        )
 
     @property
     def checkpoint_dir(self) -> Path:

@@ -17,7 +17,7 @@ runner = CliRunner()
 
 
 def _superuser_dsn(test_env) -> str:
-    url = make_url(test_env["DATABASE_URL"]).set(drivername="postgresql")
+    url = make_url(test_env["MIGRATION_DATABASE_URL"]).set(drivername="postgresql")
     return url.render_as_string(hide_password=False)
 
 

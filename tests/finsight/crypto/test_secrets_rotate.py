@@ -13,7 +13,7 @@ from finsight.config import get_settings
 from finsight.crypto.envelope import envelope, key_id
 from finsight.crypto.keys import generate_hybrid, generate_symmetric
 from finsight.crypto.secret_columns import SecretColumn, register, unregister
-from finsight.db import get_engine
+from finsight.db import get_engine, get_migration_engine
 from finsight.tenancy import TenantNames, scope_to_tenant
 
 pytestmark = pytest.mark.integration
@@ -62,10 +62,11 @@ def test_rotate_rewraps_registered_columns_and_nothing_else(keys, org, unique_sl
     platform_table, tenant_table = f"test_secrets_{unique_slug}", "test_webhook_secrets"
     platform_column = SecretColumn("platform", platform_table, "token")
     tenant_column = SecretColumn("tenant", tenant_table, "secret")
-    with get_engine().begin() as conn:
+    with get_migration_engine().begin() as conn:  # platform tables are the owner's to create
         conn.execute(
             text(f"CREATE TABLE platform.{platform_table} (id int PRIMARY KEY, token text)")
         )
+    with get_engine().begin() as conn:
         for i, secret in enumerate(SECRETS):
             conn.execute(
                 text(f"INSERT INTO platform.{platform_table} VALUES (:i, :t)"),
@@ -109,7 +110,7 @@ def test_rotate_rewraps_registered_columns_and_nothing_else(keys, org, unique_sl
     finally:
         unregister(platform_column)
         unregister(tenant_column)
-        with get_engine().begin() as conn:
+        with get_migration_engine().begin() as conn:
             conn.execute(text(f"DROP TABLE platform.{platform_table}"))
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from finsight.audit.service import Actor, record
-from finsight.db import platform_session
+from finsight.db import app_login, migration_session, platform_session
 from finsight.organizations.models import Organization
 from finsight.organizations.service import tenant_database
 from finsight.tenancy import inspect_tenant, provision_tenant
@@ -98,9 +98,9 @@ def platform_revision() -> str | None:
 def upgrade_platform_schema(actor: Actor) -> str | None:
     """Migrate the platform tree to head; returns the revision it was at."""
     target = head("platform")
-    with platform_session() as session:
+    with migration_session() as session:
         previous = current_revision(session.connection(), PLATFORM_SCHEMA)
-        upgrade_platform(session.connection())
+        upgrade_platform(session.connection(), app_login=app_login())
         if previous != target:
             record(
                 session,
