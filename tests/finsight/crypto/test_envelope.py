@@ -129,3 +129,31 @@ def test_development_generates_keys_once_and_the_flag_picks_the_hybrid_one(tmp_p
 def test_keys_never_show_in_repr(written):
     ring = _keyring("pq-1", **written)
     assert written["old"] not in repr(ring) and "kid='old'" in repr(ring)
+
+
+def test_serve_api_stops_at_start_without_encryption_keys(tmp_path):
+    import subprocess
+
+    from support.processes import finsight_command
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "ENVIRONMENT": "production",
+        "HOME": str(tmp_path),
+        "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+        "JWT_SECRET": "k" * 48,
+    }
+    done = subprocess.run(
+        finsight_command("serve", "api"),
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "error: DATA_ENCRYPTION_KEYS must hold at least one key when ENVIRONMENT=production "
+        "(JSON key id -> key; generate one with `finsight secrets generate-key "
+        "[--post-quantum]`) and DATA_ENCRYPTION_KEY_ID name the active one"
+    ]
