@@ -63,6 +63,8 @@ def rotate_column(
     key `kid`; returns how many rows changed. A value changed meanwhile by someone else is left
     alone (compare-and-set), and the next rotation takes it."""
     table = f"{schema}.{column.table}"
+    if bind.execute(text("SELECT to_regclass(:t)"), {"t": table}).scalar() is None:
+        return 0  # a tenant not yet migrated to the release that added the column
     rows = bind.execute(
         text(
             f"SELECT {column.key_column} AS k, {column.column} AS v FROM {table} "  # noqa: S608
