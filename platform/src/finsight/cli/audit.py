@@ -15,14 +15,12 @@ from finsight.audit.checkpoints import Checkpoints, check_anchors, read_checkpoi
 from finsight.audit.service import ChainReport, verify_chain
 from finsight.cli.common import console, fail, use_database
 from finsight.crypto.signing import generate_ed25519, generate_ml_dsa_65, trusted_verify_keys
-from finsight.db import platform_session
+from finsight.db import cluster_names, platform_session, session_factory
 from finsight.organizations.models import Organization
 from finsight.organizations.service import get_organization
 
 app = typer.Typer(help="The audit log.", no_args_is_help=True)
-# Chains live in the default cluster's platform.audit_log today; checkpoints are kept per
-# cluster, so chains on other clusters are verified the same way once they exist there.
-CLUSTER = "default"
+Chain = tuple[str, uuid.UUID | None, str]  # label, organization id (None: platform), cluster
 
 
 def _line(label: str, report: ChainReport) -> str:
@@ -31,22 +29,47 @@ def _line(label: str, report: ChainReport) -> str:
     return f"{label}: BROKEN at seq {report.first_broken_seq}: {report.reason}"
 
 
-def _chains(session: Session, org: str | None) -> list[tuple[str, uuid.UUID | None]]:
+def _label(org: Organization) -> str:
+    return org.slug if org.deleted_at is None else f"{org.slug} (deleted)"
+
+
+def _chains(session: Session, org: str | None) -> list[Chain]:
     if org is not None:
-        return [(org, get_organization(session, org).id)]
-    # Deleted organizations too: their trail outlives them.
-    orgs = session.scalars(
-        select(Organization).order_by(Organization.slug, Organization.created_at)
-    )
-    return [("platform", None)] + [
-        (o.slug if o.deleted_at is None else f"{o.slug} (deleted)", o.id) for o in orgs
+        found = get_organization(session, org)
+        orgs = [found]
+        chains: list[Chain] = [(org, found.id, "default")]
+    else:
+        # Deleted organizations too: their trail outlives them.
+        orgs = list(
+            session.scalars(
+                select(Organization).order_by(Organization.slug, Organization.created_at)
+            )
+        )
+        chains = [("platform", None, "default")] + [(_label(o), o.id, "default") for o in orgs]
+    # An organization on another cluster has a second chain there, beside its books.
+    chains += [
+        (f"{_label(o)} on {o.database_cluster}", o.id, o.database_cluster)
+        for o in orgs
+        if o.database_cluster != "default"
     ]
+    return chains
 
 
-def _checkpoints_line(found: Checkpoints, where: str) -> str:
+def _checkpoints_line(cluster: str, found: Checkpoints, where: str) -> str:
+    label = "checkpoints" if cluster == "default" else f"checkpoints on {cluster}"
     if not found.verified:
-        return f"checkpoints: none yet in {where} (`finsight audit checkpoint` writes one)"
-    return f"checkpoints: {found.verified} verified in {where}, latest {found.latest}"
+        return f"{label}: none yet in {where} (`finsight audit checkpoint` writes one)"
+    return f"{label}: {found.verified} verified in {where}, latest {found.latest}"
+
+
+def _check(session: Session, label: str, org_id: uuid.UUID | None, found: Checkpoints) -> str:
+    """The chain's line: consistent in the database, then holding every checkpointed head."""
+    report = verify_chain(session, org_id)
+    if report.intact:
+        anchor_break = check_anchors(session, found, org_id)
+        if anchor_break is not None:
+            return f"{label}: BROKEN at seq {anchor_break.seq}: {anchor_break.reason}"
+    return _line(label, report)
 
 
 @app.command("verify")
@@ -61,28 +84,35 @@ def verify(
     truncation and rollback). Exit 1 if any chain is broken or a checkpoint does not verify."""
     current = use_database()
     sink = DirectorySink(current.checkpoint_dir)
-    found = read_checkpoints(sink, CLUSTER, trusted_verify_keys(current))
-    console.print(_checkpoints_line(found, str(current.checkpoint_dir / CLUSTER)))
-    for invalid in found.invalid:
-        console.print(f"checkpoint INVALID: {invalid}")
+    keys = trusted_verify_keys(current)
     broken = []
     with platform_session() as session:
         chains = _chains(session, org)
+        clusters = cluster_names() if org is None else sorted({c for *_, c in chains})
+        checkpoints = {c: read_checkpoints(sink, c, keys) for c in clusters}
+        invalid = [i for c in clusters for i in checkpoints[c].invalid]
+        for cluster in clusters:
+            where = str(current.checkpoint_dir / cluster)
+            console.print(_checkpoints_line(cluster, checkpoints[cluster], where))
+        for problem in invalid:
+            console.print(f"checkpoint INVALID: {problem}")
         if org is None:  # chains a checkpoint saw whose organization row is gone
-            known = {org_id for _, org_id in chains}
-            chains += [(f"org {o}", o) for o in sorted(found.org_ids() - known, key=str)]
-        for label, org_id in chains:
-            report = verify_chain(session, org_id)
-            line = _line(label, report)
-            if report.intact:
-                anchor_break = check_anchors(session, found, org_id)
-                if anchor_break is not None:
-                    line = f"{label}: BROKEN at seq {anchor_break.seq}: {anchor_break.reason}"
+            for cluster in clusters:
+                known = {org_id for _, org_id, c in chains if c == cluster}
+                gone = sorted(checkpoints[cluster].org_ids() - known, key=str)
+                suffix = "" if cluster == "default" else f" on {cluster}"
+                chains += [(f"org {o}{suffix}", o, cluster) for o in gone]
+        for label, org_id, cluster in chains:
+            if cluster == "default":
+                line = _check(session, label, org_id, checkpoints[cluster])
+            else:
+                with session_factory(cluster)() as remote, remote.begin():
+                    line = _check(remote, label, org_id, checkpoints[cluster])
             console.print(line)
             if not line.endswith("intact"):
                 broken.append(label)
-    if found.invalid:
-        fail(f"{len(found.invalid)} audit checkpoint(s) do not verify")
+    if invalid:
+        fail(f"{len(invalid)} audit checkpoint(s) do not verify")
     if broken:
         fail(f"audit chain broken: {', '.join(broken)}")
 

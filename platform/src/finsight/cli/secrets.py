@@ -7,13 +7,14 @@ from typing import Annotated
 
 import typer
 
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.cli.common import console, fail, settings, use_database
 from finsight.crypto.envelope import envelope
 from finsight.crypto.keyring import UnknownKeyId
 from finsight.crypto.keys import generate_hybrid, generate_symmetric
 from finsight.crypto.secret_columns import SECRET_COLUMNS, SecretColumn, rotate_column
 from finsight.db import platform_session
+from finsight.kit.identity import Actor
 from finsight.organizations.service import tenant_database
 from finsight.organizations.upgrade import LiveTenant, live_tenants
 from finsight.tenancy import TenantNames, scope_to_tenant
