@@ -16,10 +16,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
+from finsight.audit.domain import AUDIT_CHECKPOINT_TASK
 from finsight.cli import app
 from finsight.config import get_settings
 from finsight.db import get_engine
-from finsight.worker.app import AUDIT_CHECKPOINT_TASK, BEAT_SCHEDULE
+from finsight.worker.app import beat_schedule
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
@@ -244,7 +245,7 @@ def test_post_quantum_checkpoints_carry_both_signatures(org, checkpoint_dir, mon
 
 
 def test_beat_checkpoints_every_five_minutes(org, checkpoint_dir):
-    entry = next(e for e in BEAT_SCHEDULE.values() if e["task"] == AUDIT_CHECKPOINT_TASK)
+    entry = next(e for e in beat_schedule().values() if e["task"] == AUDIT_CHECKPOINT_TASK)
     assert entry["schedule"] == 300.0
     from finsight.audit.tasks import checkpoint_task
 

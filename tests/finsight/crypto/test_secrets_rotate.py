@@ -122,3 +122,18 @@ def test_generate_key_prints_usable_keys(test_env):
         from finsight.crypto.keys import parse_key
 
         assert parse_key(kid, key).kid == kid
+
+
+def test_domains_declare_their_secret_columns(monkeypatch):
+    from finsight import domains
+    from finsight.crypto.secret_columns import registered_columns
+    from finsight.kit.domain import Domain
+
+    real = domains.all_domains()
+    webhooks = Domain("webhooks", secret_columns=(("tenant", "webhook_endpoints", "secret"),))
+    monkeypatch.setattr(domains, "all_domains", lambda: (*real, webhooks))
+    assert SecretColumn("tenant", "webhook_endpoints", "secret") in registered_columns()
+    wrong = Domain("wrong", secret_columns=(("cluster", "t", "c"),))
+    monkeypatch.setattr(domains, "all_domains", lambda: (*real, wrong))
+    with pytest.raises(ValueError, match="scope must be 'platform' or 'tenant'"):
+        registered_columns()

@@ -8,10 +8,11 @@ from sqlalchemy import text
 
 from finsight.audit.checkpoint_sink import DirectorySink
 from finsight.audit.checkpoints import CheckpointWritten, write_checkpoint
+from finsight.audit.domain import AUDIT_CHECKPOINT_TASK
 from finsight.config import get_settings
 from finsight.crypto.signing import audit_signing_key
-from finsight.db import get_engine
-from finsight.worker.app import AUDIT_CHECKPOINT_TASK, celery_app
+from finsight.db import cluster_names, get_engine
+from finsight.worker.app import celery_app
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ def checkpoint_clusters() -> list[CheckpointWritten]:
     sink = DirectorySink(settings.checkpoint_dir)
     key = audit_signing_key()
     written = []
-    for cluster in ["default", *sorted(settings.database_clusters)]:
+    for cluster in cluster_names():
         with get_engine(cluster).begin() as connection:
             if (
                 connection.execute(text("SELECT to_regclass('platform.audit_log')")).scalar()

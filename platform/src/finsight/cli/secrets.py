@@ -12,7 +12,7 @@ from finsight.cli.common import console, fail, settings, use_database
 from finsight.crypto.envelope import envelope
 from finsight.crypto.keyring import UnknownKeyId
 from finsight.crypto.keys import generate_hybrid, generate_symmetric
-from finsight.crypto.secret_columns import SECRET_COLUMNS, SecretColumn, rotate_column
+from finsight.crypto.secret_columns import SecretColumn, registered_columns, rotate_column
 from finsight.db import platform_session
 from finsight.kit.identity import Actor
 from finsight.organizations.service import tenant_database
@@ -91,12 +91,13 @@ def rotate(
         keyring.key(kid)
     except UnknownKeyId as exc:
         fail(str(exc))
-    if not SECRET_COLUMNS:
+    columns = registered_columns()
+    if not columns:
         console.print("no encrypted columns are registered: nothing to rotate")
         return
-    tenants = live_tenants() if any(c.scope == "tenant" for c in SECRET_COLUMNS) else []
+    tenants = live_tenants() if any(c.scope == "tenant" for c in columns) else []
     total = 0
-    for column in SECRET_COLUMNS:
+    for column in columns:
         if column.scope == "platform":
             changed = _rotate_platform(column, kid)
         else:

@@ -1,10 +1,11 @@
 """The registry of columns that hold envelope-encrypted secrets, and their rotation.
 
-A domain that stores a secret registers its column once, at import:
+A domain that stores a secret declares its column in its `domain.py`:
 
-    register(SecretColumn("tenant", "plaid_items", "access_token"))
+    DOMAIN = Domain("plaid", ..., secret_columns=(("tenant", "plaid_items", "access_token"),))
 
-and `finsight secrets rotate` rewraps every registered column, in the platform schema or in
+(or registers one at run time with `register(SecretColumn(...))`), and `finsight secrets
+rotate` rewraps every registered column, in the platform schema or in
 every tenant's schema, to the active key (or the one named). Only the data keys are rewrapped;
 the encrypted secrets themselves are not touched, and no plaintext leaves this process.
 """
@@ -49,6 +50,21 @@ def register(column: SecretColumn) -> SecretColumn:
     if column not in SECRET_COLUMNS:
         SECRET_COLUMNS.append(column)
     return column
+
+
+def registered_columns() -> list[SecretColumn]:
+    """Every domain's declared columns, then those registered at run time."""
+    from finsight.domains import all_domains
+
+    declared = [
+        SecretColumn(scope, table, column)  # type: ignore[arg-type]  # checked below
+        for domain in all_domains()
+        for scope, table, column in domain.secret_columns
+    ]
+    for column in declared:
+        if column.scope not in ("platform", "tenant"):
+            raise ValueError(f"{column.label}: scope must be 'platform' or 'tenant'")
+    return declared + [c for c in SECRET_COLUMNS if c not in declared]
 
 
 def unregister(column: SecretColumn) -> None:
