@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     # Signs audit checkpoints (`finsight audit generate-key`): `ed25519:...` and `ml-dsa-65:...`.
     audit_signing_key: SecretStr | None = None
     audit_signing_pq_key: SecretStr | None = None
+    # Public keys `audit verify` also trusts (JSON list; `finsight audit public-key` prints them):
+    # a verifier on another machine needs no signing key, and retired keys stay verifiable.
+    audit_verify_keys: list[str] = Field(default_factory=list)
     # Append-only directory of signed chain heads; unset: DATA_DIR/audit-checkpoints.
     audit_checkpoint_dir: Path | None = None
 

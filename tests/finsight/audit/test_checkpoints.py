@@ -125,6 +125,10 @@ def test_checkpoints_are_signed_write_once_files(org, checkpoint_dir):
         assert stat.S_IMODE(path.stat().st_mode) == 0o444
     latest = json.loads(files[-1].read_text())
     assert latest["signature"]["key_id"].startswith("ed25519-")
+    from finsight.crypto.signing import parse_verify_key
+
+    printed = _invoke("audit", "public-key").stdout.strip()
+    assert parse_verify_key(printed).key_id == latest["signature"]["key_id"]
     assert {"org_id": str(org_id), "seq": 5} in [
         {"org_id": c["org_id"], "seq": c["seq"]} for c in latest["body"]["chains"]
     ]
@@ -195,7 +199,7 @@ def test_whole_chain_deleted_with_its_organization_row_is_caught(test_env, org):
     assert "the chain now is empty" in result.stdout
 
 
-def test_altered_or_foreign_checkpoints_are_reported(org, checkpoint_dir):
+def test_altered_or_foreign_checkpoints_are_reported(org, checkpoint_dir, monkeypatch):
     slug, _ = org
     first = sorted((checkpoint_dir / "default").glob("*.json"))[0]
     document = json.loads(first.read_text())
@@ -218,6 +222,13 @@ def test_altered_or_foreign_checkpoints_are_reported(org, checkpoint_dir):
     assert "Ed25519 signature does not verify" in invalid[0]
     assert "signed by an untrusted key" in invalid[1]
     assert result.stderr.strip() == "error: 2 audit checkpoint(s) do not verify"
+    # A retired (or another signer's) key listed in AUDIT_VERIFY_KEYS is trusted again.
+    from finsight.crypto.signing import written_verify_key
+
+    monkeypatch.setenv("AUDIT_VERIFY_KEYS", json.dumps([written_verify_key(stranger.verify_key)]))
+    get_settings.cache_clear()
+    trusted = _invoke("audit", "verify", "--org", slug)
+    assert len([line for line in trusted.stdout.splitlines() if "INVALID" in line]) == 1
 
 
 def test_post_quantum_checkpoints_carry_both_signatures(org, checkpoint_dir, monkeypatch):

@@ -82,3 +82,24 @@ def test_settings_choose_the_kind_and_production_needs_the_keys(tmp_path):
         signing_key_from_settings(on).verify_key.key_id,
         plain.verify_key.key_id,
     ]
+
+
+def test_a_verifier_needs_only_public_keys(tmp_path, hybrid):
+    from finsight.crypto.signing import parse_verify_key, written_verify_key
+
+    for key in (hybrid.verify_key, hybrid.classical_only().verify_key):
+        assert parse_verify_key(written_verify_key(key)) == key
+    auditor = Settings(
+        environment="production",
+        database_url="postgresql://x/y",
+        audit_verify_keys=[written_verify_key(hybrid.verify_key)],
+    )
+    [trusted] = trusted_verify_keys(auditor)  # no signing key needed, none derived
+    trusted.verify(MESSAGE, hybrid.sign(MESSAGE))
+    for bad, message in (
+        ("ed25519:AAAA", "32 bytes"),
+        ("rsa:AAAA", "a verify key is"),
+        ("hybrid:" + b64encode(b"k" * 32) + ":AAAA", "wrong length"),
+    ):
+        with pytest.raises(InsecureConfiguration, match=f"AUDIT_VERIFY_KEYS: .*{message}"):
+            trusted_verify_keys(auditor.model_copy(update={"audit_verify_keys": [bad]}))

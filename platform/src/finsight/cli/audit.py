@@ -14,7 +14,13 @@ from finsight.audit.checkpoint_sink import DirectorySink
 from finsight.audit.checkpoints import Checkpoints, check_anchors, read_checkpoints
 from finsight.audit.service import ChainReport, verify_chain
 from finsight.cli.common import console, fail, use_database
-from finsight.crypto.signing import generate_ed25519, generate_ml_dsa_65, trusted_verify_keys
+from finsight.crypto.signing import (
+    audit_signing_key,
+    generate_ed25519,
+    generate_ml_dsa_65,
+    trusted_verify_keys,
+    written_verify_key,
+)
 from finsight.db import cluster_names, platform_session, session_factory
 from finsight.organizations.models import Organization
 from finsight.organizations.service import get_organization
@@ -139,3 +145,10 @@ def generate_key() -> None:
     (ML-DSA-65, used with ENABLE_POST_QUANTUM_CRYPTO)."""
     typer.echo(f"AUDIT_SIGNING_KEY={generate_ed25519()}")
     typer.echo(f"AUDIT_SIGNING_PQ_KEY={generate_ml_dsa_65()}")
+
+
+@app.command("public-key")
+def public_key() -> None:
+    """Print the public key of the configured audit signing key, for AUDIT_VERIFY_KEYS on a
+    machine that verifies checkpoints without being able to sign them."""
+    typer.echo(written_verify_key(audit_signing_key().verify_key))

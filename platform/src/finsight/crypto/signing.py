@@ -70,6 +70,32 @@ class VerifyKey:
             raise InvalidSignature("ML-DSA-65 signature does not verify") from None
 
 
+def parse_verify_key(written: str) -> VerifyKey:
+    """`ed25519:<b64 public>` or `hybrid:<b64 Ed25519 public>:<b64 ML-DSA-65 public>`."""
+    kind, _, rest = written.strip().partition(":")
+    parts = rest.split(":")
+    if kind == "ed25519" and len(parts) == 1:
+        key = VerifyKey(b64decode(parts[0], what="Ed25519 public key"))
+    elif kind == "hybrid" and len(parts) == 2:
+        key = VerifyKey(
+            b64decode(parts[0], what="Ed25519 public key"),
+            b64decode(parts[1], what="ML-DSA-65 public key"),
+        )
+        if len(key.ml_dsa_65 or b"") != ml_dsa_65.PUBLIC_KEY_SIZE:
+            raise MalformedKey("an ML-DSA-65 public key has the wrong length")
+    else:
+        raise MalformedKey("a verify key is `ed25519:<base64>` or `hybrid:<base64>:<base64>`")
+    if len(key.ed25519) != 32:
+        raise MalformedKey("an Ed25519 public key is 32 bytes")
+    return key
+
+
+def written_verify_key(key: VerifyKey) -> str:
+    if key.ml_dsa_65 is None:
+        return "ed25519:" + b64encode(key.ed25519)
+    return f"hybrid:{b64encode(key.ed25519)}:{b64encode(key.ml_dsa_65)}"
+
+
 @dataclass(frozen=True, repr=False)
 class SigningKey:
     ed25519_private: bytes
@@ -156,10 +182,17 @@ def signing_key_from_settings(settings: Settings) -> SigningKey:
 
 
 def trusted_verify_keys(settings: Settings) -> list[VerifyKey]:
-    """Keys whose checkpoints `audit verify` accepts: the configured key, and, when it is hybrid,
-    its Ed25519 half (checkpoints written before ENABLE_POST_QUANTUM_CRYPTO was turned on)."""
+    """Keys whose checkpoints `audit verify` accepts: AUDIT_VERIFY_KEYS (public keys: an auditor
+    needs no signing key; retired keys stay trusted), and the configured signing key with, when
+    it is hybrid, its Ed25519 half (checkpoints from before ENABLE_POST_QUANTUM_CRYPTO)."""
+    try:
+        keys = [parse_verify_key(written) for written in settings.audit_verify_keys]
+    except MalformedKey as exc:
+        raise InsecureConfiguration(f"AUDIT_VERIFY_KEYS: {exc}") from exc
+    if keys and settings.audit_signing_key is None and not settings.is_development:
+        return keys
     key = signing_key_from_settings(settings)
-    keys = [key.verify_key]
+    keys += [key.verify_key]
     if key.ml_dsa_65_public is not None:
         keys.append(key.classical_only().verify_key)
     return keys
