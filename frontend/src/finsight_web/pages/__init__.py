@@ -4,6 +4,7 @@ that declare a `NAV` item appear in the top bar in this order too."""
 from finsight_web.pages import (
     accounts,
     auth,
+    entry,
     imports,
     insights,
     merchants,
@@ -18,6 +19,7 @@ PAGES = (
     auth,
     overview,
     accounts,
+    entry,  # before transactions: its /transactions/new precedes /transactions/{id}
     transactions,
     insights,
     review,
