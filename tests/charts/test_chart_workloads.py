@@ -62,6 +62,7 @@ def test_probes_and_ports(defaults):
     worker = container(defaults, "worker")
     assert {p["name"]: p["containerPort"] for p in worker["ports"]} == {"metrics": 9808}
     assert env_of(worker)["WORKER_METRICS_PORT"]["value"] == "9808"
+    assert env_of(worker)["WORKER_METRICS_HOST"]["value"] == "0.0.0.0"  # Prometheus is elsewhere
     assert "inspect ping" in " ".join(worker["livenessProbe"]["exec"]["command"])
 
 

@@ -1,5 +1,6 @@
-"""charts/finsight (the operator part; tests/charts/ holds the rest): helm v4 lints and renders it, and every rendered manifest
-is valid Kubernetes. helm comes from `make tools` (a prerequisite of `make test`)."""
+"""charts/finsight, the operator's part (tests/charts/ holds the rest): helm v4 lints and
+renders it, and every rendered manifest is valid Kubernetes. helm comes from `make tools` (a
+prerequisite of `make test`)."""
 
 from __future__ import annotations
 
