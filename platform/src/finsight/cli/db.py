@@ -16,9 +16,9 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from finsight.audit.service import Actor
 from finsight.cli.common import console, fail, use_database
 from finsight.errors import FinsightError
+from finsight.kit.identity import Actor
 from finsight.organizations.upgrade import (
     TenantUpgrade,
     one_line,
