@@ -5,12 +5,14 @@ monitoring/ equal to their sources, file by file (`make chart-monitoring` makes 
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from support.helm import CHART, FIXTURES, ROOT, chart_copy_with_monitoring, find, render
+from support.helm import CHART, FIXTURES, ROOT, chart_copy_with_monitoring, find, helm, render
 
 COPIES = [
     (
@@ -94,8 +96,6 @@ def test_a_prometheus_rule_per_rule_file_with_its_groups(chart):
 def test_a_rule_file_without_groups_fails_the_render(chart, tmp_path):
     broken = chart_copy_with_monitoring(tmp_path)
     (broken / "files" / "monitoring" / "rules" / "bad.yaml").write_text("rules: []\n")
-    from support.helm import helm
-
     result = helm("template", "acme", str(broken), "--set", ON[1], check=False)
     assert result.returncode != 0
     assert "files/monitoring/rules/bad.yaml: not a Prometheus rule file" in result.stderr
@@ -110,3 +110,32 @@ def test_a_dashboard_configmap_per_dashboard_for_the_grafana_sidecar(chart):
     source = (FIXTURES / "monitoring" / "dashboards" / "fixture_overview.json").read_text()
     assert config_map["data"]["fixture_overview.json"] == source.rstrip("\n")
     assert json.loads(config_map["data"]["fixture_overview.json"])["uid"] == "finsight-fixture"
+
+
+def test_make_chart_monitoring_copies_the_sources_and_drops_stale_copies(tmp_path):
+    """The Makefile target, run in a scratch tree shaped like the repository."""
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    rules = tmp_path / "monitoring" / "prometheus" / "rules"
+    dashboards = tmp_path / "monitoring" / "grafana" / "dashboards"
+    chart_files = tmp_path / "charts" / "finsight" / "files" / "monitoring"
+    for folder in (rules, dashboards, chart_files / "rules", chart_files / "dashboards"):
+        folder.mkdir(parents=True)
+    shutil.copy(FIXTURES / "monitoring" / "rules" / "fixture-api.yaml", rules)
+    shutil.copy(FIXTURES / "monitoring" / "dashboards" / "fixture_overview.json", dashboards)
+    (chart_files / "rules" / "removed-upstream.yaml").write_text("groups: []\n")
+    (chart_files / "rules" / ".gitkeep").write_text("")
+
+    done = subprocess.run(
+        ["make", "-s", "chart-monitoring"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (chart_files / "rules").iterdir()) == [
+        ".gitkeep",
+        "fixture-api.yaml",
+    ]
+    assert (chart_files / "rules" / "fixture-api.yaml").read_bytes() == (
+        rules / "fixture-api.yaml"
+    ).read_bytes()
+    assert (chart_files / "dashboards" / "fixture_overview.json").read_bytes() == (
+        dashboards / "fixture_overview.json"
+    ).read_bytes()
