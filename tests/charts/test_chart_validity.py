@@ -84,8 +84,11 @@ def chart_with_monitoring(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @functools.cache
-def _rendered(chart: Path, values: Path | None) -> tuple[Manifest, ...]:
-    return tuple(render(chart=chart, values_files=(values,) if values else ()))
+def _rendered(
+    chart: Path, values: Path | None, kube_version: str | None = None
+) -> tuple[Manifest, ...]:
+    files = (values,) if values else ()
+    return tuple(render(chart=chart, values_files=files, kube_version=kube_version))
 
 
 def test_there_are_ci_values_for_the_documented_scenarios():
@@ -101,13 +104,19 @@ def test_helm_lint_strict(values):
 @pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
 @pytest.mark.parametrize("values", [None, *CI_VALUES], ids=["defaults", *CI_IDS])
 def test_every_rendered_object_is_valid(chart_with_monitoring, values, version):
-    documents = _rendered(chart_with_monitoring, values)
+    documents = _rendered(chart_with_monitoring, values, version)
     assert documents
     for document in documents:
         if (document["apiVersion"], document["kind"]) in crd_validators():
             validate_custom_resource(document)
         else:
             kubernetes_validate.validate(copy.deepcopy(document), version, strict=True)
+
+
+def test_the_chart_refuses_kubernetes_older_than_it_supports():
+    result = helm("template", "acme", str(CHART), "--kube-version", "1.29", check=False)
+    assert result.returncode != 0
+    assert "incompatible with Kubernetes v1.29" in result.stderr
 
 
 def test_everything_on_renders_every_kind(chart_with_monitoring):

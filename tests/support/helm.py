@@ -37,8 +37,11 @@ def render(
     release: str = "acme",
     namespace: str = "finsight",
     show_only: str | None = None,
+    kube_version: str | None = None,
 ) -> list[Manifest]:
     args = ["template", release, str(chart), "--namespace", namespace, "--include-crds"]
+    if kube_version:
+        args += ["--kube-version", kube_version]
     for path in values_files:
         args += ["--values", str(path)]
     for value in sets:
