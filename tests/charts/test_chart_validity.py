@@ -91,6 +91,12 @@ def _rendered(
     return tuple(render(chart=chart, values_files=files, kube_version=kube_version))
 
 
+def test_kubernetes_validate_knows_every_supported_version():
+    """Otherwise it would validate against some other version's schemas (or refuse)."""
+    known = {version.rsplit(".", 1)[0] for version in kubernetes_validate.utils.all_versions()}
+    assert set(KUBERNETES_VERSIONS) <= known, sorted(known)
+
+
 def test_there_are_ci_values_for_the_documented_scenarios():
     assert {"minimal-values", "everything-on-values", "existing-secrets-values"} <= set(CI_IDS)
 
