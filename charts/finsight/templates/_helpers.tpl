@@ -187,7 +187,7 @@ initContainers:
       - {{ .Values.migrations.waitTimeoutSeconds | quote }}
     env:
       {{- include "finsight.env" . | nindent 6 }}
-    {{- include "finsight.envFrom" . | nindent 4 }}
+    {{- with include "finsight.envFrom" . | trim }}{{ . | nindent 4 }}{{- end }}
     resources:
       {{- toYaml .Values.migrations.resources | nindent 6 }}
     securityContext:
