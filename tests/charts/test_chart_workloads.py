@@ -305,3 +305,23 @@ def test_notes_render_with_the_next_steps():
     ).stdout.split("NOTES:", 1)[1]
     assert "Open https://finsight.example.org/" in with_ingress
     assert "port-forward" not in with_ingress
+
+
+def test_every_finsight_command_the_chart_runs_exists_with_those_options(everything):
+    """The chart and the CLI must not drift apart: each rendered `finsight ...` command line
+    parses (an unknown command or option fails even with --help)."""
+    from typer.testing import CliRunner
+
+    from finsight.cli import app
+
+    commands = {
+        tuple(c["command"])
+        for _where, pod in pod_specs([*everything, *render()])
+        for c in containers(pod)
+        if c.get("command", [""])[0] == "finsight"
+    }
+    assert len(commands) >= 7
+    runner = CliRunner()
+    for command in commands:
+        result = runner.invoke(app, [*command[1:], "--help"])
+        assert result.exit_code == 0, f"{' '.join(command)}: {result.output}"
