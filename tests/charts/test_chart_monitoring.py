@@ -52,7 +52,7 @@ def test_the_charts_copies_equal_monitoring(source, copy, pattern):
 
 def test_nothing_is_rendered_unless_asked(chart):
     kinds = {doc["kind"] for doc in render(chart=chart)}
-    assert not kinds & {"ServiceMonitor", "PrometheusRule"}
+    assert not kinds & {"ServiceMonitor", "PodMonitor", "PrometheusRule"}
     assert not [
         d for d in find(render(chart=chart), "ConfigMap") if "dashboard" in d["metadata"]["name"]
     ]
@@ -76,6 +76,20 @@ def test_service_monitors_select_a_service_and_port_that_exist(chart):
         for endpoint in monitor["spec"]["endpoints"]:
             assert endpoint["port"] in port_names, monitor["metadata"]["name"]
             assert endpoint["path"] == "/metrics"
+    # The rules in monitoring/ name the jobs finsight-api, finsight-worker, ...
+    jobs = {
+        monitor["metadata"]["name"]: [
+            r["replacement"]
+            for r in monitor["spec"]["endpoints"][0]["relabelings"]
+            if r["targetLabel"] == "job"
+        ]
+        for monitor in monitors
+    }
+    assert jobs == {
+        "acme-finsight-api": ["finsight-api"],
+        "acme-finsight-worker": ["finsight-worker"],
+        "acme-finsight-operator": ["finsight-operator"],
+    }
     relabelled = render(chart=chart, sets=(*ON, "monitoring.serviceMonitors.labels.release=prom"))
     assert {m["metadata"]["labels"]["release"] for m in find(relabelled, "ServiceMonitor")} == {
         "prom"
@@ -139,3 +153,21 @@ def test_make_chart_monitoring_copies_the_sources_and_drops_stale_copies(tmp_pat
     assert (chart_files / "dashboards" / "fixture_overview.json").read_bytes() == (
         dashboards / "fixture_overview.json"
     ).read_bytes()
+
+
+def test_a_pod_monitor_finds_the_operators_tenant_workers(chart):
+    """Selects what the operator builds: a tenant's worker pods, their `metrics` port."""
+    from finsight_operator.builders import LABEL_COMPONENT, LABEL_ORG
+
+    [monitor] = find(render(chart=chart, sets=ON), "PodMonitor")
+    assert monitor["spec"]["namespaceSelector"] == {"any": True}
+    selector = monitor["spec"]["selector"]
+    assert selector["matchLabels"] == {LABEL_COMPONENT: "worker"}
+    assert selector["matchExpressions"] == [{"key": LABEL_ORG, "operator": "Exists"}]
+    [endpoint] = monitor["spec"]["podMetricsEndpoints"]
+    assert endpoint["port"] == "metrics"
+    assert {"action": "replace", "targetLabel": "job", "replacement": "finsight-tenant-worker"} in (
+        endpoint["relabelings"]
+    )
+    off = render(chart=chart, sets=(*ON, "monitoring.serviceMonitors.tenantWorkers=false"))
+    assert not find(off, "PodMonitor")

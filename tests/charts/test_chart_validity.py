@@ -28,6 +28,7 @@ from support.helm import (
 
 CUSTOM_RESOURCE_DEFINITIONS = [
     FIXTURES / "crds" / "monitoring.coreos.com_servicemonitors.yaml",
+    FIXTURES / "crds" / "monitoring.coreos.com_podmonitors.yaml",
     FIXTURES / "crds" / "monitoring.coreos.com_prometheusrules.yaml",
     ROOT / "crds" / "organizations.finsight.io.yaml",
 ]
@@ -141,6 +142,7 @@ def test_everything_on_renders_every_kind(chart_with_monitoring):
         "PodDisruptionBudget",
         "NetworkPolicy",
         "ServiceMonitor",
+        "PodMonitor",
         "PrometheusRule",
         "ClusterRole",
         "ClusterRoleBinding",
