@@ -57,14 +57,19 @@ def test_hadolint_would_notice_a_problem(tmp_path):
 
 def test_multi_stage_wheels_then_a_runtime_without_build_tools():
     steps = instructions()
-    stages = [args for word, args in steps if word == "FROM"]
-    assert (
-        len(stages) == 2 and stages[0].endswith("AS builder") and stages[1].endswith("AS runtime")
-    )
-    runtime = steps[[w for w, _ in steps].index("FROM", 1) :]
+    starts = [i for i, (word, _args) in enumerate(steps) if word == "FROM"]
+    assert len(starts) == 2
+    assert steps[starts[0]][1].endswith("AS builder") and steps[starts[1]][1].endswith("AS runtime")
+    builder, runtime = steps[starts[0] : starts[1]], steps[starts[1] :]
+    built = " ".join(args for word, args in builder if word == "RUN")
+    assert "pip wheel --wheel-dir /wheels ." in built
+    assert "pip install --no-index --find-links=/wheels" in built  # the wheels only
+    # The runtime copies the builder's virtualenv and runs no installer at all.
+    assert ("COPY", "--from=builder /opt/finsight /opt/finsight") in runtime
     runs = " ".join(args for word, args in runtime if word == "RUN")
-    assert "pip install --no-index" in runs  # only the builder's wheels, no index
-    assert "apt-get" not in runs and "gcc" not in runs
+    assert "pip" not in runs and "apt-get" not in runs
+    env = " ".join(args for word, args in runtime if word == "ENV")
+    assert "PATH=/opt/finsight/bin:$PATH" in env
 
 
 def test_runs_as_the_non_root_user_the_chart_expects():
