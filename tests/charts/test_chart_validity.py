@@ -144,6 +144,7 @@ def test_everything_on_renders_every_kind(chart_with_monitoring):
         "ServiceMonitor",
         "PodMonitor",
         "PrometheusRule",
+        "Organization",
         "ClusterRole",
         "ClusterRoleBinding",
     }
@@ -166,3 +167,19 @@ def test_the_crd_validator_refuses_a_field_the_crd_does_not_have():
     }
     with pytest.raises(AssertionError, match="intervall"):
         validate_custom_resource(monitor)
+
+
+def test_declared_organizations_are_kept_and_checked_against_the_crd():
+    sets = ("organizations[0].name=acme", "organizations[0].spec.owner=owner@acme.example.com")
+    [org] = [d for d in render(sets=sets) if d["kind"] == "Organization"]
+    assert org["metadata"]["name"] == "acme"
+    # Never deleted by helm (uninstall, an entry leaving the list): deleting a tenant is deliberate.
+    assert org["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    validate_custom_resource(org)
+    [bad] = [
+        d
+        for d in render(sets=(*sets, "organizations[0].spec.plan=gold"))
+        if d["kind"] == "Organization"
+    ]
+    with pytest.raises(AssertionError, match="plan"):
+        validate_custom_resource(bad)
