@@ -19,6 +19,7 @@ from finsight.ingestion.mapping import ColumnMapping
 from finsight.ingestion.service import ImportRequest, create_import, find_account, get_batch
 from finsight.organizations.service import get_organization
 from finsight.tenancy import TenantNames, tenant_session
+from finsight.worker.broker import check_broker
 
 POLL_SECONDS = 0.5
 
@@ -68,7 +69,7 @@ def import_statement(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the worker.")] = 3600,
 ) -> None:
     """Import a bank statement into an account, on the organization's worker queue."""
-    use_database()
+    check_broker(use_database())  # before anything is recorded: nothing is left queued
     inline, saved_name = _mapping(mapping)
     with platform_session() as session:
         organization = get_organization(session, org)
