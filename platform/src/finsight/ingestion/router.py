@@ -20,6 +20,7 @@ from finsight.api.pagination import (
     page_of,
 )
 from finsight.api.problems import problem_responses
+from finsight.api.validation_text import in_words
 from finsight.audit.service import record
 from finsight.auth.principal import Principal
 from finsight.config import get_settings
@@ -63,7 +64,8 @@ def _mapping_from_form(raw: str | None) -> tuple[ColumnMapping | None, str | Non
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "mapping"
-        raise InvalidInput(f"mapping.{where}: {first['msg']}", field=f"mapping.{where}") from exc
+        message = in_words(first)
+        raise InvalidInput(f"mapping.{where}: {message}", field=f"mapping.{where}") from exc
 
 
 @router.post(
