@@ -6,6 +6,7 @@ messages reach people through the dashboard's forms, so the API says them plainl
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 # Pydantic error type -> what was expected. Types not listed keep pydantic's message, which
@@ -34,7 +35,7 @@ _EXPECTED = {
 }
 
 
-def in_words(error: dict[str, Any]) -> str:
+def in_words(error: Mapping[str, Any]) -> str:
     kind = str(error.get("type", ""))
     context = error.get("ctx") or {}
     if kind == "value_error":  # our own validators: their text is already for people
