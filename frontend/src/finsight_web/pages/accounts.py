@@ -61,6 +61,7 @@ async def list_accounts(page: SignedIn) -> Response:
         institution_names={i["id"]: i["name"] for i in institutions},
         types=ACCOUNT_TYPES,
         can_write=await page.can("accounts:write"),
+        can_import=await page.can("imports:write"),
     )
 
 

@@ -8,6 +8,7 @@ import json
 import secrets
 import uuid
 from typing import Annotated, Any
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
@@ -48,6 +49,7 @@ async def _upload_form(
     accounts, batches = await asyncio.gather(
         _accounts(page), page.api("GET", "/api/imports", params={"limit": 20})
     )
+    values = {**values, "account_id": _preselected(str(values.get("account_id", "")), accounts)}
     return await page.render(
         "imports.html",
         status_code=status_code,
@@ -61,9 +63,30 @@ async def _upload_form(
     )
 
 
+def _preselected(wanted: str, accounts: list[dict[str, Any]]) -> str:
+    """The account the form starts on: the one asked for, else the only one there is."""
+    ids = [str(a["id"]) for a in accounts]
+    if wanted in ids:
+        return wanted
+    return ids[0] if len(ids) == 1 else ""
+
+
+def _came_from_account(page: Page) -> str:
+    """The account of the page a person came from (`?account_id=` in the link, else in the
+    Referer of one of our own pages: the accounts list, an account's transactions)."""
+    asked = page.request.query_params.get("account_id", "")
+    if asked:
+        return asked
+    referer = urlsplit(page.request.headers.get("referer", ""))
+    if referer.netloc != page.request.url.netloc:
+        return ""
+    found = parse_qs(referer.query).get("account_id", [])
+    return found[0] if len(found) == 1 else ""
+
+
 @router.get("/imports")
 async def imports_page(page: SignedIn) -> Response:
-    values = {"account_id": page.request.query_params.get("account_id", ""), "on_error": "reject"}
+    values = {"account_id": _came_from_account(page), "on_error": "reject"}
     return await _upload_form(page, values=values, errors={})
 
 
@@ -107,11 +130,18 @@ async def upload(page: SignedIn) -> Response:
     needs_mapping = chosen == "csv_mapped" and not saved_mapping
     detection_error = None
     if not chosen and not saved_mapping and content.strip():
-        preview = await page.api(
-            "POST",
-            "/api/imports/preview",
-            files={"file": (filename, file_head(content), "application/octet-stream")},
-        )
+        try:
+            preview = await page.api(
+                "POST",
+                "/api/imports/preview",
+                files={"file": (filename, file_head(content), "application/octet-stream")},
+            )
+        except ApiError as error:  # a PDF, an image, a spreadsheet: said on the form
+            if error.status not in (413, 422):
+                raise
+            return await _upload_form(
+                page, values=values, errors={"file": error.detail}, status_code=error.status
+            )
         detection_error = preview["detection_error"] if preview["format"] is None else None
         needs_mapping = detection_error is not None and bool(preview["columns"])
     if needs_mapping:
