@@ -99,3 +99,81 @@ def test_a_statement_still_imports(web: WebClient, tenant):
         files={"file": ("Chase.CSV", chase_card([("11/02/2026", "COFFEE", "Food", "-4.50")]))},
     )
     assert done.status_code == 303 and done.headers["location"].startswith("/imports/")
+
+
+GERMAN = (
+    b"Buchungstag;Verwendungszweck;Betrag\r\n"
+    b"01.11.2026;REWE SAGT DANKE;-10,99\r\n"
+    b'03.11.2026;"Miete; November";-1.200,00\r\n'
+    b"28.11.2026;Gehalt November;2.500,00\r\n"
+)
+
+
+def _options(html: str, select: str) -> tuple[list[str], list[str]]:
+    """A select's option values and the selected ones."""
+    body = re.search(rf'<select id="{select}"[^>]*>(.*?)</select>', html, re.S)
+    assert body, f"no select {select}"
+    options = re.findall(r'<option value="([^"]*)"', body.group(1))
+    options += re.findall(r"<option value='([^']*)'", body.group(1))
+    chosen = re.findall(r'<option value=["\']([^"\']*)["\'] selected', body.group(1))
+    return options, chosen
+
+
+def test_semicolon_csv_with_decimal_commas_maps_and_is_then_recognized(
+    web: WebClient, client: httpx.Client, tenant
+):
+    slug, email, owner = tenant
+    account = make_account(slug, name="Girokonto", bank=None)
+    web.sign_in(email)
+    token = web.csrf("/imports")
+    uploaded = web.request(
+        "POST",
+        "/imports",
+        data={"csrf_token": token, "account_id": str(account)},
+        files={"file": ("umsaetze.csv", GERMAN)},
+    )
+    assert uploaded.status_code == 303 and "/imports/drafts/" in uploaded.headers["location"]
+    draft = uploaded.headers["location"]
+    editor = web.get(draft).text
+    columns, _ = _options(editor, "date_column")
+    assert columns == ["", "Buchungstag", "Verwendungszweck", "Betrag"]
+    assert _options(editor, "delimiter")[1] == [";"]
+    assert _options(editor, "decimal_separator")[1] == [","]
+    assert _options(editor, "date_format")[1] == ["%d.%m.%Y"]
+    assert "Miete; November" in editor  # a quoted separator stays in its cell
+
+    # The person picks another separator: the file is split again, as they said.
+    as_commas = web.post(draft, {"delimiter": ",", "skip_rows": "0", "action": "preview"})
+    assert _options(as_commas.text, "date_column")[0][1:] == ["Buchungstag;Verwendungszweck;Betrag"]
+    mapping = {
+        "name": "Girokonto export",
+        "date_column": "Buchungstag",
+        "date_format": "%d.%m.%Y",
+        "description_column": "Verwendungszweck",
+        "amount_mode": "single",
+        "amount_column": "Betrag",
+        "sign_convention": "negative_is_outflow",
+        "delimiter": ";",
+        "quotechar": '"',
+        "decimal_separator": ",",
+        "skip_rows": "0",
+    }
+    previewed = web.post(draft, {**mapping, "action": "preview"})
+    assert previewed.status_code == 200
+    assert "3 valid rows, 0 invalid" in previewed.text
+    imported = web.post(draft, {**mapping, "action": "import"})
+    assert imported.status_code == 303, imported.text[:2000]
+    assert "/drafts/" not in imported.headers["location"]
+
+    # The same layout again, next month: recognized by its header, imported at once.
+    again = web.request(
+        "POST",
+        "/imports",
+        data={"csrf_token": token, "account_id": str(account)},
+        files={"file": ("umsaetze-dezember.csv", GERMAN.replace(b".11.2026", b".12.2026"))},
+    )
+    assert again.status_code == 303
+    location = again.headers["location"]
+    assert location.startswith("/imports/") and "/drafts/" not in location
+    batch = client.get(f"/api/{location.strip('/')}", headers=owner.headers).json()
+    assert batch["format"] == "csv_mapped"

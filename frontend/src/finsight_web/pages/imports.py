@@ -19,8 +19,11 @@ from finsight_web.context import Page, signed_in
 from finsight_web.pages.mapping import (
     DATE_FORMATS,
     FORMAT_TITLES,
+    dialect_fields,
+    guess_date_format,
     mapping_from_form,
     mapping_values,
+    with_dialect,
 )
 
 router = APIRouter()
@@ -134,6 +137,7 @@ async def upload(page: SignedIn) -> Response:
             preview = await page.api(
                 "POST",
                 "/api/imports/preview",
+                data={"account_id": str(values["account_id"])},
                 files={"file": (filename, file_head(content), "application/octet-stream")},
             )
         except ApiError as error:  # a PDF, an image, a spreadsheet: said on the form
@@ -143,6 +147,7 @@ async def upload(page: SignedIn) -> Response:
                 page, values=values, errors={"file": error.detail}, status_code=error.status
             )
         detection_error = preview["detection_error"] if preview["format"] is None else None
+        # A layout met before (its saved mapping recognized by the header) imports at once.
         needs_mapping = detection_error is not None and bool(preview["columns"])
     if needs_mapping:
         draft_id = secrets.token_urlsafe(12)
@@ -194,9 +199,14 @@ async def _draft(page: Page, draft_id: str) -> tuple[dict[str, str], bytes]:
 
 
 async def _preview(
-    page: Page, filename: str, head: bytes, mapping: dict[str, Any] | None
+    page: Page,
+    filename: str,
+    head: bytes,
+    mapping: dict[str, Any] | None,
+    values: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    data = {"mapping": json.dumps(mapping)} if mapping else {}
+    # Without a mapping yet, the file is split as the person chose (else as the API guesses).
+    data = {"mapping": json.dumps(mapping)} if mapping else dialect_fields(values or {})
     result: dict[str, Any] = await page.api(
         "POST",
         "/api/imports/preview",
@@ -219,13 +229,14 @@ async def _mapping_editor(
 ) -> Response:
     head = file_head(content)
     try:
-        preview = await _preview(page, meta["filename"], head, mapping)
+        preview = await _preview(page, meta["filename"], head, mapping, values)
     except ApiError as problem:
         if problem.status != 422 or mapping is None:
             raise
         # The API names what is wrong with the mapping; show it with the file as it is.
         error, status_code, mapping = problem.detail, 422, None
-        preview = await _preview(page, meta["filename"], head, None)
+        preview = await _preview(page, meta["filename"], head, None, values)
+    values = guess_date_format(with_dialect(values, preview.get("dialect")), preview["sample"])
     return await page.render(
         "mapping.html",
         status_code=status_code,
