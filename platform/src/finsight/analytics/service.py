@@ -28,9 +28,10 @@ from finsight.analytics.recurring import (
     monthly_subscription_total,
 )
 from finsight.analytics.steps import RunScope, Step, live_ledger
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.errors import InvalidInput, NotFound
 from finsight.ingestion.models import ImportBatch
+from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
 from finsight.kit.query import advisory_xact_lock
 from finsight.transactions.models import Transaction as LedgerRow

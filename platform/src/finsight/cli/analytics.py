@@ -11,11 +11,11 @@ import typer
 
 from finsight.analytics.models import RUN_KINDS, RUN_STATUSES, AnalyticsRun
 from finsight.analytics.service import abandon_queued_run, get_run, list_runs, start_run
-from finsight.audit.service import Actor
 from finsight.cli.common import console, fail, use_database
 from finsight.cli.run_summary import print_runs, seconds, summary
 from finsight.config import Settings
 from finsight.db import platform_session
+from finsight.kit.identity import Actor
 from finsight.organizations.service import get_organization
 from finsight.tenancy import TenantNames, tenant_session
 from finsight.worker.broker import check_broker

@@ -13,9 +13,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from sqlalchemy.engine import make_url
 
-from finsight.audit.service import Actor
 from finsight.cli.common import console, fail, use_database
 from finsight.errors import FinsightError
+from finsight.kit.identity import Actor
 from finsight.organizations.upgrade import (
     TenantUpgrade,
     platform_revision,

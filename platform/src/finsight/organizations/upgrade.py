@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from psycopg.errors import InFailedSqlTransaction
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
-from finsight.audit.service import Actor, record
-from finsight.db import platform_session
+from finsight.audit.service import record
+from finsight.db import cluster_names, get_engine, platform_session
+from finsight.kit.identity import Actor
 from finsight.organizations.models import Organization
 from finsight.organizations.service import tenant_database
 from finsight.tenancy import inspect_tenant, provision_tenant
@@ -96,22 +98,35 @@ def platform_revision() -> str | None:
 
 
 def upgrade_platform_schema(actor: Actor) -> str | None:
-    """Migrate the platform tree to head; returns the revision it was at."""
+    """Migrate the platform tree to head on every cluster (another cluster keeps its tenants'
+    audit chains in it); returns the default cluster's revision before."""
     target = head("platform")
     with platform_session() as session:
         previous = current_revision(session.connection(), PLATFORM_SCHEMA)
         upgrade_platform(session.connection())
         if previous != target:
-            record(
-                session,
-                org_id=None,
-                actor=actor,
-                action="platform.migrate",
-                target_type="schema",
-                target_id=PLATFORM_SCHEMA,
-                details={"from": previous, "to": target},
-            )
+            _record_platform_migration(session, actor, "default", previous, target)
+        for cluster in cluster_names()[1:]:
+            with get_engine(cluster).begin() as connection:
+                before = current_revision(connection, PLATFORM_SCHEMA)
+                upgrade_platform(connection)
+            if before != target:
+                _record_platform_migration(session, actor, cluster, before, target)
     return previous
+
+
+def _record_platform_migration(
+    session: Session, actor: Actor, cluster: str, previous: str | None, target: str
+) -> None:
+    record(
+        session,
+        org_id=None,
+        actor=actor,
+        action="platform.migrate",
+        target_type="schema",
+        target_id=PLATFORM_SCHEMA,
+        details={"from": previous, "to": target, "cluster": cluster},
+    )
 
 
 def upgrade_tenant_schema(tenant: LiveTenant, actor: Actor) -> TenantUpgrade:

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.auth.models import AuthSession
 from finsight.db import platform_session
+from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
 from finsight.worker.app import PURGE_SESSIONS_TASK, celery_app
 
