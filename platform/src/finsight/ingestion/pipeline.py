@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, select, text, update
 from sqlalchemy.orm import Session
 
+from finsight.accounts.bank_balance import note_stated_balance
 from finsight.accounts.models import Account, ColumnMappingRecord
 from finsight.accounts.service import adjust_balance
 from finsight.analytics.service import start_run
@@ -190,6 +191,9 @@ def _load(session: Session, location: TenantLocation, batch_id: uuid.UUID) -> st
     if summary.rows_total == 0:
         raise Rejected("the file holds no transactions", [], summary.warnings)
     adjust_balance(session, batch.account_id, summary.total)
+    if summary.stated_balance is not None:
+        stated = summary.stated_balance
+        note_stated_balance(session, batch.account_id, stated.amount, stated.as_of, batch.id)
     first_date = summary.first_date
     pairs = (
         detect_transfers(session, account_ids=[batch.account_id], since=first_date)
