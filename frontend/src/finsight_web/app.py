@@ -19,6 +19,7 @@ from finsight_web.context import CsrfFailed, Services, SignInRequired, login_url
 from finsight_web.pages import (
     accounts,
     auth,
+    categories,
     imports,
     insights,
     merchants,
@@ -168,6 +169,7 @@ def create_web_app(settings: WebSettings | None = None) -> FastAPI:
         rules,
         merchants,
         settings_pages,
+        categories,
     ):
         app.include_router(module.router)
 

@@ -122,3 +122,10 @@ async def update_account(page: SignedIn, account_id: uuid.UUID) -> Response:
         errors = error.field_errors() or {"": error.detail}
         return await _form(page, account=account, values=form, errors=errors, status_code=422)
     return await page.redirect("/accounts", flash=f"Account {form.get('name')} saved.")
+
+
+@router.post("/accounts/{account_id}/delete")
+async def delete_account(page: SignedIn, account_id: uuid.UUID) -> Response:
+    account = await page.api("GET", f"/api/accounts/{account_id}")
+    await page.api("DELETE", f"/api/accounts/{account_id}")
+    return await page.redirect("/accounts", flash=f"Account {account['name']} deleted.")
