@@ -122,8 +122,12 @@ def _options(html: str, select: str) -> tuple[list[str], list[str]]:
 def test_semicolon_csv_with_decimal_commas_maps_and_is_then_recognized(
     web: WebClient, client: httpx.Client, tenant
 ):
-    slug, email, owner = tenant
-    account = make_account(slug, name="Girokonto", bank=None)
+    _, email, owner = tenant
+    account = client.post(
+        "/api/accounts",
+        headers=owner.headers,
+        json={"name": "Girokonto", "type": "checking", "currency": "EUR"},
+    ).json()["id"]
     web.sign_in(email)
     token = web.csrf("/imports")
     uploaded = web.request(
@@ -161,6 +165,8 @@ def test_semicolon_csv_with_decimal_commas_maps_and_is_then_recognized(
     previewed = web.post(draft, {**mapping, "action": "preview"})
     assert previewed.status_code == 200
     assert "3 valid rows, 0 invalid" in previewed.text
+    mapped = previewed.text.split('id="mapped-rows"')[1].split("</table>")[0]
+    assert "€" in mapped and "$" not in mapped  # the account's currency
     imported = web.post(draft, {**mapping, "action": "import"})
     assert imported.status_code == 303, imported.text[:2000]
     assert "/drafts/" not in imported.headers["location"]

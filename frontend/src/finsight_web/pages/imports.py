@@ -248,6 +248,8 @@ async def _mapping_editor(
         error=error,
         date_formats=DATE_FORMATS,
         preview_kib=PREVIEW_BYTES // 1024,
+        # Rows without a currency column are in the account's: euros show as euros.
+        currency=(await page.api("GET", f"/api/accounts/{meta['account_id']}"))["currency"],
     )
 
 
