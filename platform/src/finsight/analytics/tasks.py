@@ -6,11 +6,15 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from finsight.analytics.domain import (
+    REFRESH_ANALYTICS_TASK,
+    REQUEUE_STALE_ANALYTICS_TASK,
+    RUN_ANALYTICS_TASK,
+)
 from finsight.analytics.models import AnalyticsRun
 from finsight.analytics.refresh import refresh_if_stale
 from finsight.analytics.service import (
     FINISHED,
-    RUN_ANALYTICS_TASK,
     claim_run,
     execute_run,
     fail_run,
@@ -20,11 +24,7 @@ from finsight.kit.models import utcnow
 from finsight.kit.query import try_advisory_xact_lock
 from finsight.observability.logging import get_logger
 from finsight.tenancy import tenant_session
-from finsight.worker.app import (
-    REFRESH_ANALYTICS_TASK,
-    REQUEUE_STALE_ANALYTICS_TASK,
-    celery_app,
-)
+from finsight.worker.app import celery_app
 from finsight.worker.queues import live_tenants
 from finsight.worker.requeue import requeue_stale
 

@@ -19,6 +19,7 @@ from finsight.audit.service import record
 from finsight.config import get_settings
 from finsight.errors import FinsightError, InvalidInput, NotFound
 from finsight.ingestion.dialect import split_lines
+from finsight.ingestion.domain import RUN_IMPORT_TASK
 from finsight.ingestion.formats import FORMATS, detect_format, parse_statement
 from finsight.ingestion.formats.layouts import normal_name
 from finsight.ingestion.mapping import ColumnMapping
@@ -27,7 +28,6 @@ from finsight.ingestion.records import StatementError
 from finsight.kit.identity import Actor
 from finsight.worker.enqueue import enqueue_after_commit
 
-RUN_IMPORT_TASK = "finsight.ingestion.run_import"
 DETECTION_BYTES = 64 * 1024
 INSTITUTION_NAMES = {"chase": "Chase", "discover": "Discover", "capital_one": "Capital One"}
 

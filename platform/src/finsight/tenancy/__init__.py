@@ -11,6 +11,7 @@ from finsight.tenancy.provisioning import (
     deprovision_tenant,
     ensure_worker_login,
     inspect_tenant,
+    migrate_tenant,
     provision_tenant,
 )
 from finsight.tenancy.session import (
@@ -31,6 +32,7 @@ __all__ = [
     "ensure_worker_login",
     "inspect_tenant",
     "locate",
+    "migrate_tenant",
     "provision_tenant",
     "scope_to_tenant",
     "scoped_session",
