@@ -8,8 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from finsight.analytics.models import AnalyticsRun
 from finsight.analytics.service import abandon_queued_run
@@ -157,3 +159,26 @@ def test_no_runtime_dir_warning_without_xdg_runtime_dir(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "Warning" not in done.stderr, done.stderr
+
+
+def test_a_database_not_set_up_yet_is_one_line(test_env, unique_slug):
+    """`finsight org list` against a fresh data folder's database used to print a traceback."""
+    server = make_url(test_env["DATABASE_URL"])
+    admin = server.set(drivername="postgresql", database="postgres")
+    name = f"fresh_{unique_slug}"
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        done = subprocess.run(
+            finsight_command("org", "list"),
+            env={**test_env, "DATABASE_URL": server.set(database=name).render_as_string(False)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        with psycopg.connect(admin.render_as_string(False), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    assert done.returncode == 1
+    [line] = done.stderr.splitlines()
+    assert line.startswith("error: the database has no finsight tables yet: run `finsight db")

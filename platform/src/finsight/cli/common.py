@@ -8,9 +8,11 @@ from typing import Any, NoReturn
 
 import typer
 from kombu.exceptions import OperationalError as BrokerUnreachable
+from psycopg.errors import UndefinedTable
 from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy.exc import OperationalError as DatabaseUnreachable
+from sqlalchemy.exc import ProgrammingError
 from typer.core import TyperGroup
 
 from finsight.config import InsecureConfiguration, Settings, get_settings
@@ -56,6 +58,14 @@ class FinsightGroup(TyperGroup):
             fail(f"cannot reach the database: {one_line(exc)}")
         except BrokerUnreachable as exc:
             fail(f"cannot reach Redis: {one_line(exc)}")
+        except ProgrammingError as exc:
+            if not isinstance(exc.orig, UndefinedTable):
+                raise
+            # A database nobody has set up yet (a new DATA_DIR, a fresh DATABASE_URL).
+            fail(
+                "the database has no finsight tables yet: run `finsight db upgrade` "
+                f"(`make dev` does it) ({one_line(exc.orig)})"
+            )
 
 
 def settings(*, join_dev: bool = True) -> Settings:
