@@ -66,7 +66,13 @@ def import_statement(
         ),
     ] = "reject",
     wait: Annotated[bool, typer.Option(help="Follow the import until it ends.")] = True,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for the worker.")] = 3600,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            help="Seconds to wait for a worker to start the import (a running one is followed "
+            "to its end)."
+        ),
+    ] = 600,
 ) -> None:
     """Import a bank statement into an account, on the organization's worker queue."""
     check_broker(use_database())  # before anything is recorded: nothing is left queued
@@ -108,10 +114,11 @@ def _follow(slug: str, batch_id: uuid.UUID, size: int, timeout: float) -> None:
             )
             if batch.status in ("succeeded", "failed"):
                 break
-            if time.monotonic() > deadline:
+            if batch.status == "queued" and time.monotonic() > deadline:
                 fail(
-                    f"import {batch_id} is still {batch.status} after {timeout:.0f}s; is a "
-                    f"worker serving org.{slug}? (`finsight serve worker`)"
+                    f"import {batch_id} is still queued after {timeout:.0f}s: is a worker "
+                    f"serving org.{slug}? (`make dev`, or `finsight serve worker`); it is "
+                    "imported once one starts"
                 )
             time.sleep(POLL_SECONDS)
     if batch.status == "failed":
