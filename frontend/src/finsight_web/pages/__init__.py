@@ -5,6 +5,7 @@ from finsight_web.pages import (
     accounts,
     auth,
     categories,
+    entry,
     imports,
     insights,
     merchants,
@@ -19,6 +20,7 @@ PAGES = (
     auth,
     overview,
     accounts,
+    entry,  # before transactions: its /transactions/new precedes /transactions/{id}
     transactions,
     insights,
     review,

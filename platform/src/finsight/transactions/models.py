@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import CHAR, Date, Float, ForeignKey, LargeBinary, Numeric, SmallInteger, Text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
@@ -52,3 +53,6 @@ class Transaction(IdMixin, TimestampMixin, SoftDeleteMixin, MetadataMixin, Tenan
     category_confidence: Mapped[float | None] = mapped_column(Float, default=None)
     category_rule_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), default=None)
     mcc: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+
+    def audit_summary(self) -> dict[str, Any]:
+        return {"account_id": self.account_id, "amount": self.amount}
