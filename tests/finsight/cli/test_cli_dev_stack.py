@@ -4,8 +4,10 @@ DATA_DIR/dev.json, refuse in one line when the broker is gone, and leave nothing
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import psycopg
@@ -142,7 +144,7 @@ def test_analytics_run_waits_minutes_not_an_hour():
     assert DEFAULT_TIMEOUT_SECONDS <= 600
 
 
-def test_no_runtime_dir_warning_without_xdg_runtime_dir(tmp_path):
+def test_no_runtime_dir_warning_without_xdg_runtime_dir():
     """pgserver asks platformdirs for the runtime dir when imported; unset (servers,
     containers) that warned on every command."""
     env = {k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"}
@@ -150,13 +152,19 @@ def test_no_runtime_dir_warning_without_xdg_runtime_dir(tmp_path):
         "import sys; from pathlib import Path; from finsight.embedded import EmbeddedPostgres\n"
         "p = EmbeddedPostgres(Path(sys.argv[1])); p.start(); p.stop()\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-W", "default", "-c", script, str(tmp_path / "pg")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    # Directly under /tmp, as the suite's own servers: pgserver runs PostgreSQL as another
+    # user when started by root, and that user cannot enter pytest's private tmp_path.
+    folder = Path(tempfile.mkdtemp(prefix="finsight-xdg-"))
+    try:
+        done = subprocess.run(
+            [sys.executable, "-W", "default", "-c", script, str(folder / "pg")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     assert done.returncode == 0, done.stderr
     assert "Warning" not in done.stderr, done.stderr
 
