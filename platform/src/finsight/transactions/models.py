@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from finsight.accounts.models import Account
 from finsight.categories.models import Category
+from finsight.ingestion.models import ImportBatch
 from finsight.kit.models import IdMixin, MetadataMixin, SoftDeleteMixin, TenantBase, TimestampMixin
 
 # Fields a person may set on a transaction; once set, rules and models leave them alone.
@@ -21,9 +22,8 @@ class Transaction(IdMixin, TimestampMixin, SoftDeleteMixin, MetadataMixin, Tenan
     __tablename__ = "transactions"
 
     account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey(Account.id))
-    # By table name: the import batches belong to ingestion, a domain above the books.
     import_batch_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("import_batches.id"), default=None
+        UUID(as_uuid=True), ForeignKey(ImportBatch.id), default=None
     )
     transaction_date: Mapped[date] = mapped_column(Date)
     posted_date: Mapped[date | None] = mapped_column(Date, default=None)
