@@ -19,7 +19,7 @@ import httpx
 from rich.console import Console
 from rich.panel import Panel
 
-from finsight.config import get_settings
+from finsight.config import JWT_SECRET_FILE, get_settings, kept_secret
 from finsight.db import platform_session, reset_engines
 from finsight.dev import stores
 from finsight.dev.demo import DEMO_OWNER_EMAIL, describe, ensure_demo
@@ -142,7 +142,7 @@ def run_dev(options: DevOptions, console: Console) -> int:
             secret = (
                 settings.jwt_secret.get_secret_value()
                 if settings.jwt_secret
-                else stores.jwt_secret(data_dir)
+                else kept_secret(data_dir / JWT_SECRET_FILE)
             )
             supervisor = Supervisor(_child_env(database_url, redis_url, secret, data_dir))
             cleanup.callback(supervisor.stop_all)
