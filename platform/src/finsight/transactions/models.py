@@ -11,7 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from finsight.accounts.models import Account
 from finsight.categories.models import Category
-from finsight.ingestion.models import ImportBatch
 from finsight.kit.models import IdMixin, MetadataMixin, SoftDeleteMixin, TenantBase, TimestampMixin
 
 # Fields a person may set on a transaction; once set, rules and models leave them alone.
@@ -22,9 +21,9 @@ class Transaction(IdMixin, TimestampMixin, SoftDeleteMixin, MetadataMixin, Tenan
     __tablename__ = "transactions"
 
     account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey(Account.id))
-    import_batch_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey(ImportBatch.id), default=None
-    )
+    # The import batch that brought the row (ingestion's, a domain above the books): the
+    # tenant migration's foreign key enforces it; the model does not name ingestion's table.
+    import_batch_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), default=None)
     transaction_date: Mapped[date] = mapped_column(Date)
     posted_date: Mapped[date | None] = mapped_column(Date, default=None)
     amount: Mapped[Decimal] = mapped_column(Numeric(19, 4))
