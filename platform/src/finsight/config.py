@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import functools
+import os
 import secrets
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+JWT_SECRET_FILE = "jwt-secret"
 
 Environment = Literal["development", "test", "production"]
 
@@ -27,6 +30,10 @@ class Settings(BaseSettings):
     # --- data stores -------------------------------------------------------------------------
     # Unset in development: the embedded PostgreSQL / Redis under DATA_DIR are used.
     database_url: str | None = None
+    # The owner of the platform schema, used only to run its migrations; DATABASE_URL is then the
+    # application's login, which holds only the privileges it needs (it cannot rewrite or
+    # disable the audit log). Unset: DATABASE_URL does both (a single-role install).
+    migration_database_url: str | None = None
     # Other PostgreSQL clusters by name, for `spec.database.cluster`; "default" is DATABASE_URL.
     database_clusters: dict[str, str] = Field(default_factory=dict)
     redis_url: str | None = None
@@ -100,6 +107,21 @@ class Settings(BaseSettings):
     # The key that seals secrets at rest (TOTP secrets), any length; unset: derived from
     # JWT_SECRET (then rotating JWT_SECRET without JWT_PREVIOUS_SECRETS loses them).
     secrets_encryption_key: SecretStr | None = None
+    # --- secrets at rest, audit anchoring, post-quantum option (finsight.crypto) -------------
+    # JSON key id -> key-encryption key (`finsight secrets generate-key`); the active one wraps
+    # new secrets, the others still decrypt (rotation). Development generates them in DATA_DIR.
+    data_encryption_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    data_encryption_key_id: str | None = None
+    # Hybrid X25519 + ML-KEM-768 key wrapping and Ed25519 + ML-DSA-65 checkpoint signatures.
+    enable_post_quantum_crypto: bool = False
+    # Signs audit checkpoints (`finsight audit generate-key`): `ed25519:...` and `ml-dsa-65:...`.
+    audit_signing_key: SecretStr | None = None
+    audit_signing_pq_key: SecretStr | None = None
+    # Public keys `audit verify` also trusts (JSON list; `finsight audit public-key` prints them):
+    # a verifier on another machine needs no signing key, and retired keys stay verifiable.
+    audit_verify_keys: list[str] = Field(default_factory=list)
+    # Append-only directory of signed chain heads; unset: DATA_DIR/audit-checkpoints.
+    audit_checkpoint_dir: Path | None = None
 
     @model_validator(mode="after")
     def _production_needs_real_stores(self) -> Settings:
@@ -122,13 +144,55 @@ class Settings(BaseSettings):
                 "when ENVIRONMENT=production (generate one: "
                 "python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
+        self.require_keys()
+
+    def require_keys(self) -> None:
+        """Outside development, refuse to start without data encryption and audit signing keys
+        (or with malformed ones)."""
+        if self.is_development:
+            return
+        from finsight.crypto.keyring import keyring_from_settings
+        from finsight.crypto.signing import signing_key_from_settings
+
+        keyring_from_settings(self)
+        signing_key_from_settings(self)
+
+    def single_role_warning(self) -> str | None:
+        """Outside development, say so when the application's login also owns the schema."""
+        if self.is_development or self.migration_database_url:
+            return None
+        return (
+            "MIGRATION_DATABASE_URL is not set: the application's database login owns the "
+            "platform schema and can rewrite the audit log; run migrations as another role"
+        )
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        return self.audit_checkpoint_dir or self.data_dir / "audit-checkpoints"
 
     def signing_secret(self) -> str:
-        """The JWT secret; in development an unset one becomes a per-process random value."""
+        """The JWT secret (also the key models are signed with). In development an unset one is
+        kept in DATA_DIR, so every process of one install (api, worker, CLI) signs alike and
+        sign-ins survive restarts; elsewhere an unset one refuses to start."""
         if self.jwt_secret is None:
             self.require_safe_secrets()
-            self.jwt_secret = SecretStr(secrets.token_urlsafe(48))
+            self.jwt_secret = SecretStr(kept_secret(self.data_dir / JWT_SECRET_FILE))
         return self.jwt_secret.get_secret_value()
+
+
+def kept_secret(path: Path) -> str:
+    """A random secret stored in `path` (created once, readable by its owner only)."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process of the install made it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret + "\n")
+    return secret
 
 
 @functools.cache

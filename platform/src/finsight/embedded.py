@@ -13,11 +13,15 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import psycopg
 
 DATABASE_NAME = "finsight"
+# The application's login (DATABASE_URL) on embedded clusters; `postgres`, the superuser, owns the
+# platform schema and runs its migrations (MIGRATION_DATABASE_URL). See finsight.tenancy.app_login.
+APP_LOGIN_ROLE = "finsight_app_login"
 # Trade durability for speed: only for throw-away clusters (tests, benchmarks).
 SCRATCH_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 
@@ -40,25 +44,25 @@ class EmbeddedPostgres:
 
     def start(self, *, scratch: bool = False) -> str:
         """Start the server, or join it if another process of ours already runs it."""
-        from pgserver import postgres_server
-
+        postgres_server = _pgserver()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        with warnings.catch_warnings():
-            # pgserver keeps its lock under the runtime dir; without XDG_RUNTIME_DIR platformdirs
-            # warns that it falls back to /tmp, which is fine.
-            warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-            _forget_dead_holders(self.data_dir.resolve())
-            self._server = postgres_server.get_server(self.data_dir.resolve(), cleanup_mode="stop")
+        _forget_dead_holders(self.data_dir.resolve())
+        self._server = postgres_server.get_server(self.data_dir.resolve(), cleanup_mode="stop")
         if scratch:
             for name, value in SCRATCH_SETTINGS.items():
                 self._server.psql(f"ALTER SYSTEM SET {name} = '{value}';")
             self._server.psql("SELECT pg_reload_conf();")
         self.create_database(DATABASE_NAME)
+        ensure_login_role(self.admin_dsn(), APP_LOGIN_ROLE)
         return self.url(DATABASE_NAME)
 
-    def url(self, database: str) -> str:
+    def url(self, database: str, *, user: str = "postgres") -> str:
         socket_dir = self._server.get_postmaster_info().socket_dir
-        return f"postgresql+psycopg://postgres@/{database}?host={socket_dir}"
+        return f"postgresql+psycopg://{user}@/{database}?host={socket_dir}"
+
+    def app_url(self, database: str) -> str:
+        """The application's login on `database` (local connections trust their user)."""
+        return self.url(database, user=APP_LOGIN_ROLE)
 
     def admin_dsn(self) -> str:
         socket_dir = self._server.get_postmaster_info().socket_dir
@@ -81,6 +85,33 @@ class EmbeddedPostgres:
             self._server = None
 
 
+def ensure_login_role(admin_dsn: str, name: str) -> None:
+    """Create the application's login role (CREATEROLE: it creates tenant roles) if missing.
+    Roles are per cluster: concurrent creators (test workers) may race, and that is fine."""
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone():
+            return
+        with contextlib.suppress(psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
+            conn.execute(f'CREATE ROLE "{name}" LOGIN CREATEROLE')
+
+
+def _pgserver() -> ModuleType:
+    """pgserver's server module, imported without platformdirs' RuntimeDirWarning.
+
+    pgserver's class body asks platformdirs for the runtime dir (its lock lives there) at
+    import time; without XDG_RUNTIME_DIR (servers, containers, cron) platformdirs falls back to
+    /tmp/runtime-<uid> and warns, on every command. The fallback is fine for a lock, so the
+    warning is filtered here, around the one import that triggers it, by its category (its text
+    varies with the cause: unset, wrong mode, wrong owner).
+    """
+    from platformdirs import RuntimeDirWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeDirWarning)
+        from pgserver import postgres_server
+    return postgres_server
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -94,7 +125,7 @@ def _alive(pid: int) -> bool:
 def _forget_dead_holders(pgdata: Path) -> None:
     """pgserver stops the server when the last process holding it exits, counting holders in a
     file; a holder that was killed stays listed and would keep the server running forever."""
-    from pgserver.postgres_server import PostgresServer
+    PostgresServer = _pgserver().PostgresServer
 
     holders = pgdata / ".handle_pids.json"
     if not holders.exists():

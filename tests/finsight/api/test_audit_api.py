@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 
 from finsight.audit.service import verify_chain
-from finsight.db import get_engine, platform_session
+from finsight.db import get_engine, get_migration_engine, platform_session
 from finsight.organizations.service import get_organization
 from finsight.tenancy import TenantNames, scope_to_tenant
 
@@ -292,6 +292,20 @@ def test_every_mutating_endpoint_writes_one_entry(client: httpx.Client, unique_s
     )
     run("transaction.delete", 204, lambda: client.delete(txn_url, headers=h))
     run("transaction.restore", 200, lambda: client.post(f"{txn_url}/restore", headers=h))
+    run(
+        "transaction.create",
+        201,
+        lambda: client.post(
+            "/api/transactions",
+            headers=h,
+            json={
+                "account_id": acct["id"],
+                "transaction_date": "2025-01-03",
+                "amount": "-3.00",
+                "description": "Cash",
+            },
+        ),
+    )
     # Merchants (the merchants step run in-process over two descriptors): rename, merge, split.
     from support.ledger import insert_transactions
     from support.merchants import run_step
@@ -552,7 +566,17 @@ def test_update_and_delete_are_refused_even_for_the_owner(test_env, unique_slug)
         "DELETE FROM platform.audit_log",
         "TRUNCATE platform.audit_log",
     ):
-        with pytest.raises(DBAPIError, match="append-only"), get_engine().begin() as connection:
+        # The owner (who runs migrations) meets the triggers; the application's login is not
+        # even allowed to try.
+        with (
+            pytest.raises(DBAPIError, match="append-only"),
+            get_migration_engine().begin() as connection,
+        ):
+            connection.execute(text(statement))
+        with (
+            pytest.raises(DBAPIError, match="permission denied for table audit_log"),
+            get_engine().begin() as connection,
+        ):
             connection.execute(text(statement))
 
 
@@ -568,7 +592,7 @@ def test_verify_names_the_first_edited_entry(test_env, unique_slug):
     disable = "ALTER TABLE platform.audit_log DISABLE TRIGGER audit_log_append_only"
     enable = "ALTER TABLE platform.audit_log ENABLE TRIGGER audit_log_append_only"
     entry = {"org": org_id, "seq": 2}
-    with get_engine().begin() as connection:  # an attacker with superuser rights
+    with get_migration_engine().begin() as connection:  # an attacker with superuser rights
         original = connection.execute(
             text("SELECT details FROM platform.audit_log WHERE org_id = :org AND seq = :seq"), entry
         ).scalar_one()
@@ -585,7 +609,7 @@ def test_verify_names_the_first_edited_entry(test_env, unique_slug):
         report = verify_chain(session, org_id)
     assert not report.intact and report.first_broken_seq == 2 and "edited" in (report.reason or "")
     # Put it back, so other tests that verify every chain of this database see it whole.
-    with get_engine().begin() as connection:
+    with get_migration_engine().begin() as connection:
         connection.execute(text(disable))
         connection.execute(
             text(

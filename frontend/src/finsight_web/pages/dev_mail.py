@@ -10,8 +10,10 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response, StreamingResponse
 
 from finsight_web.context import Page, call_context, signed_in
+from finsight_web.navigation import NavItem
 
 router = APIRouter()
+NAV = NavItem("dev-mail", "Mail", "/dev/mail", feature="dev-mail")
 SignedIn = Annotated[Page, Depends(signed_in)]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from finsight.cli import analytics, audit, db, dev, imports, org, serve, shell, user
+from finsight.cli import analytics, audit, db, dev, imports, org, secrets, serve, shell, user
 from finsight.cli.common import FinsightGroup
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ app.add_typer(org.app, name="org")
 app.add_typer(user.app, name="user")
 app.add_typer(audit.app, name="audit")
 app.add_typer(analytics.app, name="analytics")
+app.add_typer(secrets.app, name="secrets")
 
 
 def main() -> None:

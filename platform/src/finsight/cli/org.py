@@ -137,7 +137,8 @@ def ping(
     """Check that a worker serves the organization's queue and reaches its schema."""
     from celery.exceptions import TimeoutError as NoAnswer
 
-    from finsight.worker.app import TENANT_PING_TASK, bind
+    from finsight.worker.app import bind
+    from finsight.worker.domain import TENANT_PING_TASK
 
     use_database()
     with platform_session() as session:

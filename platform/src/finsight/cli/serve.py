@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from finsight.cli.common import settings, use_database
+from finsight.config import Settings
 from finsight.observability.logging import configure_logging
 
 app = typer.Typer(
@@ -19,6 +20,12 @@ class Pool(enum.StrEnum):
     PREFORK = "prefork"
     THREADS = "threads"
     SOLO = "solo"
+
+
+def _warn_single_role(current: Settings) -> None:
+    warning = current.single_role_warning()
+    if warning:
+        typer.echo(f"warning: {warning}", err=True)
 
 
 @app.command("api")
@@ -36,17 +43,7 @@ def api(
 
     current = use_database()
     current.require_safe_secrets()
-    if current.is_development and current.jwt_secret is None:
-        # Every server process must sign with the same key, and sign-ins should survive a
-        # restart: keep the development secret in DATA_DIR, as `finsight dev` does.
-        import os
-
-        from finsight.config import get_settings
-        from finsight.dev.stores import jwt_secret
-
-        os.environ["JWT_SECRET"] = jwt_secret(current.data_dir)
-        get_settings.cache_clear()
-        current = get_settings()
+    _warn_single_role(current)
     configure_logging(current)
     uvicorn.run(
         "finsight.app:create_app",
@@ -131,7 +128,7 @@ def worker(
 
     current = settings()
     celery_app = bind(current)
-    use_database()
+    _warn_single_role(use_database())
     names = [q.strip() for q in (queues or "").split(",") if q.strip()]
     if not names:
         names = [DEFAULT_QUEUE]

@@ -19,11 +19,12 @@ import httpx
 from rich.console import Console
 from rich.panel import Panel
 
-from finsight.config import get_settings
+from finsight.config import JWT_SECRET_FILE, get_settings, kept_secret
 from finsight.db import platform_session, reset_engines
 from finsight.dev import stores
 from finsight.dev.demo import DEMO_OWNER_EMAIL, describe, ensure_demo
 from finsight.dev.mailcatcher import MailCatcher
+from finsight.dev.state import DevState, remove_state, write_state
 from finsight.dev.supervisor import Supervisor
 from finsight.errors import FinsightError
 from finsight.kit.identity import Actor
@@ -72,6 +73,8 @@ def _finsight(*args: str) -> list[str]:
 
 def _child_env(database_url: str, redis_url: str, secret: str, data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
+    # The services never migrate: they get the application's login, not the schema owner's.
+    env.pop("MIGRATION_DATABASE_URL", None)
     env.update(
         DATABASE_URL=database_url, REDIS_URL=redis_url, JWT_SECRET=secret, DATA_DIR=str(data_dir)
     )
@@ -120,8 +123,8 @@ def run_dev(options: DevOptions, console: Console) -> int:
                 console.print(f"starting PostgreSQL in {data_dir / 'postgres'}")
                 postgres = stores.start_postgres(data_dir)
                 cleanup.callback(postgres.stop)
-                database_url = postgres.url("finsight")
-                stores.use_database_url(database_url)
+                database_url, migration_url = stores.embedded_urls(postgres)
+                stores.use_database_url(database_url, migration_url)
             redis_url = settings.redis_url
             if not redis_url:
                 redis = stores.start_redis(data_dir, int(os.environ.get("DEV_REDIS_PORT") or 0))
@@ -150,7 +153,7 @@ def run_dev(options: DevOptions, console: Console) -> int:
             secret = (
                 settings.jwt_secret.get_secret_value()
                 if settings.jwt_secret
-                else stores.jwt_secret(data_dir)
+                else kept_secret(data_dir / JWT_SECRET_FILE)
             )
             supervisor = Supervisor(_child_env(database_url, redis_url, secret, data_dir))
             cleanup.callback(supervisor.stop_all)
@@ -177,8 +180,22 @@ def run_dev(options: DevOptions, console: Console) -> int:
             else:
                 login = f"{DEMO_OWNER_EMAIL} (password as first shown, or DEMO_PASSWORD)"
             console.print(_banner(options, login))
+            # Commands in other shells find this stack through it (finsight.dev.state).
+            write_state(
+                data_dir,
+                DevState(
+                    pid=os.getpid(),
+                    database_url=database_url,
+                    redis_url=redis_url,
+                    api_url=f"http://127.0.0.1:{options.api_port}",
+                    web_url=f"http://127.0.0.1:{options.web_port}",
+                ),
+            )
+            cleanup.callback(remove_state, data_dir, os.getpid())
             # For other shells (`finsight org list`, psql, celery) against the same stores.
             console.print(f"DATABASE_URL={database_url}")
+            if get_settings().migration_database_url:
+                console.print(f"MIGRATION_DATABASE_URL={get_settings().migration_database_url}")
             console.print(f"REDIS_URL={redis_url}")
             while (dead := supervisor.exited()) is None:
                 time.sleep(0.5)

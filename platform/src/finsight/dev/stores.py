@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 from finsight.config import get_settings
 from finsight.db import reset_engines
-from finsight.embedded import EmbeddedPostgres, EmbeddedRedis
-
-JWT_SECRET_FILE = "jwt-secret"
+from finsight.embedded import DATABASE_NAME, EmbeddedPostgres, EmbeddedRedis
 
 
 def start_postgres(data_dir: Path) -> EmbeddedPostgres:
@@ -20,27 +17,23 @@ def start_postgres(data_dir: Path) -> EmbeddedPostgres:
     return postgres
 
 
+def embedded_urls(postgres: EmbeddedPostgres) -> tuple[str, str]:
+    """(DATABASE_URL, MIGRATION_DATABASE_URL) of the embedded cluster: the application's login,
+    and the superuser that owns the platform schema."""
+    return postgres.app_url(DATABASE_NAME), postgres.url(DATABASE_NAME)
+
+
 def start_redis(data_dir: Path, port: int = 0) -> EmbeddedRedis:
     redis = EmbeddedRedis(data_dir / "redis", port=port, persistent=True)
     redis.start()
     return redis
 
 
-def use_database_url(url: str) -> None:
-    """Make this process's settings and engines use `url` from now on."""
+def use_database_url(url: str, migration_url: str | None = None) -> None:
+    """Make this process's settings and engines use `url` (and `migration_url`, the schema
+    owner's) from now on."""
     os.environ["DATABASE_URL"] = url
+    if migration_url:
+        os.environ["MIGRATION_DATABASE_URL"] = migration_url
     get_settings.cache_clear()
     reset_engines()
-
-
-def jwt_secret(data_dir: Path) -> str:
-    """The development JWT secret, kept in data_dir so sign-ins survive restarts."""
-    path = data_dir / JWT_SECRET_FILE
-    if path.exists():
-        return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secret + "\n")
-    return secret
