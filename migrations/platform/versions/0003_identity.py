@@ -1,14 +1,14 @@
 """identity: email outbox, invitations, two-factor sign-in
 
 Revision ID: p0002_identity
-Revises: p0001
+Revises: p0002
 Create Date: 2026-12-07
 """
 
 from alembic import op
 
 revision = "p0002_identity"
-down_revision = "p0001"
+down_revision = "p0002"
 branch_labels = None
 depends_on = None
 
