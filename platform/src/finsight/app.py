@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
 from finsight import __version__
@@ -13,6 +13,7 @@ from finsight.analytics.categorization.router import router as categorization_ro
 from finsight.analytics.forecasting.router import router as forecast_router
 from finsight.analytics.merchants_router import router as merchants_router
 from finsight.analytics.router import router as analytics_router
+from finsight.api.control_chars import refuse_control_characters
 from finsight.api.middleware import RequestContextMiddleware
 from finsight.api.problems import install_problem_handlers
 from finsight.audit.router import router as audit_router
@@ -78,6 +79,8 @@ def create_app() -> FastAPI:
         docs_url="/docs",
         redoc_url="/redoc",
         generate_unique_id_function=operation_id,
+        # Every route, before its own dependencies: NUL and other control characters are a 422.
+        dependencies=[Depends(refuse_control_characters)],
     )
     app.add_middleware(RequestContextMiddleware)
     install_problem_handlers(app)
