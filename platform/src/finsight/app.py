@@ -13,6 +13,7 @@ from finsight.analytics.categorization.router import router as categorization_ro
 from finsight.analytics.forecasting.router import router as forecast_router
 from finsight.analytics.merchants_router import router as merchants_router
 from finsight.analytics.router import router as analytics_router
+from finsight.api.contract import install_contract, refuse_lax_dates
 from finsight.api.control_chars import refuse_control_characters
 from finsight.api.middleware import RequestContextMiddleware
 from finsight.api.problems import install_problem_handlers
@@ -80,8 +81,9 @@ def create_app() -> FastAPI:
         redoc_url="/redoc",
         generate_unique_id_function=operation_id,
         # Every route, before its own dependencies: NUL and other control characters are a 422.
-        dependencies=[Depends(refuse_control_characters)],
+        dependencies=[Depends(refuse_control_characters), Depends(refuse_lax_dates)],
     )
+    install_contract(app)
     app.add_middleware(RequestContextMiddleware)
     install_problem_handlers(app)
     app.include_router(health_router)
