@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     # date, not only on imports); 0 turns the refresh off.
     analytics_refresh_hours: int = 24
 
+    # --- hardening (issue 19) -----------------------------------------------------------------
+    # Refusals of anonymous callers are counted per address, action and status in windows of
+    # this many seconds; the audit log gets a summary row at counts 1, 10, 100, ...
+    audit_anonymous_window_seconds: int = 300
+
     # --- feature flags -----------------------------------------------------------------------
     enable_rbac: bool = True
     enable_multitenancy: bool = True

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from finsight.audit.anonymous import Refusal, record_anonymous_refusal
 from finsight.audit.service import Actor, record
 from finsight.db import platform_session
 from finsight.errors import FinsightError
@@ -83,6 +84,23 @@ def _audit_refusal(request: Request, status: int, detail: str) -> None:
     route = request.scope.get("route")
     action = getattr(route, "name", None) or f"{request.method} {request.url.path}"
     principal = getattr(request.state, "principal", None)
+    if principal is None:
+        # Anyone can send these: counted, and summarised in the log (audit.anonymous).
+        try:
+            record_anonymous_refusal(
+                Refusal(
+                    action=action,
+                    result=result,
+                    status=status,
+                    detail=detail,
+                    ip=request.client.host if request.client else None,
+                    email=getattr(request.state, "actor_email", None),
+                    request_id=getattr(request.state, "request_id", None),
+                )
+            )
+        except Exception:  # an unreachable database must not turn a 401 into a 500
+            log.exception("audit.refusal_not_recorded", action=action)
+        return
     actor = Actor(
         user_id=principal.user_id if principal else None,
         email=principal.email if principal else getattr(request.state, "actor_email", None),
