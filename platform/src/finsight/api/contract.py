@@ -53,6 +53,9 @@ def _document_problems(operation: dict[str, Any]) -> None:
     responses["422"] = _problem(described)
     if "requestBody" in operation:
         responses.setdefault("400", _problem("The body could not be parsed"))
+    responses.setdefault(
+        "503", _problem("A service the API needs (the database, the task queue) is unavailable")
+    )
     for status, response in responses.items():
         if status.startswith(("4", "5")) and "content" in response:
             # Problems are sent as application/problem+json, whatever a route declared.

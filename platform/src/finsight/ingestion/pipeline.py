@@ -41,7 +41,7 @@ from finsight.ingestion.producer import (
     produce,
 )
 from finsight.kit.models import utcnow
-from finsight.kit.query import advisory_xact_lock
+from finsight.kit.query import advisory_xact_lock, try_advisory_xact_lock
 from finsight.observability.logging import get_logger
 from finsight.organizations.models import Organization
 from finsight.tenancy import TenantNames, scope_to_tenant, tenant_session
@@ -124,15 +124,33 @@ def run_import(slug: str, batch_id: uuid.UUID) -> str:
         return "failed"
 
 
+def _batch_lock(batch_id: uuid.UUID) -> str:
+    return f"finsight.import:{batch_id}"
+
+
 def _lock_batch(session: Session, batch_id: uuid.UUID) -> None:
     """One run per batch at a time (held to the end of the transaction)."""
-    advisory_xact_lock(session, f"finsight.import:{batch_id}")
+    advisory_xact_lock(session, _batch_lock(batch_id))
+
+
+def _lock_account(session: Session, account_id: uuid.UUID) -> None:
+    """One import per account at a time: an import reads the account's stored fingerprints
+    before it writes, so two at once would both miss the other's rows and one would die on
+    `uq_transactions_fingerprint`. A second import of the account waits here for the first to
+    commit, then sees its rows as duplicates."""
+    advisory_xact_lock(session, f"finsight.import.account:{account_id}")
 
 
 def _claim(slug: str, org_id: uuid.UUID, batch_id: uuid.UUID) -> str | None:
     """Mark the batch running (its own transaction, so the API shows it). Returns the final
     status instead when there is nothing to do."""
     with tenant_session(slug) as session:
+        if not try_advisory_xact_lock(session, _batch_lock(batch_id)):
+            # Another delivery is loading it (Redis redelivers a task unacknowledged for the
+            # visibility timeout, long imports included): leave it to that one, and do not
+            # count an attempt.
+            log.info("import.busy", batch=str(batch_id))
+            return "running"
         batch = session.get(ImportBatch, batch_id)
         if batch is None:
             return "missing"
@@ -174,6 +192,7 @@ def _load(session: Session, slug: str, org_id: uuid.UUID, batch_id: uuid.UUID) -
     assert batch is not None
     if batch.status in ("succeeded", "failed"):
         return batch.status
+    _lock_account(session, batch.account_id)
     # The parser process starts first: its interpreter starts while the file, the stored
     # fingerprints and the categories are read.
     child = ProducerProcess() if batch.file_size >= CHILD_MIN_BYTES else None
