@@ -63,7 +63,7 @@ def test_schemathesis_finds_nothing(
         command += ["--exclude-operation-id", operation]
     env = {**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_HOOKS": ""}
     done = subprocess.run(
-        command, capture_output=True, text=True, env=env, timeout=600, check=False
+        command, capture_output=True, text=True, env=env, timeout=600, check=False, cwd=tmp_path
     )
     Path(os.environ.get("SCHEMATHESIS_OUTPUT", tmp_path / "out.txt")).write_text(done.stdout)
     assert done.returncode == 0, done.stdout[-20000:] + done.stderr[-2000:]
