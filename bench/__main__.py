@@ -16,6 +16,7 @@ BENCHMARKS = {
     "web": "bench.web_bench",
     "analytics": "bench.analytics_bench",
     "load": "bench.load_bench",
+    "upgrade": "bench.upgrade_bench",
 }
 
 

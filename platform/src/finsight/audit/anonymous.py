@@ -21,9 +21,10 @@ from typing import Any
 
 import redis
 
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.config import get_settings
 from finsight.db import platform_session
+from finsight.kit.identity import Actor
 from finsight.observability.logging import get_logger
 from finsight.redis_client import get_redis
 

@@ -19,13 +19,13 @@ import httpx
 from rich.console import Console
 from rich.panel import Panel
 
-from finsight.audit.service import Actor
 from finsight.config import get_settings
 from finsight.db import platform_session, reset_engines
 from finsight.dev import stores
 from finsight.dev.demo import DEMO_OWNER_EMAIL, describe, ensure_demo
 from finsight.dev.supervisor import Supervisor
 from finsight.errors import FinsightError
+from finsight.kit.identity import Actor
 from finsight.organizations.upgrade import upgrade_all
 
 API_READY_TIMEOUT_SECONDS = 120.0

@@ -15,15 +15,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, select, text, update
+from sqlalchemy import Connection, text, update
 from sqlalchemy.orm import Session
 
 from finsight.accounts.models import Account, ColumnMappingRecord
-from finsight.accounts.service import adjust_balance
-from finsight.analytics.service import start_run
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.categories.bank_mapping import build_lookup
-from finsight.config import get_settings
 from finsight.db import get_engine
 from finsight.ingestion.mapping import ColumnMapping
 from finsight.ingestion.models import ImportBatch
@@ -40,13 +37,12 @@ from finsight.ingestion.producer import (
     Summary,
     produce,
 )
+from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
 from finsight.kit.query import advisory_xact_lock, try_advisory_xact_lock
+from finsight.ledger.service import land, stored_fingerprints
 from finsight.observability.logging import get_logger
-from finsight.organizations.models import Organization
-from finsight.tenancy import TenantNames, scope_to_tenant, tenant_session
-from finsight.transactions.models import Transaction
-from finsight.transactions.transfers import detect_transfers
+from finsight.tenancy import TenantLocation, TenantNames, locate, scope_to_tenant, tenant_session
 
 log = get_logger(__name__)
 WORKER = Actor.system("worker")
@@ -66,8 +62,8 @@ class Rejected(Exception):
 class Progress:
     """Writes rows and bytes processed on its own connection, every PROGRESS_EVERY_ROWS rows."""
 
-    def __init__(self, names: TenantNames, batch_id: uuid.UUID) -> None:
-        self.names, self.batch_id = names, batch_id
+    def __init__(self, names: TenantNames, cluster: str, batch_id: uuid.UUID) -> None:
+        self.names, self.cluster, self.batch_id = names, cluster, batch_id
         self.rows = self.position = 0
         self._connection: Connection | None = None
 
@@ -79,7 +75,7 @@ class Progress:
 
     def flush(self) -> None:
         if self._connection is None:
-            self._connection = get_engine().connect()
+            self._connection = get_engine(self.cluster).connect()
         with self._connection.begin():
             scope_to_tenant(self._connection, self.names)
             self._connection.execute(
@@ -99,18 +95,14 @@ class Progress:
 
 def run_import(slug: str, batch_id: uuid.UUID) -> str:
     """Run one import batch to its end; returns its final status."""
-    with get_engine().connect() as connection:
-        org_id = connection.execute(
-            select(Organization.id).where(
-                Organization.slug == slug, Organization.deleted_at.is_(None)
-            )
-        ).scalar_one()
+    location = locate(slug)
+    org_id = location.org_id
     done = _claim(slug, org_id, batch_id)
     if done is not None:
         return done
     try:
         with tenant_session(slug) as session:
-            return _load(session, slug, org_id, batch_id)
+            return _load(session, location, batch_id)
     except Rejected as rejected:
         with tenant_session(slug) as session:
             # Under the batch's lock: another delivery may be loading it right now, and must
@@ -131,14 +123,6 @@ def _batch_lock(batch_id: uuid.UUID) -> str:
 def _lock_batch(session: Session, batch_id: uuid.UUID) -> None:
     """One run per batch at a time (held to the end of the transaction)."""
     advisory_xact_lock(session, _batch_lock(batch_id))
-
-
-def _lock_account(session: Session, account_id: uuid.UUID) -> None:
-    """One import per account at a time: an import reads the account's stored fingerprints
-    before it writes, so two at once would both miss the other's rows and one would die on
-    `uq_transactions_fingerprint`. A second import of the account waits here for the first to
-    commit, then sees its rows as duplicates."""
-    advisory_xact_lock(session, f"finsight.import.account:{account_id}")
 
 
 def _claim(slug: str, org_id: uuid.UUID, batch_id: uuid.UUID) -> str | None:
@@ -184,7 +168,8 @@ def _finish_failed(
     )
 
 
-def _load(session: Session, slug: str, org_id: uuid.UUID, batch_id: uuid.UUID) -> str:
+def _load(session: Session, location: TenantLocation, batch_id: uuid.UUID) -> str:
+    slug, org_id = location.slug, location.org_id
     started = time.perf_counter()
     # One run per batch at a time; a second delivery waits here, then finds it finished.
     _lock_batch(session, batch_id)
@@ -192,11 +177,10 @@ def _load(session: Session, slug: str, org_id: uuid.UUID, batch_id: uuid.UUID) -
     assert batch is not None
     if batch.status in ("succeeded", "failed"):
         return batch.status
-    _lock_account(session, batch.account_id)
     # The parser process starts first: its interpreter starts while the file, the stored
     # fingerprints and the categories are read.
     child = ProducerProcess() if batch.file_size >= CHILD_MIN_BYTES else None
-    progress = Progress(TenantNames.for_slug(slug), batch.id)
+    progress = Progress(TenantNames.for_slug(slug), location.cluster, batch.id)
     issues: list[Issue] = []
     try:
         job = _job(session, batch)
@@ -211,13 +195,17 @@ def _load(session: Session, slug: str, org_id: uuid.UUID, batch_id: uuid.UUID) -
     loaded = time.perf_counter()
     if summary.rows_total == 0:
         raise Rejected("the file holds no transactions", [], summary.warnings)
-    adjust_balance(session, batch.account_id, summary.total)
-    first_date = summary.first_date
-    pairs = (
-        detect_transfers(session, account_ids=[batch.account_id], since=first_date)
-        if first_date
-        else 0
+    landed = land(
+        session,
+        slug,
+        account_id=batch.account_id,
+        total=summary.total,
+        rows=summary.inserted,
+        first_date=summary.first_date,
+        source="import",
+        source_id=batch.id,
     )
+    pairs = landed.transfers
     batch.status, batch.finished_at = "succeeded", utcnow()
     batch.rows_total = batch.rows_processed = summary.rows_total
     batch.bytes_processed = batch.file_size
@@ -243,17 +231,6 @@ def _load(session: Session, slug: str, org_id: uuid.UUID, batch_id: uuid.UUID) -
             "transfers": pairs,
         },
     )
-    if get_settings().enable_analytics:
-        # In the import's transaction: the run exists exactly when the rows do, and its task
-        # is sent only once they are committed.
-        start_run(
-            session,
-            "all",
-            org_id=org_id,
-            org_slug=slug,
-            actor=WORKER,
-            parameters={"trigger": "import", "import_batch_id": str(batch.id)},
-        )
     log.info(
         "import.succeeded",
         batch=str(batch.id),
@@ -278,9 +255,7 @@ def _job(session: Session, batch: ImportBatch) -> Job:
     if batch.mapping_id:
         saved = session.get(ColumnMappingRecord, batch.mapping_id)
         mapping = ColumnMapping.model_validate(saved.mapping) if saved else None
-    existing = set(
-        session.scalars(select(Transaction.fingerprint).where(Transaction.account_id == account.id))
-    )
+    existing = stored_fingerprints(session, account.id)
     return Job(
         content=stored[0],
         format=batch.format,
