@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from support.accounts import make_account
 from support.api import Member
 from support.routes import openapi
 
@@ -74,3 +75,15 @@ def test_malformed_json_is_a_documented_400(client: httpx.Client, owner: Member)
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "malformed_body"
     assert "400" in openapi()["paths"]["/api/categories"]["post"]["responses"]
+
+
+def test_dates_in_json_bodies_must_be_written_as_dates(client: httpx.Client, owner: Member):
+    account = make_account(owner.org_slug or "")
+    body = {"account_id": str(account), "amount": "-1", "description": "cash"}
+    body["transaction_date"] = 0
+    refused = client.post("/api/transactions", headers=owner.headers, json=body)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "transaction_date"
+    body["transaction_date"] = "2024-01-31"
+    created = client.post("/api/transactions", headers=owner.headers, json=body)
+    assert created.status_code == 201, created.text

@@ -6,8 +6,8 @@
   JSON where the operation takes one), and every free string says which control characters it
   refuses (`finsight.api.control_chars` enforces it).
 - `refuse_lax_dates` is an app-wide dependency: pydantic takes `date_to=0` as 1970-01-01 and
-  `until=0.5` as a moment in 1970; a query parameter the document calls a date or date-time must
-  be written as one (ISO 8601), or it is a 422 naming it.
+  `until=0.5` as a moment in 1970; a query parameter or top-level JSON body field the document
+  calls a date or date-time must be written as one (ISO 8601), or it is a 422 naming it.
 - `allowed_methods` answers which methods a path has, over every route: a 405's `Allow` header
   lists them all (Starlette's names only the first route that matched the path), and a static
   path (`/api/imports/preview`) is never taken for a template's id (`/api/imports/{import_id}`).
@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -143,35 +144,74 @@ def install_contract(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _temporal_params(app: FastAPI) -> dict[tuple[str, str], dict[str, str]]:
-    cached: dict[tuple[str, str], dict[str, str]] | None = getattr(app.state, _STATE_TEMPORAL, None)
+def _temporal(schema: dict[str, Any]) -> str | None:
+    formats = [option.get("format") for option in schema.get("anyOf", [schema])]
+    return next((f for f in formats if f in _TEMPORAL), None)
+
+
+def _body_temporal(document: dict[str, Any], operation: dict[str, Any]) -> dict[str, str]:
+    """Top-level date fields of the operation's JSON body, by name."""
+    schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+    schema = schema.get("schema", {})
+    components = document.get("components", {}).get("schemas", {})
+    while "$ref" in schema:
+        schema = components.get(schema["$ref"].rsplit("/", 1)[-1], {})
+    found = {}
+    for name, prop in schema.get("properties", {}).items():
+        kind = _temporal(prop)
+        if kind:
+            found[name] = kind
+    return found
+
+
+def _temporal_fields(app: FastAPI) -> dict[tuple[str, str], tuple[dict[str, str], dict[str, str]]]:
+    """Per (METHOD, path): date fields of the query, and of the JSON body."""
+    cached = getattr(app.state, _STATE_TEMPORAL, None)
     if cached is not None:
-        return cached
-    found: dict[tuple[str, str], dict[str, str]] = {}
-    for path, operations in app.openapi().get("paths", {}).items():
+        return cached  # type: ignore[no-any-return]
+    found = {}
+    document = app.openapi()
+    for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
-            for parameter in operation.get("parameters", []):
-                schema = parameter.get("schema", {})
-                formats = [o.get("format") for o in schema.get("anyOf", [schema])]
-                temporal = next((f for f in formats if f in _TEMPORAL), None)
-                if parameter.get("in") == "query" and temporal:
-                    found.setdefault((method.upper(), path), {})[parameter["name"]] = temporal
+            query = {
+                p["name"]: kind
+                for p in operation.get("parameters", [])
+                if p.get("in") == "query" and (kind := _temporal(p.get("schema", {})))
+            }
+            body = _body_temporal(document, operation)
+            if query or body:
+                found[(method.upper(), path)] = (query, body)
     setattr(app.state, _STATE_TEMPORAL, found)
     return found
 
 
+def _check_temporal(name: str, kind: str, value: Any) -> None:
+    pattern, shape = _TEMPORAL[kind]
+    if not isinstance(value, str) or not pattern.match(value):
+        raise InvalidInput(f"{name}: give a {kind} as {shape}", field=name)
+
+
 async def refuse_lax_dates(request: Request) -> None:
-    """The app-wide dependency: date and date-time query parameters are ISO 8601 text."""
+    """The app-wide dependency: dates in query parameters and in JSON bodies (top-level
+    fields) are ISO 8601 text; pydantic alone reads 0 as 1970-01-01."""
     route = request.scope.get("route")
     path = getattr(route, "path_format", None)
-    if path is None or not request.query_params:
+    fields = _temporal_fields(request.app).get((request.method, path or ""))
+    if fields is None:
         return
-    params = _temporal_params(request.app).get((request.method, path), {})
-    for name, kind in params.items():
-        pattern, shape = _TEMPORAL[kind]
+    query, body = fields
+    for name, kind in query.items():
         for value in request.query_params.getlist(name):
-            if not pattern.match(value):
-                raise InvalidInput(f"{name}: give a {kind} as {shape}", field=name)
+            _check_temporal(name, kind, value)
+    if body and request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            document = json.loads(await request.body() or b"null")
+        except ValueError:
+            return  # malformed JSON is the route's 4xx to give
+        if isinstance(document, dict):
+            for name, kind in body.items():
+                if document.get(name) is not None:
+                    _check_temporal(name, kind, document[name])
 
 
 def _route_paths(app: Any) -> list[tuple[str, re.Pattern[str], frozenset[str]]]:
