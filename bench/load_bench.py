@@ -75,8 +75,8 @@ def _wrk(url: str, path: str, token: str) -> dict[str, object]:
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
-    p50 = re.search(r"50%\s+(\S+)", out)
-    p99 = re.search(r"99%\s+(\S+)", out)
+    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
     return {
         "tool": "wrk",
         "command": " ".join([*command[:-3], "-H", "'Authorization: Bearer …'", command[-1]]),
