@@ -84,6 +84,8 @@ async def refuse_control_characters(request: Request) -> None:
         offered = request.headers.get(header)
         if offered is not None:
             check_text(offered, header, single_line=True)
+    if getattr(request.scope.get("route"), "body_field", None) is None:
+        return  # the route takes no body: it is never read, so it is not parsed here either
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type.endswith(JSON_TYPES):
         raw = await request.body()  # FastAPI has read it already for a route with a body
