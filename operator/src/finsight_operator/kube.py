@@ -58,6 +58,13 @@ PROMETHEUS_RULE = Kind(
     "monitoring.coreos.com/v1", "PrometheusRule", "prometheusrules", namespaced=True
 )
 ORGANIZATION = Kind("finsight.io/v1", "Organization", "organizations", namespaced=False)
+# Only with operator.manageCRDs: the operator applies the chart's CRD at start.
+CUSTOM_RESOURCE_DEFINITION = Kind(
+    "apiextensions.k8s.io/v1",
+    "CustomResourceDefinition",
+    "customresourcedefinitions",
+    namespaced=False,
+)
 
 KINDS = {
     (k.api_version, k.kind): k
@@ -70,6 +77,7 @@ KINDS = {
         DEPLOYMENT,
         PROMETHEUS_RULE,
         ORGANIZATION,
+        CUSTOM_RESOURCE_DEFINITION,
     )
 }
 

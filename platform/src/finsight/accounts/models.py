@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import CHAR, ForeignKey, Numeric, Text
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from finsight.kit.models import IdMixin, MetadataMixin, SoftDeleteMixin, TenantBase, TimestampMixin
@@ -22,6 +22,9 @@ class FinancialInstitution(TimestampMixin, SoftDeleteMixin, MetadataMixin, Tenan
     code: Mapped[str | None] = mapped_column(Text, default=None)
     website: Mapped[str | None] = mapped_column(Text, default=None)
 
+    def audit_summary(self) -> dict[str, Any]:
+        return {"name": self.name}
+
 
 class Account(IdMixin, TimestampMixin, SoftDeleteMixin, MetadataMixin, TenantBase):
     __tablename__ = "accounts"
@@ -36,12 +39,5 @@ class Account(IdMixin, TimestampMixin, SoftDeleteMixin, MetadataMixin, TenantBas
     opening_balance: Mapped[Decimal] = mapped_column(Numeric(19, 4), default=Decimal(0))
     current_balance: Mapped[Decimal] = mapped_column(Numeric(19, 4), default=Decimal(0))
 
-
-class ColumnMappingRecord(IdMixin, TimestampMixin, MetadataMixin, TenantBase):
-    """A saved ColumnMapping (finsight.ingestion.mapping) of one account, reused by name."""
-
-    __tablename__ = "column_mappings"
-
-    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey(Account.id))
-    name: Mapped[str] = mapped_column(Text)
-    mapping: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    def audit_summary(self) -> dict[str, Any]:
+        return {"name": self.name, "type": self.type}

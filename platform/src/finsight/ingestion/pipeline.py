@@ -18,12 +18,13 @@ from typing import Any
 from sqlalchemy import Connection, text, update
 from sqlalchemy.orm import Session
 
-from finsight.accounts.models import Account, ColumnMappingRecord
+from finsight.accounts.bank_balance import note_stated_balance
+from finsight.accounts.models import Account
 from finsight.audit.service import record
 from finsight.categories.bank_mapping import build_lookup
 from finsight.db import get_engine
 from finsight.ingestion.mapping import ColumnMapping
-from finsight.ingestion.models import ImportBatch
+from finsight.ingestion.models import ColumnMappingRecord, ImportBatch
 from finsight.ingestion.normalize import COPY_COLUMNS
 from finsight.ingestion.producer import (
     CHILD_MIN_BYTES,
@@ -206,6 +207,9 @@ def _load(session: Session, location: TenantLocation, batch_id: uuid.UUID) -> st
         source_id=batch.id,
     )
     pairs = landed.transfers
+    if summary.stated_balance is not None:
+        stated = summary.stated_balance
+        note_stated_balance(session, batch.account_id, stated.amount, stated.as_of, batch.id)
     batch.status, batch.finished_at = "succeeded", utcnow()
     batch.rows_total = batch.rows_processed = summary.rows_total
     batch.bytes_processed = batch.file_size
