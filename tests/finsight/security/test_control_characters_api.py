@@ -39,7 +39,8 @@ def _app_routes() -> list[tuple[str, str, dict[str, Any]]]:
         if not getattr(route, "include_in_schema", False) or route.path_format is None:
             continue
         for method in sorted(route.methods or ()):
-            operation = document["paths"][route.path_format].get(method.lower())
+            # .get: development-only paths are left out of the document (support.routes).
+            operation = document["paths"].get(route.path_format, {}).get(method.lower())
             if operation is not None:
                 routes.append((method, route.path_format, operation))
     return routes

@@ -7,12 +7,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
-from finsight.api.deps import DB, Client, bearer, get_principal, require
+from finsight.api.deps import DB, Client, get_principal, require
 from finsight.api.problems import problem_responses
-from finsight.errors import InvalidInput
+from finsight.errors import InvalidInput, NotAuthenticated
 from finsight.kit.identity import Actor, Principal
 from finsight.organizations import invitations
 from finsight.organizations.invitations import IssuedInvitation
@@ -139,9 +139,18 @@ def accept(
     request: Request,
     db: DB,
     client: Client,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    authorization: Annotated[
+        str | None,
+        Header(description="Optional `Bearer <access token>`: accept as that (existing) account"),
+    ] = None,
 ) -> InvitationAccepted:
-    if credentials is not None:
+    # A plain optional header, not the bearer security scheme: that would document the token
+    # as required, and a new person has none.
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise NotAuthenticated("Authorization must be `Bearer <access token>`")
+        credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=token.strip())
         principal = get_principal(request, db, credentials)
         membership = invitations.accept_as_user(
             db, body.token, principal.user_id, principal.acting_from(client)

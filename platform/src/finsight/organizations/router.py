@@ -179,7 +179,7 @@ def read_current(
     name="organization.update",
     response_model=OrganizationOut,
     summary="Change your organization's profile",
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(401, 403, 409, 422),
 )
 def update_current(
     body: OrganizationUpdate,

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from finsight.tenancy.names import SLUG_RULE
 
@@ -71,7 +71,7 @@ class OrganizationUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    require_two_factor: bool | None = Field(
+    require_two_factor: StrictBool | None = Field(
         default=None,
         description="Members without two-factor sign-in get no token for this organization "
         "(403 `two_factor_enrollment_required`) until they turn it on; turning it on ends "
