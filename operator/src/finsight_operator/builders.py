@@ -173,7 +173,8 @@ def _egress_to(cidrs: list[str]) -> list[dict[str, Any]]:
 def network_policy(
     org: Organization, config: OperatorConfig, *, postgres_port: int, redis_port: int
 ) -> Manifest:
-    """No ingress; egress only to DNS, the PostgreSQL port and the Redis port."""
+    """Ingress only from the monitoring namespace to the workers' metrics port (none without a
+    monitoring namespace); egress only to DNS, the PostgreSQL port and the Redis port."""
     dns = {
         "to": [
             {
@@ -191,6 +192,22 @@ def network_policy(
     redis: dict[str, Any] = {"ports": [{"protocol": "TCP", "port": redis_port}]}
     if config.redis_egress_cidrs:
         redis["to"] = _egress_to(config.redis_egress_cidrs)
+    ingress: list[dict[str, Any]] = []
+    if config.monitoring_namespace:
+        ingress.append(
+            {
+                "from": [
+                    {
+                        "namespaceSelector": {
+                            "matchLabels": {
+                                "kubernetes.io/metadata.name": config.monitoring_namespace
+                            }
+                        }
+                    }
+                ],
+                "ports": [{"protocol": "TCP", "port": config.worker_metrics_port}],
+            }
+        )
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
@@ -198,7 +215,7 @@ def network_policy(
         "spec": {
             "podSelector": {},
             "policyTypes": ["Ingress", "Egress"],
-            "ingress": [],
+            "ingress": ingress,
             "egress": [dns, postgres, redis],
         },
     }
@@ -232,7 +249,20 @@ def worker_deployment(
         "name": "worker",
         "image": config.image,
         "imagePullPolicy": config.image_pull_policy,
-        "command": ["finsight", "serve", "worker", "--queues", queue],
+        "command": [
+            "finsight",
+            "serve",
+            "worker",
+            "--queues",
+            queue,
+            "--metrics-port",
+            str(config.worker_metrics_port),
+            "--metrics-host",
+            "0.0.0.0",  # noqa: S104 (the pod's own address; the NetworkPolicy guards it)
+        ],
+        "ports": [
+            {"name": "metrics", "containerPort": config.worker_metrics_port, "protocol": "TCP"}
+        ],
         "env": [
             {"name": "ENVIRONMENT", "value": "production"},
             {"name": "LOG_FORMAT", "value": "json"},
@@ -276,7 +306,12 @@ def worker_deployment(
             "template": {
                 "metadata": {
                     "labels": {**labels(org.slug, "worker"), **pod_labels},
-                    "annotations": {CREDENTIALS_HASH: credentials.fingerprint},
+                    "annotations": {
+                        CREDENTIALS_HASH: credentials.fingerprint,
+                        # For Prometheus' annotation-based pod discovery.
+                        "prometheus.io/scrape": "true",
+                        "prometheus.io/port": str(config.worker_metrics_port),
+                    },
                 },
                 "spec": {
                     "automountServiceAccountToken": False,
@@ -321,7 +356,8 @@ def alert_rules(org: Organization, config: OperatorConfig) -> list[dict[str, Any
                 "summary": f"No worker of organization {org.slug} is available",
             }
         rules["FinsightQueueBacklog"] = {
-            "expr": f'sum(finsight_queue_length{{queue="{queue}"}}) '
+            # max, not sum: every api replica reads the same queue from Redis.
+            "expr": f'max(finsight_queue_length{{queue="{queue}"}}) '
             f"> {org.limits.queue_backlog_threshold}",
             "for": "15m",
             "severity": "warning",
