@@ -23,7 +23,7 @@ from finsight.ingestion.router import router as imports_router
 from finsight.observability.health import metrics_router
 from finsight.observability.health import router as health_router
 from finsight.observability.logging import configure_logging
-from finsight.observability.metrics import register_pool_collector
+from finsight.observability.metrics import register_scrape_collectors
 from finsight.organizations.members_router import router as members_router
 from finsight.organizations.router import router as organizations_router
 from finsight.rbac.router import router as roles_router
@@ -83,7 +83,7 @@ def create_app() -> FastAPI:
     install_problem_handlers(app)
     app.include_router(health_router)
     if settings.enable_monitoring:
-        register_pool_collector()
+        register_scrape_collectors()
         app.include_router(metrics_router)
     for router in (
         auth_router,
