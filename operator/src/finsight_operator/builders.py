@@ -340,9 +340,11 @@ def alert_rules(org: Organization, config: OperatorConfig) -> list[dict[str, Any
     tenant = {"organization": org.slug, "namespace": ns}
     rules: dict[str, dict[str, Any]] = {}
     if org.spec.alerting.defaults:
+        failed = f'finsight_import_batches_total{{org="{org.slug}",status="failed"}}'
         rules["FinsightImportFailures"] = {
-            "expr": f'sum(increase(finsight_import_batches_total{{org="{org.slug}",'
-            f'status="failed"}}[15m])) > 0',
+            # A series born by its first failure counts whole (increase() needs two samples).
+            "expr": f"sum((increase({failed}[15m]) and {failed} offset 15m)"
+            f" or ({failed} unless {failed} offset 15m)) > 0",
             "for": "1m",
             "severity": "warning",
             "summary": f"Imports are failing for organization {org.slug}",
