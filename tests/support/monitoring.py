@@ -193,3 +193,39 @@ def running(server: Prometheus | Alertmanager) -> Iterator[Prometheus | Alertman
         yield server
     finally:
         server.stop()
+
+
+class WebhookReceiver:
+    """A local HTTP server that keeps every notification Alertmanager posts, by path."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        received: list[tuple[str, dict[str, Any]]] = []
+        lock = threading.Lock()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with lock:
+                    received.append((self.path, json.loads(body)))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._received, self._lock = received, lock
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def notifications(self) -> list[tuple[str, dict[str, Any]]]:
+        with self._lock:
+            return list(self._received)
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
