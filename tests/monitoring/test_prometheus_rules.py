@@ -9,50 +9,19 @@ from pathlib import Path
 import pytest
 import yaml
 
-from finsight.observability import metrics
-from finsight.observability.queues import QueueCollector
-from finsight_operator import builders, context
+from finsight_operator import builders
 from finsight_operator.settings import OperatorConfig
 from finsight_operator.spec import parse_organization
 
-from support.monitoring import PROMTOOL, RULE_TESTS, RULES, all_rules, metric_names
-
-# Series finsight reads but does not export: Prometheus' own, and kube-state-metrics'.
-EXTERNAL = {"up", "kube_deployment_status_replicas_available"}
-
-
-def exported_metrics() -> set[str]:
-    """Every series name the api, the workers and the operator can export."""
-    names: set[str] = set()
-    families = [
-        *(c.describe() for c in (metrics.DatabasePoolCollector(), QueueCollector())),
-    ]
-    for family_list in families:
-        names.update(family.name for family in family_list)
-    for collector in (
-        metrics.HTTP_REQUESTS,
-        metrics.HTTP_LATENCY,
-        metrics.HTTP_IN_FLIGHT,
-        metrics.IMPORT_BATCHES,
-        metrics.IMPORT_ROWS,
-        metrics.ANALYTICS_RUNS,
-        metrics.BANK_SYNCS,
-        metrics.REPORTS_SENT,
-        metrics.ALERT_DELIVERIES,
-        metrics.TASK_RUNTIME,
-        metrics.TASKS,
-        metrics.WORKER_DB_POOL,
-        context.RECONCILES,
-        context.RECONCILE_SECONDS,
-        context.REPAIRS,
-    ):
-        for family in collector.describe():
-            suffixes = {
-                "counter": ["_total"],
-                "histogram": ["_bucket", "_count", "_sum"],
-            }.get(family.type, [""])
-            names.update(family.name + suffix for suffix in suffixes)
-    return names
+from support.monitoring import (
+    EXTERNAL,
+    PROMTOOL,
+    RULE_TESTS,
+    RULES,
+    all_rules,
+    exported_metrics,
+    metric_names,
+)
 
 
 def promtool(*args: str) -> subprocess.CompletedProcess[str]:
