@@ -126,8 +126,17 @@ $(CHROMIUM) $(MONITORING_BINARIES) &:
 browser: $(CHROMIUM) ## Debian's Chromium for the browser tests (apt-get, once)
 
 # --- Monitoring (issue 20): promtool and amtool checks of monitoring/, and the alerting tests ---
-.PHONY: monitoring-tools monitoring-check
+.PHONY: monitoring-tools monitoring-check dev-monitoring status health
 monitoring-tools: $(MONITORING_BINARIES) ## Debian's Prometheus and Alertmanager (apt-get, once)
+
+dev-monitoring: setup ## make dev, plus Prometheus (:9090) and Alertmanager (:9093) with monitoring/'s rules
+	$(BIN)/finsight dev --monitoring
+
+status: setup ## of a running make dev: services and URLs, queue lengths, latest imports and runs
+	$(BIN)/finsight status
+
+health: setup ## of a running make dev: one line per service; fails if any is down
+	$(BIN)/finsight health
 
 monitoring-check: setup monitoring-tools ## promtool and amtool on monitoring/ (the tests do more)
 	promtool check rules monitoring/prometheus/rules/*.yaml
