@@ -62,8 +62,8 @@ def chase_statement(rows: list[RawTxn], *, bank_categories: bool = True) -> byte
 
 def _run(slug: str, kind: str, parameters: dict[str, Any] | None = None) -> uuid.UUID:
     from finsight.analytics.service import start_run
-    from finsight.audit.service import Actor
     from finsight.db import platform_session
+    from finsight.kit.identity import Actor
     from finsight.organizations.service import get_organization
     from finsight.tenancy import tenant_session
 

@@ -48,9 +48,9 @@ def chase_csv(rows: int) -> bytes:
 def _prepare(env: dict[str, str]) -> tuple[str, str, object]:
     os.environ.update(env)
     from finsight.accounts.models import Account
-    from finsight.audit.service import Actor
     from finsight.config import get_settings
     from finsight.db import platform_session, reset_engines
+    from finsight.kit.identity import Actor
     from finsight.organizations.service import OrganizationSpec, ensure_organization
     from finsight.tenancy import tenant_session
     from finsight.tenancy.migrations import upgrade_platform
@@ -80,10 +80,10 @@ def _prepare(env: dict[str, str]) -> tuple[str, str, object]:
 
 
 def _import(slug: str, account_id: object, content: bytes) -> tuple[float, dict[str, object]]:
-    from finsight.audit.service import Actor
     from finsight.db import platform_session
     from finsight.ingestion.pipeline import run_import
     from finsight.ingestion.service import ImportRequest, create_import
+    from finsight.kit.identity import Actor
     from finsight.organizations.service import get_organization
     from finsight.tenancy import tenant_session
 

@@ -47,8 +47,8 @@ def _prepare_database(env: dict[str, str]) -> None:
 
 
 def _direct_baseline(count: int) -> float:
-    from finsight.audit.service import Actor
     from finsight.db import platform_session
+    from finsight.kit.identity import Actor
     from finsight.organizations.service import OrganizationSpec, ensure_organization
 
     started = time.perf_counter()

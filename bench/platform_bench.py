@@ -23,9 +23,9 @@ SCOPING_ROUNDS = 3000
 
 def _prepare(env: dict[str, str]) -> None:
     os.environ.update(env)
-    from finsight.audit.service import Actor
     from finsight.config import get_settings
     from finsight.db import platform_session, reset_engines
+    from finsight.kit.identity import Actor
     from finsight.organizations.service import OrganizationSpec, ensure_organization
     from finsight.tenancy.migrations import upgrade_platform
 

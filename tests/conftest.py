@@ -1,12 +1,15 @@
 """Session-wide servers, shared by every test.
 
-The controlling pytest process starts one embedded PostgreSQL and one Redis (unless
-TEST_DATABASE_URL / TEST_REDIS_URL name existing ones); each xdist worker gets its own database
-(migrated once) and its own Redis database number, so workers never see each other's data.
+The controlling pytest process starts two embedded PostgreSQL servers and one Redis (unless
+TEST_DATABASE_URL / TEST_SECOND_DATABASE_URL / TEST_REDIS_URL name existing ones); each xdist
+worker gets its own database on each (migrated once) and its own Redis database number, so
+workers never see each other's data. The second server is the cluster `second`
+(DATABASE_CLUSTERS): organizations placed there must work end to end as on the default one.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import uuid
@@ -51,6 +54,11 @@ def pytest_configure(config: pytest.Config) -> None:
         postgres.start(scratch=True)
         _embedded.append(postgres)
         os.environ["TEST_DATABASE_URL"] = postgres.url("postgres")
+    if not os.environ.get("TEST_SECOND_DATABASE_URL"):
+        second = EmbeddedPostgres(root / "pg-second")
+        second.start(scratch=True)
+        _embedded.append(second)
+        os.environ["TEST_SECOND_DATABASE_URL"] = second.url("postgres")
     if not os.environ.get("TEST_REDIS_URL"):
         redis = EmbeddedRedis(root / "redis", persistent=False)
         redis.start()
@@ -67,9 +75,12 @@ def worker_id() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
-def _worker_database_url() -> str:
-    """Create this worker's database afresh and return its URL."""
-    server = make_url(os.environ["TEST_DATABASE_URL"]).set(drivername="postgresql+psycopg")
+SECOND_CLUSTER = "second"
+
+
+def _worker_database_url(server_variable: str = "TEST_DATABASE_URL") -> str:
+    """Create this worker's database afresh on a server and return its URL."""
+    server = make_url(os.environ[server_variable]).set(drivername="postgresql+psycopg")
     name = f"finsight_test_{worker_id()}"
     admin = server.set(drivername="postgresql", database="postgres")
     with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
@@ -87,6 +98,9 @@ def test_env() -> Iterator[dict[str, str]]:
 
     env = dict(TEST_ENVIRONMENT)
     env["DATABASE_URL"] = _worker_database_url()
+    env["DATABASE_CLUSTERS"] = json.dumps(
+        {SECOND_CLUSTER: _worker_database_url("TEST_SECOND_DATABASE_URL")}
+    )
     env["REDIS_URL"] = f"{os.environ['TEST_REDIS_URL'].rsplit('/', 1)[0]}/{_redis_index()}"
     env["DATA_DIR"] = str(Path(os.environ["FINSIGHT_TEST_ROOT"]) / f"data-{worker_id()}")
     saved = {key: os.environ.get(key) for key in env}

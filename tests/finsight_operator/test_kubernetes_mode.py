@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from finsight.audit.service import Actor
 from finsight.db import get_engine, platform_session
 from finsight.embedded import free_port
 from finsight.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
+from finsight.kit.identity import Actor
 from finsight.organizations.kubernetes import (
     create_organization_resource,
     delete_organization_resource,

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from finsight.audit.service import Actor
 from finsight.db import platform_session
+from finsight.kit.identity import Actor
 from finsight.organizations.members import add_member
 from finsight.organizations.service import OrganizationSpec, create_organization, get_organization
 from finsight.rbac.permissions import ALL_PERMISSIONS
@@ -34,14 +34,18 @@ def unique_email(prefix: str = "user") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}@example.test"
 
 
-def create_org(slug: str, owner_email: str | None = None) -> str:
+def create_org(slug: str, owner_email: str | None = None, *, cluster: str = "default") -> str:
     """An organization with an owner whose password is PASSWORD; returns the owner's email."""
     owner_email = owner_email or unique_email("owner")
     with platform_session() as session:
         create_organization(
             session,
             OrganizationSpec(
-                slug=slug, name=f"Org {slug}", owner_email=owner_email, owner_password=PASSWORD
+                slug=slug,
+                name=f"Org {slug}",
+                owner_email=owner_email,
+                owner_password=PASSWORD,
+                database_cluster=cluster,
             ),
             TEST_ACTOR,
         )

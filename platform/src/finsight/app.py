@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
 from finsight import __version__
-from finsight.accounts.institutions_router import router as institutions_router
-from finsight.accounts.router import router as accounts_router
-from finsight.analytics.anomalies.router import router as anomalies_router
-from finsight.analytics.categorization.router import router as categorization_router
-from finsight.analytics.forecasting.router import router as forecast_router
-from finsight.analytics.merchants_router import router as merchants_router
-from finsight.analytics.router import router as analytics_router
 from finsight.api.middleware import RequestContextMiddleware
 from finsight.api.problems import install_problem_handlers
-from finsight.audit.router import router as audit_router
-from finsight.auth.router import router as auth_router
-from finsight.categories.router import router as categories_router
-from finsight.config import get_settings
-from finsight.ingestion.router import router as imports_router
+from finsight.config import Settings, get_settings
+from finsight.domains import all_domains, import_object
 from finsight.observability.health import metrics_router
 from finsight.observability.health import router as health_router
 from finsight.observability.logging import configure_logging
 from finsight.observability.metrics import register_scrape_collectors
-from finsight.organizations.members_router import router as members_router
-from finsight.organizations.router import router as organizations_router
-from finsight.rbac.router import router as roles_router
-from finsight.transactions.router import router as transactions_router
-from finsight.users.router import router as users_router
 
 DESCRIPTION = """
 Multi-tenant financial analytics.
@@ -43,21 +28,31 @@ the offending `field` where there is one, and the `request_id` to quote when rep
 **Permissions**: each endpoint names the one permission it needs (`GET /api/permissions`).
 """
 
-TAGS = [
-    {"name": "auth", "description": "Sign in, token refresh, sign out, organization switch"},
-    {"name": "users", "description": "You"},
-    {"name": "organizations", "description": "Organizations (tenants)"},
-    {"name": "members", "description": "Members of your organization"},
-    {"name": "roles", "description": "Roles and permissions"},
-    {"name": "institutions", "description": "Banks and card issuers"},
-    {"name": "accounts", "description": "Accounts and their balances"},
-    {"name": "categories", "description": "The category tree"},
-    {"name": "transactions", "description": "Transactions: filters, edits, export, transfers"},
-    {"name": "imports", "description": "Statement imports and saved column mappings"},
-    {"name": "analytics", "description": "Analytics runs and recurring charges and income"},
-    {"name": "audit", "description": "The tamper-evident audit log"},
-    {"name": "operations", "description": "Health, readiness and metrics"},
-]
+OPERATIONS_TAG = {"name": "operations", "description": "Health, readiness and metrics"}
+
+
+def openapi_tags() -> list[dict[str, str]]:
+    tags = [
+        {"name": name, "description": text}
+        for domain in all_domains()
+        for name, text in domain.tags
+    ]
+    return [*tags, OPERATIONS_TAG]
+
+
+def domain_routers(settings: Settings) -> list[APIRouter]:
+    """Every registered domain's routers, in registration order; a domain whose switch is off
+    mounts none."""
+    routers = []
+    for domain in all_domains():
+        if domain.switch and not getattr(settings, domain.switch):
+            continue
+        for path in domain.routers:
+            router = import_object(path)
+            if not isinstance(router, APIRouter):
+                raise RuntimeError(f"{path} is not an APIRouter")
+            routers.append(router)
+    return routers
 
 
 def operation_id(route: APIRoute) -> str:
@@ -74,7 +69,7 @@ def create_app() -> FastAPI:
         title="finsight API",
         version=__version__,
         description=DESCRIPTION,
-        openapi_tags=TAGS,
+        openapi_tags=openapi_tags(),
         docs_url="/docs",
         redoc_url="/redoc",
         generate_unique_id_function=operation_id,
@@ -85,24 +80,6 @@ def create_app() -> FastAPI:
     if settings.enable_monitoring:
         register_scrape_collectors()
         app.include_router(metrics_router)
-    for router in (
-        auth_router,
-        users_router,
-        organizations_router,
-        members_router,
-        roles_router,
-        institutions_router,
-        accounts_router,
-        categories_router,
-        transactions_router,
-        imports_router,
-        audit_router,
-    ):
+    for router in domain_routers(settings):
         app.include_router(router)
-    if settings.enable_analytics:
-        app.include_router(analytics_router)
-        app.include_router(forecast_router)
-        app.include_router(categorization_router)
-        app.include_router(merchants_router)
-        app.include_router(anomalies_router)
     return app

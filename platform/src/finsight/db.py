@@ -60,8 +60,13 @@ def get_engine(cluster: str = "default") -> Engine:
 
 
 @functools.cache
-def session_factory() -> sessionmaker[Session]:
-    return sessionmaker(bind=get_engine(), expire_on_commit=False)
+def session_factory(cluster: str = "default") -> sessionmaker[Session]:
+    return sessionmaker(bind=get_engine(cluster), expire_on_commit=False)
+
+
+def cluster_names() -> list[str]:
+    """Every configured cluster, `default` first."""
+    return ["default", *sorted(get_settings().database_clusters)]
 
 
 @contextmanager

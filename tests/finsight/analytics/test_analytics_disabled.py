@@ -15,13 +15,13 @@ from typer.testing import CliRunner
 from finsight.analytics import service as analytics_service
 from finsight.analytics.models import AnalyticsRun
 from finsight.app import create_app
-from finsight.audit.service import Actor
 from finsight.cli import app as cli_app
 from finsight.config import get_settings
 from finsight.db import platform_session
 from finsight.ingestion import pipeline
 from finsight.ingestion import service as ingestion_service
 from finsight.ingestion.service import ImportRequest, create_import
+from finsight.kit.identity import Actor
 from finsight.organizations.service import get_organization
 from finsight.tenancy import tenant_session
 

@@ -12,8 +12,8 @@ from sqlalchemy import func, select, text, update
 from finsight.analytics import service as analytics_service
 from finsight.analytics import tasks as analytics_tasks
 from finsight.analytics.models import AnalyticsRun, RecurringStreamRecord
-from finsight.audit.service import Actor
 from finsight.db import platform_session
+from finsight.kit.identity import Actor
 from finsight.organizations.service import get_organization
 from finsight.tenancy import tenant_session
 from finsight.worker import requeue

@@ -97,3 +97,32 @@ def test_db_shell_runs_psql_on_the_database(test_env):
     )
     assert done.returncode == 0, done.stderr
     assert "answer:42" in done.stdout
+
+
+def test_parallel_upgrade_migrates_each_tenant_once_and_a_rerun_resumes(test_env, unique_slug):
+    slugs = [f"{unique_slug}p{i}" for i in range(4)]
+    for slug in slugs:
+        _create(slug)
+        _unmigrate(slug)
+    first = runner.invoke(app, ["db", "upgrade", "--jobs", "3"])
+    assert first.exit_code == 0, first.output
+    # A rerun passes over every tenant at head: nothing is migrated (or audited) twice.
+    again = runner.invoke(app, ["db", "upgrade", "--jobs", "3"])
+    assert again.exit_code == 0, again.output
+    assert " 0 upgraded," in again.stdout and "0 failed" in again.stdout
+    with get_engine().connect() as conn:
+        migrations = dict(
+            conn.execute(
+                text(
+                    "SELECT o.slug, count(*) FROM platform.audit_log a JOIN platform.orgs o "
+                    "ON o.id = a.org_id WHERE o.slug LIKE :p AND a.action = 'tenant.migrate' "
+                    "GROUP BY o.slug"
+                ),
+                {"p": f"{unique_slug}p%"},
+            ).all()
+        )
+        for slug in slugs:
+            assert conn.execute(text(f"SELECT count(*) FROM org_{slug}.categories")).scalar()
+    assert migrations == dict.fromkeys(slugs, 1)
+    refused = runner.invoke(app, ["db", "upgrade", "--jobs", "0"])
+    assert refused.exit_code != 0 and "jobs" in refused.output

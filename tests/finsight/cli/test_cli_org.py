@@ -50,7 +50,8 @@ def test_create_prints_generated_password_once_and_lists(test_env, unique_slug):
     assert listed.exit_code == 0, listed.output
     row = next(line for line in listed.stdout.splitlines() if unique_slug in line)
     assert "enterprise" in row and "active" in row
-    assert row.split("│")[5].strip() == "1"  # members: the owner
+    assert row.split("│")[5].strip() == "default"  # the database cluster
+    assert row.split("│")[6].strip() == "1"  # members: the owner
 
 
 def test_create_with_given_password_prints_none(test_env, unique_slug):

@@ -12,7 +12,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from finsight.audit.service import Actor
 from finsight.db import platform_session
 from finsight.ingestion import pipeline, producer
 from finsight.ingestion import service as ingestion_service
@@ -21,6 +20,7 @@ from finsight.ingestion.normalize import COPY_COLUMNS, RowNormalizer, copy_text,
 from finsight.ingestion.producer import Chunk, Failed, Job, ProducerProcess, Summary, produce
 from finsight.ingestion.records import StatementRow
 from finsight.ingestion.service import ImportRequest, create_import
+from finsight.kit.identity import Actor
 from finsight.organizations.service import get_organization
 from finsight.tenancy import tenant_session
 from finsight.transactions.models import Transaction

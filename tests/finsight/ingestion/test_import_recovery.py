@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from finsight.audit.service import Actor
 from finsight.config import get_settings
 from finsight.db import platform_session
 from finsight.embedded import EmbeddedRedis
@@ -18,6 +17,7 @@ from finsight.ingestion.models import ImportBatch
 from finsight.ingestion.pipeline import run_import
 from finsight.ingestion.service import ImportRequest, create_import
 from finsight.ingestion.tasks import requeue_stale_imports
+from finsight.kit.identity import Actor
 from finsight.organizations.service import get_organization
 from finsight.tenancy import tenant_session
 from finsight.transactions.models import Transaction

@@ -15,7 +15,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from finsight.embedded import free_port
 from finsight.observability.queues import SENT_AT_HEADER, read_queues
 from finsight.redis_client import get_redis
-from finsight.worker.app import TENANT_PING_TASK, bind
+from finsight.worker.app import bind
+from finsight.worker.domain import TENANT_PING_TASK
 
 from support.api import create_org
 from support.kube_emulator import wait_for

@@ -45,8 +45,8 @@ def test_second_organization_is_refused(test_env, unique_slug, monkeypatch):
 
 
 def test_switching_is_refused(test_env, unique_slug, monkeypatch):
-    from finsight.auth.principal import Principal
-    from finsight.auth.service import ClientInfo, switch
+    from finsight.auth.service import switch
+    from finsight.kit.identity import ClientInfo, Principal
 
     monkeypatch.setenv("ENABLE_MULTITENANCY", "false")
     get_settings.cache_clear()

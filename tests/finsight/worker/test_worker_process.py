@@ -12,12 +12,14 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from finsight.audit.models import AuditEntry
+from finsight.auth.domain import PURGE_SESSIONS_TASK
 from finsight.auth.models import AuthSession, RefreshToken
 from finsight.cli import app
 from finsight.db import platform_session
 from finsight.kit.models import utcnow
 from finsight.users.models import User
-from finsight.worker.app import PURGE_SESSIONS_TASK, TENANT_PING_TASK, bind
+from finsight.worker.app import bind
+from finsight.worker.domain import TENANT_PING_TASK
 from finsight.worker.enqueue import enqueue_after_commit
 
 from support.processes import ServerProcess, finsight_command

@@ -12,17 +12,13 @@ import pytest
 import redis
 from sqlalchemy import text
 
+from finsight.analytics.domain import REFRESH_ANALYTICS_TASK
+from finsight.auth.domain import PURGE_SESSIONS_TASK
 from finsight.config import get_settings
 from finsight.db import platform_session
 from finsight.errors import InvalidInput
-from finsight.worker.app import (
-    BEAT_SCHEDULE,
-    PURGE_SESSIONS_TASK,
-    REFRESH_ANALYTICS_TASK,
-    TENANT_PING_TASK,
-    BrokerNotConfigured,
-    celery_app,
-)
+from finsight.worker.app import BrokerNotConfigured, beat_schedule, celery_app
+from finsight.worker.domain import TENANT_PING_TASK
 from finsight.worker.enqueue import enqueue_after_commit
 
 from support.processes import ServerProcess, finsight_command
@@ -33,10 +29,14 @@ def test_configuration_is_safe_for_at_least_once_delivery():
     assert conf.task_serializer == "json" and conf.accept_content == ["json"]
     assert conf.task_acks_late and conf.task_reject_on_worker_lost
     assert conf.task_default_queue == "default" and conf.worker_prefetch_multiplier == 1
-    assert BEAT_SCHEDULE["purge-expired-sessions"]["task"] == PURGE_SESSIONS_TASK
-    assert BEAT_SCHEDULE["purge-expired-sessions"]["options"] == {"queue": "default"}
-    assert BEAT_SCHEDULE["refresh-analytics"]["task"] == REFRESH_ANALYTICS_TASK
-    assert REFRESH_ANALYTICS_TASK in celery_app.tasks  # the task module is among the imports
+    schedule = beat_schedule()
+    assert conf.beat_schedule == schedule
+    assert schedule["purge-expired-sessions"]["task"] == PURGE_SESSIONS_TASK
+    assert schedule["purge-expired-sessions"]["options"] == {"queue": "default"}
+    assert schedule["refresh-analytics"]["task"] == REFRESH_ANALYTICS_TASK
+    # Every domain's task modules are among the worker's imports, so each scheduled task exists.
+    celery_app.loader.import_default_modules()
+    assert {entry["task"] for entry in schedule.values()} <= set(celery_app.tasks)
 
 
 @pytest.mark.integration

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from finsight.audit.service import Actor
 from finsight.db import cluster_url, platform_session
+from finsight.kit.identity import Actor
 from finsight.organizations.models import Membership
 from finsight.organizations.models import Organization as OrganizationRecord
 from finsight.organizations.service import (

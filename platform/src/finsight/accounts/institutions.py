@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from finsight.accounts.models import Account, FinancialInstitution
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.errors import Conflict, InvalidInput, NotFound
+from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
 
 

@@ -5,19 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, status
 
 from finsight.accounts import institutions as service
 from finsight.accounts.models import FinancialInstitution
 from finsight.accounts.schemas import InstitutionCreate, InstitutionOut, InstitutionUpdate
-from finsight.api.deps import DB, Client, actor_of, require, scoped_to_tenant
+from finsight.api.deps import TenantContext, tenant
 from finsight.api.problems import problem_responses
-from finsight.auth.principal import Principal
 
 router = APIRouter(prefix="/api/institutions", tags=["institutions"])
 
-CanRead = Annotated[Principal, Depends(require("accounts:read"))]
-CanWrite = Annotated[Principal, Depends(require("accounts:write"))]
+CanRead = Annotated[TenantContext, tenant("accounts:read")]
+CanWrite = Annotated[TenantContext, tenant("accounts:write")]
 
 
 @router.get(
@@ -26,9 +25,8 @@ CanWrite = Annotated[Principal, Depends(require("accounts:write"))]
     summary="List institutions by name",
     responses=problem_responses(401, 403),
 )
-def list_institutions(principal: CanRead, db: DB) -> list[FinancialInstitution]:
-    scoped_to_tenant(db, principal)
-    return service.list_institutions(db)
+def list_institutions(ctx: CanRead) -> list[FinancialInstitution]:
+    return service.list_institutions(ctx.session)
 
 
 @router.post(
@@ -39,17 +37,14 @@ def list_institutions(principal: CanRead, db: DB) -> list[FinancialInstitution]:
     summary="Add an institution",
     responses=problem_responses(401, 403, 409, 422),
 )
-def create_institution(
-    body: InstitutionCreate, principal: CanWrite, db: DB, client: Client
-) -> FinancialInstitution:
-    scoped_to_tenant(db, principal)
+def create_institution(body: InstitutionCreate, ctx: CanWrite) -> FinancialInstitution:
     return service.create_institution(
-        db,
-        principal.require_org().id,
+        ctx.session,
+        ctx.org.id,
         name=body.name,
         code=body.code,
         website=body.website,
-        actor=actor_of(principal, client),
+        actor=ctx.actor,
     )
 
 
@@ -59,9 +54,8 @@ def create_institution(
     summary="An institution",
     responses=problem_responses(401, 403, 404, 422),
 )
-def get_institution(institution_id: uuid.UUID, principal: CanRead, db: DB) -> FinancialInstitution:
-    scoped_to_tenant(db, principal)
-    return service.get_institution(db, institution_id)
+def get_institution(institution_id: uuid.UUID, ctx: CanRead) -> FinancialInstitution:
+    return service.get_institution(ctx.session, institution_id)
 
 
 @router.patch(
@@ -74,17 +68,14 @@ def get_institution(institution_id: uuid.UUID, principal: CanRead, db: DB) -> Fi
 def update_institution(
     institution_id: uuid.UUID,
     body: InstitutionUpdate,
-    principal: CanWrite,
-    db: DB,
-    client: Client,
+    ctx: CanWrite,
 ) -> FinancialInstitution:
-    scoped_to_tenant(db, principal)
     return service.update_institution(
-        db,
-        principal.require_org().id,
-        service.get_institution(db, institution_id),
+        ctx.session,
+        ctx.org.id,
+        service.get_institution(ctx.session, institution_id),
         body.model_dump(exclude_unset=True),
-        actor_of(principal, client),
+        ctx.actor,
     )
 
 
@@ -95,13 +86,10 @@ def update_institution(
     summary="Delete an institution no live account is held at (soft delete)",
     responses=problem_responses(401, 403, 404, 409),
 )
-def delete_institution(
-    institution_id: uuid.UUID, principal: CanWrite, db: DB, client: Client
-) -> None:
-    scoped_to_tenant(db, principal)
+def delete_institution(institution_id: uuid.UUID, ctx: CanWrite) -> None:
     service.delete_institution(
-        db,
-        principal.require_org().id,
-        service.get_institution(db, institution_id),
-        actor_of(principal, client),
+        ctx.session,
+        ctx.org.id,
+        service.get_institution(ctx.session, institution_id),
+        ctx.actor,
     )

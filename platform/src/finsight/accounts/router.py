@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 
 from finsight.accounts import service
 from finsight.accounts.models import Account
 from finsight.accounts.schemas import AccountCreate, AccountOut, AccountType, AccountUpdate
-from finsight.api.deps import DB, Client, actor_of, require, scoped_to_tenant
+from finsight.api.deps import TenantContext, tenant
 from finsight.api.pagination import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -19,12 +19,11 @@ from finsight.api.pagination import (
     page_of,
 )
 from finsight.api.problems import problem_responses
-from finsight.auth.principal import Principal
 
 router = APIRouter(prefix="/api/accounts", tags=["accounts"])
 
-CanRead = Annotated[Principal, Depends(require("accounts:read"))]
-CanWrite = Annotated[Principal, Depends(require("accounts:write"))]
+CanRead = Annotated[TenantContext, tenant("accounts:read")]
+CanWrite = Annotated[TenantContext, tenant("accounts:write")]
 
 
 @router.get(
@@ -34,16 +33,14 @@ CanWrite = Annotated[Principal, Depends(require("accounts:write"))]
     responses=problem_responses(401, 403, 422),
 )
 def list_accounts(
-    principal: CanRead,
-    db: DB,
+    ctx: CanRead,
     type: AccountType | None = None,
     institution_id: uuid.UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[AccountOut]:
-    scoped_to_tenant(db, principal)
     rows = service.list_accounts(
-        db,
+        ctx.session,
         service.AccountFilter(type=type, institution_id=institution_id),
         after=cursor_name_id(cursor),
         limit=limit + 1,
@@ -61,18 +58,17 @@ def list_accounts(
     summary="Create an account",
     responses=problem_responses(401, 403, 409, 422),
 )
-def create_account(body: AccountCreate, principal: CanWrite, db: DB, client: Client) -> Account:
-    scoped_to_tenant(db, principal)
+def create_account(body: AccountCreate, ctx: CanWrite) -> Account:
     return service.create_account(
-        db,
-        principal.require_org().id,
+        ctx.session,
+        ctx.org.id,
         name=body.name,
         type=body.type,
         currency=body.currency,
         institution_id=body.institution_id,
         mask=body.mask,
         opening_balance=body.opening_balance,
-        actor=actor_of(principal, client),
+        actor=ctx.actor,
     )
 
 
@@ -82,9 +78,8 @@ def create_account(body: AccountCreate, principal: CanWrite, db: DB, client: Cli
     summary="An account with its current balance",
     responses=problem_responses(401, 403, 404, 422),
 )
-def get_account(account_id: uuid.UUID, principal: CanRead, db: DB) -> Account:
-    scoped_to_tenant(db, principal)
-    return service.get_account(db, account_id)
+def get_account(account_id: uuid.UUID, ctx: CanRead) -> Account:
+    return service.get_account(ctx.session, account_id)
 
 
 @router.patch(
@@ -94,16 +89,13 @@ def get_account(account_id: uuid.UUID, principal: CanRead, db: DB) -> Account:
     summary="Change an account",
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-def update_account(
-    account_id: uuid.UUID, body: AccountUpdate, principal: CanWrite, db: DB, client: Client
-) -> Account:
-    scoped_to_tenant(db, principal)
+def update_account(account_id: uuid.UUID, body: AccountUpdate, ctx: CanWrite) -> Account:
     return service.update_account(
-        db,
-        principal.require_org().id,
-        service.get_account(db, account_id),
+        ctx.session,
+        ctx.org.id,
+        service.get_account(ctx.session, account_id),
         body.model_dump(exclude_unset=True),
-        actor_of(principal, client),
+        ctx.actor,
     )
 
 
@@ -114,11 +106,10 @@ def update_account(
     summary="Delete an account (soft: it and its transactions leave every list)",
     responses=problem_responses(401, 403, 404),
 )
-def delete_account(account_id: uuid.UUID, principal: CanWrite, db: DB, client: Client) -> None:
-    scoped_to_tenant(db, principal)
+def delete_account(account_id: uuid.UUID, ctx: CanWrite) -> None:
     service.delete_account(
-        db,
-        principal.require_org().id,
-        service.get_account(db, account_id),
-        actor_of(principal, client),
+        ctx.session,
+        ctx.org.id,
+        service.get_account(ctx.session, account_id),
+        ctx.actor,
     )

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from finsight.accounts.institutions import live_institution
 from finsight.accounts.models import Account
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.errors import Conflict, InvalidInput, NotFound
+from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
 from finsight.transactions.models import Transaction
 

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from finsight.analytics.descriptors import descriptor_key
 from finsight.analytics.merchant_store import MAX_NAME, lock_merchants
 from finsight.analytics.models import CategoryRule, Merchant, MerchantKey
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.errors import InvalidInput, NotFound
+from finsight.kit.identity import Actor
 from finsight.kit.query import escape_like
 from finsight.transactions.models import Transaction
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 
 from finsight.analytics import merchant_edits as edits
 from finsight.analytics.merchant_schemas import (
@@ -15,15 +15,14 @@ from finsight.analytics.merchant_schemas import (
     MerchantRenameIn,
     MerchantSplitIn,
 )
-from finsight.api.deps import DB, Client, actor_of, require, scoped_to_tenant
+from finsight.api.deps import TenantContext, tenant
 from finsight.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, cursor_name_id, page_of
 from finsight.api.problems import problem_responses
-from finsight.auth.principal import Principal
 
 router = APIRouter(prefix="/api/analytics/merchants", tags=["analytics"])
 
-CanRead = Annotated[Principal, Depends(require("analytics:read"))]
-CanWrite = Annotated[Principal, Depends(require("analytics:write"))]
+CanRead = Annotated[TenantContext, tenant("analytics:read")]
+CanWrite = Annotated[TenantContext, tenant("analytics:write")]
 
 
 @router.get(
@@ -33,8 +32,7 @@ CanWrite = Annotated[Principal, Depends(require("analytics:write"))]
     responses=problem_responses(401, 403, 422),
 )
 def list_merchants(
-    principal: CanRead,
-    db: DB,
+    ctx: CanRead,
     q: Annotated[
         str | None,
         Query(max_length=200, description="Case-blind part of the name or of a key"),
@@ -42,9 +40,7 @@ def list_merchants(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[MerchantOut]:
-    rows = edits.list_merchants(
-        scoped_to_tenant(db, principal), q=q, after=cursor_name_id(cursor), limit=limit + 1
-    )
+    rows = edits.list_merchants(ctx.session, q=q, after=cursor_name_id(cursor), limit=limit + 1)
     return page_of(rows, limit, MerchantOut.model_validate, edits.cursor_of)
 
 
@@ -55,15 +51,13 @@ def list_merchants(
     summary="Merge merchants into one: their keys (pinned) and transactions move to the target",
     responses=problem_responses(401, 403, 422),
 )
-def merge_merchants(
-    body: MerchantMergeIn, principal: CanWrite, db: DB, client: Client
-) -> MerchantDetailOut:
+def merge_merchants(body: MerchantMergeIn, ctx: CanWrite) -> MerchantDetailOut:
     merged = edits.merge_merchants(
-        scoped_to_tenant(db, principal),
+        ctx.session,
         body.source_ids,
         body.target_id,
-        org_id=principal.require_org().id,
-        actor=actor_of(principal, client),
+        org_id=ctx.org.id,
+        actor=ctx.actor,
     )
     return MerchantDetailOut.model_validate(merged)
 
@@ -74,8 +68,8 @@ def merge_merchants(
     summary="One merchant with its keys",
     responses=problem_responses(401, 403, 404),
 )
-def read_merchant(merchant_id: uuid.UUID, principal: CanRead, db: DB) -> MerchantDetailOut:
-    found = edits.get_merchant(scoped_to_tenant(db, principal), merchant_id)
+def read_merchant(merchant_id: uuid.UUID, ctx: CanRead) -> MerchantDetailOut:
+    found = edits.get_merchant(ctx.session, merchant_id)
     return MerchantDetailOut.model_validate(found)
 
 
@@ -87,14 +81,14 @@ def read_merchant(merchant_id: uuid.UUID, principal: CanRead, db: DB) -> Merchan
     responses=problem_responses(401, 403, 404, 422),
 )
 def rename_merchant(
-    merchant_id: uuid.UUID, body: MerchantRenameIn, principal: CanWrite, db: DB, client: Client
+    merchant_id: uuid.UUID, body: MerchantRenameIn, ctx: CanWrite
 ) -> MerchantDetailOut:
     renamed = edits.rename_merchant(
-        scoped_to_tenant(db, principal),
+        ctx.session,
         merchant_id,
         body.name,
-        org_id=principal.require_org().id,
-        actor=actor_of(principal, client),
+        org_id=ctx.org.id,
+        actor=ctx.actor,
     )
     return MerchantDetailOut.model_validate(renamed)
 
@@ -108,14 +102,14 @@ def rename_merchant(
     responses=problem_responses(401, 403, 404, 422),
 )
 def split_merchant(
-    merchant_id: uuid.UUID, body: MerchantSplitIn, principal: CanWrite, db: DB, client: Client
+    merchant_id: uuid.UUID, body: MerchantSplitIn, ctx: CanWrite
 ) -> MerchantDetailOut:
     created = edits.split_merchant(
-        scoped_to_tenant(db, principal),
+        ctx.session,
         merchant_id,
         body.keys,
         body.name,
-        org_id=principal.require_org().id,
-        actor=actor_of(principal, client),
+        org_id=ctx.org.id,
+        actor=ctx.actor,
     )
     return MerchantDetailOut.model_validate(created)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from finsight.analytics.models import AnalyticsRun
 from finsight.analytics.service import start_run
-from finsight.audit.service import Actor
+from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
 from finsight.transactions.models import Transaction
 

@@ -7,12 +7,12 @@ from collections import Counter
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 
 from finsight.analytics import service
 from finsight.analytics.models import RUN_KINDS
 from finsight.analytics.schemas import RecurringOut, RunIn, RunKind, RunOut, StreamOut
-from finsight.api.deps import DB, Client, actor_of, require, scoped_to_tenant
+from finsight.api.deps import TenantContext, tenant
 from finsight.api.pagination import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -21,12 +21,11 @@ from finsight.api.pagination import (
     page_of,
 )
 from finsight.api.problems import problem_responses
-from finsight.auth.principal import Principal
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 
-CanRead = Annotated[Principal, Depends(require("analytics:read"))]
-CanWrite = Annotated[Principal, Depends(require("analytics:write"))]
+CanRead = Annotated[TenantContext, tenant("analytics:read")]
+CanWrite = Annotated[TenantContext, tenant("analytics:write")]
 RunStatus = Literal["queued", "running", "succeeded", "failed"]
 
 
@@ -39,14 +38,14 @@ RunStatus = Literal["queued", "running", "succeeded", "failed"]
     description="Kinds: " + ", ".join(RUN_KINDS) + ". Poll `GET /api/analytics/runs/{id}`.",
     responses=problem_responses(401, 403, 422),
 )
-def create_run(body: RunIn, principal: CanWrite, db: DB, client: Client) -> RunOut:
-    org = principal.require_org()
+def create_run(body: RunIn, ctx: CanWrite) -> RunOut:
+    org = ctx.org
     run = service.start_run(
-        scoped_to_tenant(db, principal),
+        ctx.session,
         body.kind,
         org_id=org.id,
         org_slug=org.slug,
-        actor=actor_of(principal, client),
+        actor=ctx.actor,
         parameters={"trigger": "api"},
     )
     return RunOut.model_validate(run)
@@ -59,8 +58,7 @@ def create_run(body: RunIn, principal: CanWrite, db: DB, client: Client) -> RunO
     responses=problem_responses(401, 403, 422),
 )
 def list_runs(
-    principal: CanRead,
-    db: DB,
+    ctx: CanRead,
     kind: RunKind | None = None,
     status_filter: Annotated[RunStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
@@ -68,7 +66,7 @@ def list_runs(
 ) -> Page[RunOut]:
     before_id = cursor_id(cursor)
     rows = service.list_runs(
-        scoped_to_tenant(db, principal),
+        ctx.session,
         kind=kind,
         status=status_filter,
         before_id=before_id,
@@ -83,8 +81,8 @@ def list_runs(
     summary="One run: status, counts, timings, error",
     responses=problem_responses(401, 403, 404),
 )
-def read_run(run_id: uuid.UUID, principal: CanRead, db: DB) -> RunOut:
-    return RunOut.model_validate(service.get_run(scoped_to_tenant(db, principal), run_id))
+def read_run(run_id: uuid.UUID, ctx: CanRead) -> RunOut:
+    return RunOut.model_validate(service.get_run(ctx.session, run_id))
 
 
 @router.get(
@@ -94,8 +92,7 @@ def read_run(run_id: uuid.UUID, principal: CanRead, db: DB) -> RunOut:
     responses=problem_responses(401, 403, 422),
 )
 def list_recurring(
-    principal: CanRead,
-    db: DB,
+    ctx: CanRead,
     status_filter: Annotated[
         Literal["early", "mature", "missed", "cancelled"] | None, Query(alias="status")
     ] = None,
@@ -103,7 +100,7 @@ def list_recurring(
     account_id: uuid.UUID | None = None,
 ) -> RecurringOut:
     streams = service.recurring_streams(
-        scoped_to_tenant(db, principal),
+        ctx.session,
         status=status_filter,
         direction=direction,
         account_id=account_id,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from finsight.accounts.models import Account
 from finsight.analytics.descriptors import clean_descriptor, descriptor_key
+from finsight.analytics.domain import RUN_ANALYTICS_TASK
 from finsight.analytics.models import RUN_KINDS, AnalyticsRun, Merchant, RecurringStreamRecord
 from finsight.analytics.recurring import (
     RecurringStream,
@@ -28,15 +29,15 @@ from finsight.analytics.recurring import (
     monthly_subscription_total,
 )
 from finsight.analytics.steps import RunScope, Step, live_ledger
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.errors import InvalidInput, NotFound
 from finsight.ingestion.models import ImportBatch
+from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
 from finsight.kit.query import advisory_xact_lock
 from finsight.transactions.models import Transaction as LedgerRow
 from finsight.worker.enqueue import enqueue_after_commit
 
-RUN_ANALYTICS_TASK = "finsight.analytics.run"
 # The order of an "all" run: each step reads what the ones before it wrote.
 STEP_ORDER = ("merchants", "categorize", "recurring", "anomalies", "forecast")
 FINISHED = ("succeeded", "failed")

@@ -8,11 +8,15 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from finsight.analytics.domain import (
+    REFRESH_ANALYTICS_TASK,
+    REQUEUE_STALE_ANALYTICS_TASK,
+    RUN_ANALYTICS_TASK,
+)
 from finsight.analytics.models import AnalyticsRun
 from finsight.analytics.refresh import refresh_if_stale
 from finsight.analytics.service import (
     FINISHED,
-    RUN_ANALYTICS_TASK,
     claim_run,
     execute_run,
     fail_run,
@@ -23,11 +27,7 @@ from finsight.kit.query import try_advisory_xact_lock
 from finsight.observability.logging import get_logger
 from finsight.observability.metrics import ANALYTICS_RUNS, after_commit
 from finsight.tenancy import tenant_session
-from finsight.worker.app import (
-    REFRESH_ANALYTICS_TASK,
-    REQUEUE_STALE_ANALYTICS_TASK,
-    celery_app,
-)
+from finsight.worker.app import celery_app
 from finsight.worker.queues import live_tenants
 from finsight.worker.requeue import requeue_stale
 

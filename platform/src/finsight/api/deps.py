@@ -1,21 +1,27 @@
-"""Request dependencies: the unit of work, the caller, permissions and tenant scope."""
+"""Request dependencies: the unit of work, the caller, permissions and tenant scope.
+
+Tenant routes take one `TenantContext`, declared once per permission:
+`CanRead = Annotated[TenantContext, tenant("accounts:read")]`. The caller's permission is
+checked, and the context's session is a transaction on the organization's own cluster, already
+scoped to its role and schema, committed before the response is sent.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from finsight.audit.service import Actor
-from finsight.auth.principal import Principal, load_principal
-from finsight.auth.service import ClientInfo
+from finsight.auth.principal import load_principal
 from finsight.auth.tokens import decode_access_token
 from finsight.db import session_factory
 from finsight.errors import NotAuthenticated, PermissionDenied
-from finsight.tenancy import TenantNames, scope_to_tenant
+from finsight.kit.identity import Actor, ClientInfo, OrgRef, Principal
+from finsight.tenancy import TenantNames, scope_to_tenant, scoped_session
 
 bearer = HTTPBearer(auto_error=False, description="An access token from POST /api/auth/login")
 
@@ -79,12 +85,45 @@ def client_info(request: Request) -> ClientInfo:
 Client = Annotated[ClientInfo, Depends(client_info)]
 
 
-def actor_of(principal: Principal, client: ClientInfo) -> Actor:
-    return Actor(principal.user_id, principal.email, client.ip, client.request_id)
+@dataclass(frozen=True)
+class TenantContext:
+    """Everything tenant work in a request needs."""
+
+    session: Session  # scoped to the caller's tenant, on its cluster
+    principal: Principal
+    org: OrgRef
+    actor: Actor
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        return self.principal.permissions
 
 
-def scoped_to_tenant(session: Session, principal: Principal) -> Session:
-    """Turn the request's transaction into the caller's tenant: from here on PostgreSQL refuses
-    every other tenant's data (and the platform tables)."""
-    scope_to_tenant(session, TenantNames.for_slug(principal.require_org().slug))
-    return session
+def tenant_context(permission: str) -> Callable[..., Iterator[TenantContext]]:
+    """A dependency: the caller must hold `permission` in the token's organization."""
+    authorized = require(permission)
+
+    # A default, not Annotated: annotations are strings here, resolved in the module's globals,
+    # where the closure's `authorized` does not exist.
+    def dependency(
+        db: DB, client: Client, principal: Principal = Depends(authorized)
+    ) -> Iterator[TenantContext]:
+        org = principal.require_org()
+        actor = principal.acting_from(client)
+        if org.cluster == "default":
+            # The request's own transaction: one round trip, and platform reads made before
+            # (the principal) stay in it.
+            scope_to_tenant(db, TenantNames.for_slug(org.slug))
+            yield TenantContext(db, principal, org, actor)
+            return
+        with scoped_session(org.slug, org.cluster) as session:
+            yield TenantContext(session, principal, org, actor)
+
+    dependency.__name__ = f"tenant_{permission.replace(':', '_')}"
+    return dependency
+
+
+def tenant(permission: str) -> Any:
+    """The `Depends` marker for a route's tenant context, committed before the response is sent
+    (scope="function"), so a failed commit is an error response, never a false success."""
+    return Depends(tenant_context(permission), scope="function")

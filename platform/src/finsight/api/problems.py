@@ -14,9 +14,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.db import platform_session
 from finsight.errors import FinsightError
+from finsight.kit.identity import Actor
 from finsight.observability.logging import get_logger
 
 log = get_logger(__name__)

@@ -3,20 +3,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from finsight.api.deps import DB, require, scoped_to_tenant
+from finsight.api.deps import DB, TenantContext, tenant
 from finsight.api.pagination import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     Page,
     decode_cursor,
-    page_of,
+    encode_cursor,
 )
 from finsight.api.problems import problem_responses
 from finsight.audit.schemas import AuditEntryOut
-from finsight.audit.service import AuditFilter, list_entries
-from finsight.auth.principal import Principal
+from finsight.audit.service import AuditFilter, list_chains, organization_chains
 from finsight.errors import InvalidInput
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
@@ -29,7 +28,7 @@ router = APIRouter(prefix="/api/audit", tags=["audit"])
     responses=problem_responses(401, 403, 422),
 )
 def read_audit_log(
-    principal: Annotated[Principal, Depends(require("audit:read"))],
+    ctx: Annotated[TenantContext, tenant("audit:read")],
     db: DB,
     actor: Annotated[str | None, Query(description="User id or email")] = None,
     action: Annotated[
@@ -45,13 +44,13 @@ def read_audit_log(
 ) -> Page[AuditEntryOut]:
     if since and until and since >= until:
         raise InvalidInput("since must be before until", field="since")
-    after = decode_cursor(cursor)
-    try:
-        before_seq = int(after["seq"]) if after else None
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InvalidInput("invalid cursor", field="cursor") from exc
+    after = decode_cursor(cursor) or {}
+    if not all(isinstance(value, int) for value in after.values()):
+        raise InvalidInput("invalid cursor", field="cursor")
     where = AuditFilter(actor, action, target_type, target_id, result, since, until)
-    rows = list_entries(
-        scoped_to_tenant(db, principal), where, before_seq=before_seq, limit=limit + 1
+    chains = organization_chains(ctx.session, db, ctx.org.id, ctx.org.cluster)
+    rows, next_cursor = list_chains(chains, where, before=after, limit=limit)
+    return Page(
+        items=[AuditEntryOut.model_validate(row) for row in rows],
+        next_cursor=encode_cursor(next_cursor) if next_cursor else None,
     )
-    return page_of(rows, limit, AuditEntryOut.model_validate, lambda row: {"seq": row.seq})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,27 +11,9 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from finsight.audit.models import AuditEntry
+from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
 from finsight.kit.query import escape_like
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who did it, and from where."""
-
-    user_id: uuid.UUID | None
-    email: str | None
-    ip: str | None = None
-    request_id: str | None = None
-
-    @classmethod
-    def system(cls, name: str) -> Actor:
-        """A non-human actor: the CLI (as the operating-system user), the operator, a task."""
-        return cls(user_id=None, email=name)
-
-    @classmethod
-    def cli(cls) -> Actor:
-        return cls.system(f"cli:{getpass.getuser()}")
 
 
 def record(
@@ -132,11 +113,19 @@ class AuditFilter:
 
 
 def list_entries(
-    session: Session, where: AuditFilter, *, before_seq: int | None, limit: int
+    session: Session,
+    where: AuditFilter,
+    *,
+    before_seq: int | None,
+    limit: int,
+    org_id: uuid.UUID | None = None,
 ) -> list[AuditEntry]:
     """Newest first. Run it in a tenant-scoped session: row security then shows exactly the
-    caller's organization (the platform's own chain and other tenants are invisible)."""
+    caller's organization (the platform's own chain and other tenants are invisible). In a
+    platform session name the organization (`org_id`)."""
     query = select(AuditEntry)
+    if org_id is not None:
+        query = query.where(AuditEntry.org_id == org_id)
     if where.actor:
         try:
             query = query.where(AuditEntry.actor_id == uuid.UUID(where.actor))
@@ -161,3 +150,54 @@ def list_entries(
     if before_seq is not None:
         query = query.where(AuditEntry.seq < before_seq)
     return list(session.scalars(query.order_by(AuditEntry.seq.desc()).limit(limit)))
+
+
+@dataclass(frozen=True)
+class Chain:
+    """One of an organization's audit chains: `default` on the platform's cluster (membership,
+    roles, the organization's record) and, for an organization on another cluster, one there
+    (its books). Each is written in the same transaction as the change it records."""
+
+    name: str
+    session: Session
+    org_id: uuid.UUID | None  # set for a platform session; None where row security decides
+
+
+def organization_chains(
+    tenant: Session, platform: Session, org_id: uuid.UUID, cluster: str
+) -> list[Chain]:
+    """The chains of an organization, given its tenant-scoped session and a platform session."""
+    if cluster == "default":
+        return [Chain("default", tenant, None)]
+    return [Chain("default", platform, org_id), Chain(cluster, tenant, None)]
+
+
+def list_chains(
+    chains: list[Chain], where: AuditFilter, *, before: dict[str, int], limit: int
+) -> tuple[list[AuditEntry], dict[str, int] | None]:
+    """Newest first across chains: each chain is read below its own cursor position and kept in
+    its own order (seq), so a page shows a prefix of each and its position is exact; between
+    chains the newest head goes first. Returns the page and the next cursor (per chain, the last
+    position shown; a chain none of whose rows made the page keeps its old position)."""
+    pending = {
+        chain.name: list_entries(
+            chain.session,
+            where,
+            before_seq=before.get(chain.name),
+            limit=limit + 1,
+            org_id=chain.org_id,
+        )
+        for chain in chains
+    }
+    page: list[AuditEntry] = []
+    cursor = dict(before)
+    while len(page) < limit:
+        heads = [name for name, rows in pending.items() if rows]
+        if not heads:
+            return page, None
+        newest = max(heads, key=lambda name: pending[name][0].occurred_at)
+        entry = pending[newest].pop(0)
+        page.append(entry)
+        cursor[newest] = entry.seq
+    more = any(pending.values())
+    return page, cursor if more else None

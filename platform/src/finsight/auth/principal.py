@@ -3,9 +3,6 @@ session, a removed membership, a changed role or a suspended organization takes 
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
@@ -13,35 +10,12 @@ from finsight.auth.models import AuthSession
 from finsight.auth.tokens import AccessClaims
 from finsight.config import get_settings
 from finsight.errors import NotAuthenticated, PermissionDenied
+from finsight.kit.identity import OrgRef, Principal
 from finsight.kit.models import utcnow
 from finsight.organizations.models import Membership, Organization
 from finsight.rbac.models import Role
 from finsight.rbac.permissions import ALL_PERMISSIONS
 from finsight.users.models import User
-
-
-@dataclass(frozen=True)
-class OrgRef:
-    id: uuid.UUID
-    slug: str
-    name: str
-    cluster: str
-
-
-@dataclass(frozen=True)
-class Principal:
-    user_id: uuid.UUID
-    email: str
-    is_platform_admin: bool
-    session_id: uuid.UUID
-    org: OrgRef | None
-    role: str | None
-    permissions: frozenset[str]
-
-    def require_org(self) -> OrgRef:
-        if self.org is None:
-            raise PermissionDenied("this token is not for an organization; sign in to one")
-        return self.org
 
 
 def suspended_message(slug: str) -> str:

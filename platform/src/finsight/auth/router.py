@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
 
-from finsight.api.deps import DB, Client, CurrentPrincipal, actor_of
+from finsight.api.deps import DB, Client, CurrentPrincipal
 from finsight.api.problems import problem_responses
 from finsight.auth import service
 from finsight.auth.schemas import (
@@ -82,7 +82,7 @@ def refresh(body: RefreshRequest, db: DB, client: Client) -> TokenResponse:
     responses=problem_responses(401),
 )
 def logout(principal: CurrentPrincipal, db: DB, client: Client) -> None:
-    service.logout(db, principal, actor_of(principal, client))
+    service.logout(db, principal, principal.acting_from(client))
 
 
 @router.post(

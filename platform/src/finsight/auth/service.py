@@ -9,27 +9,21 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.auth.models import AuthSession, RefreshToken
 from finsight.auth.passwords import hash_password, needs_rehash, verify_password
-from finsight.auth.principal import Principal, suspended_message
+from finsight.auth.principal import suspended_message
 from finsight.auth.throttle import LoginThrottle
 from finsight.auth.tokens import hash_refresh_token, issue_access_token, new_refresh_token
 from finsight.config import get_settings
 from finsight.errors import Conflict, NotAuthenticated, PermissionDenied
+from finsight.kit.identity import Actor, ClientInfo, Principal
 from finsight.kit.models import utcnow
 from finsight.organizations.models import Membership, Organization
 from finsight.users.models import User
 from finsight.users.service import find_user_by_email
 
 INVALID_CREDENTIALS = "invalid email or password"
-
-
-@dataclass(frozen=True)
-class ClientInfo:
-    ip: str | None
-    user_agent: str | None
-    request_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, cast
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, status
 from sqlalchemy.orm import Session
 
-from finsight.api.deps import DB, Client, actor_of, require, scoped_to_tenant
+from finsight.api.deps import TenantContext, tenant
 from finsight.api.problems import problem_responses
-from finsight.auth.principal import Principal
 from finsight.categories import service
 from finsight.categories.schemas import (
     CategoryCreate,
@@ -22,8 +21,8 @@ from finsight.categories.tree import PATH_SEPARATOR, Node
 
 router = APIRouter(prefix="/api/categories", tags=["categories"])
 
-CanRead = Annotated[Principal, Depends(require("transactions:read"))]
-CanWrite = Annotated[Principal, Depends(require("transactions:write"))]
+CanRead = Annotated[TenantContext, tenant("transactions:read")]
+CanWrite = Annotated[TenantContext, tenant("transactions:write")]
 
 
 def _out(node: Node) -> CategoryOut:
@@ -50,9 +49,8 @@ def _node(session: Session, category_id: uuid.UUID) -> CategoryOut:
     "the tree from `parent_id`, or indent by `depth`.",
     responses=problem_responses(401, 403),
 )
-def list_categories(principal: CanRead, db: DB) -> list[CategoryOut]:
-    scoped_to_tenant(db, principal)
-    return [_out(node) for node in service.list_categories(db)]
+def list_categories(ctx: CanRead) -> list[CategoryOut]:
+    return [_out(node) for node in service.list_categories(ctx.session)]
 
 
 @router.post(
@@ -63,19 +61,16 @@ def list_categories(principal: CanRead, db: DB) -> list[CategoryOut]:
     summary="Create a category (top-level with a kind, or under a parent)",
     responses=problem_responses(401, 403, 409, 422),
 )
-def create_category(
-    body: CategoryCreate, principal: CanWrite, db: DB, client: Client
-) -> CategoryOut:
-    scoped_to_tenant(db, principal)
+def create_category(body: CategoryCreate, ctx: CanWrite) -> CategoryOut:
     category = service.create_category(
-        db,
-        principal.require_org().id,
+        ctx.session,
+        ctx.org.id,
         name=body.name,
         parent_id=body.parent_id,
         kind=body.kind,
-        actor=actor_of(principal, client),
+        actor=ctx.actor,
     )
-    return _node(db, category.id)
+    return _node(ctx.session, category.id)
 
 
 @router.patch(
@@ -85,18 +80,15 @@ def create_category(
     summary="Rename or move a category (system categories can only be renamed)",
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-def update_category(
-    category_id: uuid.UUID, body: CategoryUpdate, principal: CanWrite, db: DB, client: Client
-) -> CategoryOut:
-    scoped_to_tenant(db, principal)
+def update_category(category_id: uuid.UUID, body: CategoryUpdate, ctx: CanWrite) -> CategoryOut:
     service.update_category(
-        db,
-        principal.require_org().id,
-        service.get_category(db, category_id),
+        ctx.session,
+        ctx.org.id,
+        service.get_category(ctx.session, category_id),
         body.model_dump(exclude_unset=True),
-        actor_of(principal, client),
+        ctx.actor,
     )
-    return _node(db, category_id)
+    return _node(ctx.session, category_id)
 
 
 @router.delete(
@@ -107,11 +99,10 @@ def update_category(
     description="System categories cannot be deleted (409).",
     responses=problem_responses(401, 403, 404, 409),
 )
-def delete_category(category_id: uuid.UUID, principal: CanWrite, db: DB, client: Client) -> None:
-    scoped_to_tenant(db, principal)
+def delete_category(category_id: uuid.UUID, ctx: CanWrite) -> None:
     service.delete_category(
-        db,
-        principal.require_org().id,
-        service.get_category(db, category_id),
-        actor_of(principal, client),
+        ctx.session,
+        ctx.org.id,
+        service.get_category(ctx.session, category_id),
+        ctx.actor,
     )

@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.categories.models import Category
 from finsight.categories.tree import SYSTEM_NAME, Node, load_tree
 from finsight.errors import Conflict, InvalidInput, NotFound
+from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
 from finsight.transactions.models import Transaction
 

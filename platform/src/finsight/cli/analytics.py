@@ -12,9 +12,9 @@ from rich.table import Table
 
 from finsight.analytics.models import RUN_KINDS, RUN_STATUSES, AnalyticsRun
 from finsight.analytics.service import get_run, list_runs, start_run
-from finsight.audit.service import Actor
 from finsight.cli.common import console, fail, use_database
 from finsight.db import platform_session
+from finsight.kit.identity import Actor
 from finsight.organizations.service import get_organization
 from finsight.tenancy import TenantNames, tenant_session
 

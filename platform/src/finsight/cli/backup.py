@@ -9,10 +9,11 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.cli.common import console, use_database
 from finsight.db import get_engine, platform_session
 from finsight.errors import InvalidInput
+from finsight.kit.identity import Actor
 from finsight.organizations.models import Organization
 from finsight.tenancy import backup as backups
 

@@ -7,16 +7,18 @@ import shutil
 import signal
 import subprocess
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from sqlalchemy.engine import make_url
 
-from finsight.audit.service import Actor
 from finsight.cli.common import console, fail, use_database
 from finsight.errors import FinsightError
+from finsight.kit.identity import Actor
 from finsight.organizations.upgrade import (
+    DEFAULT_JOBS_PER_CLUSTER,
     TenantUpgrade,
     platform_revision,
     tenant_revisions,
@@ -28,8 +30,18 @@ app = typer.Typer(help="Database schema: migrations and a SQL shell.", no_args_i
 
 
 @app.command("upgrade")
-def upgrade() -> None:
-    """Migrate the platform schema, then every live organization's schema, to head."""
+def upgrade(
+    jobs: Annotated[
+        int,
+        typer.Option(
+            min=1, max=64, help="Tenant schemas migrated at once on each database cluster."
+        ),
+    ] = DEFAULT_JOBS_PER_CLUSTER,
+) -> None:
+    """Migrate the platform schema, then every live organization's schema, to head.
+
+    Tenants at head are passed over, so after an interruption a rerun resumes; a tenant that
+    fails is named and the others go on."""
     use_database()
     progress = Progress(
         TextColumn("tenant schemas"),
@@ -52,7 +64,9 @@ def upgrade() -> None:
             console.print(f"[red]tenant {result.slug}: FAILED: {result.error}[/]")
 
     with progress:
-        report = upgrade_all(Actor.cli(), on_start=on_start, on_tenant=on_tenant)
+        report = upgrade_all(
+            Actor.cli(), jobs_per_cluster=jobs, on_start=on_start, on_tenant=on_tenant
+        )
     moved = (
         ""
         if report.platform_previous == report.platform_head

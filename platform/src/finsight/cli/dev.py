@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from finsight.audit.service import Actor
 from finsight.cli.common import console, settings, use_database
 from finsight.db import platform_session
+from finsight.kit.identity import Actor
 
 
 def dev(

@@ -12,11 +12,11 @@ import typer
 from pydantic import ValidationError
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
-from finsight.audit.service import Actor
 from finsight.cli.common import console, fail, use_database
 from finsight.db import platform_session
 from finsight.ingestion.mapping import ColumnMapping
 from finsight.ingestion.service import ImportRequest, create_import, find_account, get_batch
+from finsight.kit.identity import Actor
 from finsight.organizations.service import get_organization
 from finsight.tenancy import TenantNames, tenant_session
 

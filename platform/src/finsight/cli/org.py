@@ -9,10 +9,10 @@ import typer
 from rich.table import Table
 from sqlalchemy import func, select
 
-from finsight.audit.service import Actor
 from finsight.cli.common import console, fail, settings, stdin_is_interactive, use_database
 from finsight.db import platform_session
 from finsight.errors import Conflict, FinsightError
+from finsight.kit.identity import Actor
 from finsight.organizations.models import Membership
 from finsight.organizations.service import (
     PLANS,
@@ -37,17 +37,29 @@ def create(
         str | None, typer.Option(help="Password for a new owner (default: generated).")
     ] = None,
     plan: Annotated[str, typer.Option(help=f"One of: {', '.join(PLANS)}.")] = "standard",
+    cluster: Annotated[
+        str,
+        typer.Option(
+            help="The PostgreSQL cluster for its data: `default` or a DATABASE_CLUSTERS name."
+        ),
+    ] = "default",
 ) -> None:
     """Create an organization: its record, owner, database schema and role."""
     use_database()
     spec = OrganizationSpec(
-        slug=slug, name=name, owner_email=owner_email, owner_password=owner_password, plan=plan
+        slug=slug,
+        name=name,
+        owner_email=owner_email,
+        owner_password=owner_password,
+        plan=plan,
+        database_cluster=cluster,
     )
     with platform_session() as session:
         result = create_organization(session, spec, Actor.cli())
         schema = result.organization.schema_name
         owner = result.owner.email
-    console.print(f"created organization {slug} (schema {schema}), owner {owner}")
+    where = "" if cluster == "default" else f" on cluster {cluster}"
+    console.print(f"created organization {slug} (schema {schema}{where}), owner {owner}")
     if result.generated_owner_password:
         console.print(f"owner password: {result.generated_owner_password} (shown once)")
 
@@ -56,7 +68,7 @@ def create(
 def list_() -> None:
     """List organizations."""
     use_database()
-    table = Table("slug", "name", "plan", "status", "members", "created")
+    table = Table("slug", "name", "plan", "status", "cluster", "members", "created")
     with platform_session() as session:
         members = dict(
             session.execute(
@@ -69,6 +81,7 @@ def list_() -> None:
                 org.name,
                 org.plan,
                 org.status,
+                org.database_cluster,
                 str(members.get(org.id, 0)),
                 org.created_at.strftime("%Y-%m-%d %H:%M"),
             )
@@ -128,7 +141,8 @@ def ping(
     """Check that a worker serves the organization's queue and reaches its schema."""
     from celery.exceptions import TimeoutError as NoAnswer
 
-    from finsight.worker.app import TENANT_PING_TASK, bind
+    from finsight.worker.app import bind
+    from finsight.worker.domain import TENANT_PING_TASK
 
     use_database()
     with platform_session() as session:

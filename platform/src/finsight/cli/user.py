@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from finsight.audit.service import Actor
 from finsight.cli.common import console, use_database
 from finsight.db import platform_session
 from finsight.errors import InvalidInput
+from finsight.kit.identity import Actor
 from finsight.organizations.members import add_member
 from finsight.organizations.service import get_organization
 from finsight.rbac.permissions import ALL_PERMISSIONS

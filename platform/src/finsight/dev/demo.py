@@ -6,7 +6,7 @@ import os
 
 from sqlalchemy.orm import Session
 
-from finsight.audit.service import Actor
+from finsight.kit.identity import Actor
 from finsight.organizations.service import (
     EnsuredOrganization,
     OrganizationSpec,

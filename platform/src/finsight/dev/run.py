@@ -19,7 +19,6 @@ import httpx
 from rich.console import Console
 from rich.panel import Panel
 
-from finsight.audit.service import Actor
 from finsight.config import get_settings
 from finsight.db import platform_session, reset_engines
 from finsight.dev import monitoring, stores
@@ -29,6 +28,7 @@ from finsight.dev.state import DevState, remove_state, write_state
 from finsight.dev.supervisor import Supervisor
 from finsight.embedded import free_port
 from finsight.errors import FinsightError
+from finsight.kit.identity import Actor
 from finsight.organizations.upgrade import upgrade_all
 
 API_READY_TIMEOUT_SECONDS = 120.0

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from finsight.accounts.models import Account, ColumnMappingRecord
 from finsight.accounts.service import adjust_balance
 from finsight.analytics.service import start_run
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.categories.bank_mapping import build_lookup
 from finsight.config import get_settings
 from finsight.db import get_engine
@@ -40,12 +40,12 @@ from finsight.ingestion.producer import (
     Summary,
     produce,
 )
+from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
 from finsight.kit.query import advisory_xact_lock
 from finsight.observability.logging import get_logger
 from finsight.observability.metrics import IMPORT_BATCHES, IMPORT_ROWS, after_commit
-from finsight.organizations.models import Organization
-from finsight.tenancy import TenantNames, scope_to_tenant, tenant_session
+from finsight.tenancy import TenantLocation, TenantNames, locate, scope_to_tenant, tenant_session
 from finsight.transactions.models import Transaction
 from finsight.transactions.transfers import detect_transfers
 
@@ -67,8 +67,8 @@ class Rejected(Exception):
 class Progress:
     """Writes rows and bytes processed on its own connection, every PROGRESS_EVERY_ROWS rows."""
 
-    def __init__(self, names: TenantNames, batch_id: uuid.UUID) -> None:
-        self.names, self.batch_id = names, batch_id
+    def __init__(self, names: TenantNames, cluster: str, batch_id: uuid.UUID) -> None:
+        self.names, self.cluster, self.batch_id = names, cluster, batch_id
         self.rows = self.position = 0
         self._connection: Connection | None = None
 
@@ -80,7 +80,7 @@ class Progress:
 
     def flush(self) -> None:
         if self._connection is None:
-            self._connection = get_engine().connect()
+            self._connection = get_engine(self.cluster).connect()
         with self._connection.begin():
             scope_to_tenant(self._connection, self.names)
             self._connection.execute(
@@ -100,18 +100,14 @@ class Progress:
 
 def run_import(slug: str, batch_id: uuid.UUID) -> str:
     """Run one import batch to its end; returns its final status."""
-    with get_engine().connect() as connection:
-        org_id = connection.execute(
-            select(Organization.id).where(
-                Organization.slug == slug, Organization.deleted_at.is_(None)
-            )
-        ).scalar_one()
+    location = locate(slug)
+    org_id = location.org_id
     done = _claim(slug, org_id, batch_id)
     if done is not None:
         return done
     try:
         with tenant_session(slug) as session:
-            return _load(session, slug, org_id, batch_id)
+            return _load(session, location, batch_id)
     except Rejected as rejected:
         with tenant_session(slug) as session:
             # Under the batch's lock: another delivery may be loading it right now, and must
@@ -168,7 +164,8 @@ def _finish_failed(
     )
 
 
-def _load(session: Session, slug: str, org_id: uuid.UUID, batch_id: uuid.UUID) -> str:
+def _load(session: Session, location: TenantLocation, batch_id: uuid.UUID) -> str:
+    slug, org_id = location.slug, location.org_id
     started = time.perf_counter()
     # One run per batch at a time; a second delivery waits here, then finds it finished.
     _lock_batch(session, batch_id)
@@ -179,7 +176,7 @@ def _load(session: Session, slug: str, org_id: uuid.UUID, batch_id: uuid.UUID) -
     # The parser process starts first: its interpreter starts while the file, the stored
     # fingerprints and the categories are read.
     child = ProducerProcess() if batch.file_size >= CHILD_MIN_BYTES else None
-    progress = Progress(TenantNames.for_slug(slug), batch.id)
+    progress = Progress(TenantNames.for_slug(slug), location.cluster, batch.id)
     issues: list[Issue] = []
     try:
         job = _job(session, batch)

@@ -6,12 +6,11 @@ import json
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Form, Query, UploadFile, status
+from fastapi import APIRouter, Form, Query, UploadFile, status
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from finsight.accounts.models import ColumnMappingRecord
-from finsight.api.deps import DB, Client, actor_of, require, scoped_to_tenant
+from finsight.api.deps import TenantContext, tenant
 from finsight.api.pagination import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -20,21 +19,18 @@ from finsight.api.pagination import (
     page_of,
 )
 from finsight.api.problems import problem_responses
-from finsight.audit.service import record
-from finsight.auth.principal import Principal
 from finsight.config import get_settings
-from finsight.errors import InvalidInput, NotFound
+from finsight.errors import InvalidInput
 from finsight.ingestion import service
 from finsight.ingestion.formats import FORMATS
 from finsight.ingestion.mapping import ColumnMapping
-from finsight.ingestion.models import ImportBatch
 from finsight.ingestion.preview import preview_statement
 from finsight.ingestion.schemas import ImportOut, MappingOut, PreviewOut, PreviewRow, RowProblem
 
 router = APIRouter(prefix="/api", tags=["imports"])
 
-CanRead = Annotated[Principal, Depends(require("imports:read"))]
-CanWrite = Annotated[Principal, Depends(require("imports:write"))]
+CanRead = Annotated[TenantContext, tenant("imports:read")]
+CanWrite = Annotated[TenantContext, tenant("imports:write")]
 CHUNK = 1024 * 1024
 
 
@@ -82,9 +78,7 @@ def _mapping_from_form(raw: str | None) -> tuple[ColumnMapping | None, str | Non
     responses=problem_responses(401, 403, 404, 413, 422),
 )
 def create_import(
-    principal: CanWrite,
-    db: DB,
-    client: Client,
+    ctx: CanWrite,
     file: UploadFile,
     account_id: Annotated[uuid.UUID, Form()],
     format: Annotated[str | None, Form(description="One of the formats above")] = None,
@@ -93,7 +87,7 @@ def create_import(
 ) -> ImportOut:
     content = _read_limited(file)
     inline, saved_name = _mapping_from_form(mapping)
-    org = principal.require_org()
+    org = ctx.org
     request = service.ImportRequest(
         account_id=account_id,
         filename=file.filename,
@@ -104,11 +98,11 @@ def create_import(
         on_error=on_error,
     )
     batch = service.create_import(
-        scoped_to_tenant(db, principal),
+        ctx.session,
         request,
         org_id=org.id,
         org_slug=org.slug,
-        actor=actor_of(principal, client),
+        actor=ctx.actor,
     )
     return ImportOut.model_validate(batch)
 
@@ -122,8 +116,7 @@ def create_import(
     responses=problem_responses(401, 403, 404, 413, 422),
 )
 def preview_import(
-    principal: CanWrite,
-    db: DB,
+    ctx: CanWrite,
     file: UploadFile,
     account_id: Annotated[uuid.UUID | None, Form()] = None,
     format: Annotated[str | None, Form(description="One of the formats")] = None,
@@ -139,7 +132,7 @@ def preview_import(
     if saved_name is not None:
         if account_id is None:
             raise InvalidInput("a saved mapping is looked up on an account", field="account_id")
-        session = scoped_to_tenant(db, principal)
+        session = ctx.session
         account = service.get_account(session, account_id)
         inline = service.saved_mapping(session, account, saved_name)
     result = preview_statement(content, format=format or None, mapping=inline)
@@ -163,8 +156,7 @@ def preview_import(
     responses=problem_responses(401, 403, 422),
 )
 def list_imports(
-    principal: CanRead,
-    db: DB,
+    ctx: CanRead,
     account_id: uuid.UUID | None = None,
     status_filter: Annotated[
         Literal["queued", "running", "succeeded", "failed"] | None, Query(alias="status")
@@ -172,16 +164,13 @@ def list_imports(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[ImportOut]:
-    session = scoped_to_tenant(db, principal)
-    query = select(ImportBatch)
-    if account_id:
-        query = query.where(ImportBatch.account_id == account_id)
-    if status_filter:
-        query = query.where(ImportBatch.status == status_filter)
-    before_id = cursor_id(cursor)
-    if before_id:
-        query = query.where(ImportBatch.id < before_id)
-    rows = list(session.scalars(query.order_by(ImportBatch.id.desc()).limit(limit + 1)))
+    rows = service.list_imports(
+        ctx.session,
+        account_id=account_id,
+        status=status_filter,
+        before_id=cursor_id(cursor),
+        limit=limit + 1,
+    )
     return page_of(rows, limit, ImportOut.model_validate, lambda row: {"id": row.id})
 
 
@@ -191,8 +180,8 @@ def list_imports(
     summary="One import: status, progress, counts, errors by row",
     responses=problem_responses(401, 403, 404),
 )
-def read_import(import_id: uuid.UUID, principal: CanRead, db: DB) -> ImportOut:
-    return ImportOut.model_validate(service.get_batch(scoped_to_tenant(db, principal), import_id))
+def read_import(import_id: uuid.UUID, ctx: CanRead) -> ImportOut:
+    return ImportOut.model_validate(service.get_batch(ctx.session, import_id))
 
 
 def _mapping_out(saved: ColumnMappingRecord) -> MappingOut:
@@ -210,14 +199,8 @@ def _mapping_out(saved: ColumnMappingRecord) -> MappingOut:
     summary="The account's saved column mappings",
     responses=problem_responses(401, 403, 404),
 )
-def list_mappings(account_id: uuid.UUID, principal: CanRead, db: DB) -> list[MappingOut]:
-    session = scoped_to_tenant(db, principal)
-    account = service.get_account(session, account_id)
-    saved = session.scalars(
-        select(ColumnMappingRecord)
-        .where(ColumnMappingRecord.account_id == account.id)
-        .order_by(ColumnMappingRecord.name)
-    )
+def list_mappings(account_id: uuid.UUID, ctx: CanRead) -> list[MappingOut]:
+    saved = service.list_mappings(ctx.session, account_id)
     return [_mapping_out(row) for row in saved]
 
 
@@ -228,21 +211,8 @@ def list_mappings(account_id: uuid.UUID, principal: CanRead, db: DB) -> list[Map
     summary="Save (create or replace by name) a column mapping for the account",
     responses=problem_responses(401, 403, 404, 422),
 )
-def save_mapping(
-    account_id: uuid.UUID, body: ColumnMapping, principal: CanWrite, db: DB, client: Client
-) -> MappingOut:
-    session = scoped_to_tenant(db, principal)
-    account = service.get_account(session, account_id)
-    saved = service.save_mapping(session, account, body)
-    record(
-        session,
-        org_id=principal.require_org().id,
-        actor=actor_of(principal, client),
-        action="mapping.save",
-        target_type="column_mapping",
-        target_id=saved.id,
-        details={"account_id": str(account.id), "name": saved.name},
-    )
+def save_mapping(account_id: uuid.UUID, body: ColumnMapping, ctx: CanWrite) -> MappingOut:
+    saved = service.save_mapping(ctx.session, ctx.org.id, account_id, body, ctx.actor)
     return _mapping_out(saved)
 
 
@@ -253,20 +223,5 @@ def save_mapping(
     summary="Delete a saved column mapping",
     responses=problem_responses(401, 403, 404),
 )
-def delete_mapping(
-    account_id: uuid.UUID, mapping_id: uuid.UUID, principal: CanWrite, db: DB, client: Client
-) -> None:
-    session = scoped_to_tenant(db, principal)
-    saved = session.get(ColumnMappingRecord, mapping_id)
-    if saved is None or saved.account_id != account_id:
-        raise NotFound("column mapping not found")
-    session.delete(saved)
-    record(
-        session,
-        org_id=principal.require_org().id,
-        actor=actor_of(principal, client),
-        action="mapping.delete",
-        target_type="column_mapping",
-        target_id=mapping_id,
-        details={"name": saved.name},
-    )
+def delete_mapping(account_id: uuid.UUID, mapping_id: uuid.UUID, ctx: CanWrite) -> None:
+    service.delete_mapping(ctx.session, ctx.org.id, account_id, mapping_id, ctx.actor)

@@ -14,15 +14,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from finsight.accounts.models import Account, ColumnMappingRecord, FinancialInstitution
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.config import get_settings
 from finsight.errors import FinsightError, InvalidInput, NotFound
+from finsight.ingestion.domain import RUN_IMPORT_TASK
 from finsight.ingestion.formats import FORMATS, detect_format, parse_statement
 from finsight.ingestion.mapping import ColumnMapping
 from finsight.ingestion.models import ImportBatch, ImportFile
+from finsight.kit.identity import Actor
 from finsight.worker.enqueue import enqueue_after_commit
 
-RUN_IMPORT_TASK = "finsight.ingestion.run_import"
 DETECTION_BYTES = 64 * 1024
 INSTITUTION_NAMES = {"chase": "Chase", "discover": "Discover", "capital_one": "Capital One"}
 
@@ -81,7 +82,9 @@ def saved_mapping(session: Session, account: Account, name: str) -> ColumnMappin
     return ColumnMapping.model_validate(_saved_mapping(session, account, name).mapping)
 
 
-def save_mapping(session: Session, account: Account, mapping: ColumnMapping) -> ColumnMappingRecord:
+def _store_mapping(
+    session: Session, account: Account, mapping: ColumnMapping
+) -> ColumnMappingRecord:
     """Create or replace the account's mapping of that name, for later imports."""
     saved = session.scalar(
         select(ColumnMappingRecord).where(
@@ -95,6 +98,72 @@ def save_mapping(session: Session, account: Account, mapping: ColumnMapping) -> 
     saved.mapping = mapping.model_dump(mode="json")
     session.flush()
     return saved
+
+
+def save_mapping(
+    session: Session, org_id: uuid.UUID, account_id: uuid.UUID, mapping: ColumnMapping, actor: Actor
+) -> ColumnMappingRecord:
+    """A person saves a mapping on an account (audited)."""
+    account = get_account(session, account_id)
+    saved = _store_mapping(session, account, mapping)
+    record(
+        session,
+        org_id=org_id,
+        actor=actor,
+        action="mapping.save",
+        target_type="column_mapping",
+        target_id=saved.id,
+        details={"account_id": str(account.id), "name": saved.name},
+    )
+    return saved
+
+
+def list_mappings(session: Session, account_id: uuid.UUID) -> list[ColumnMappingRecord]:
+    account = get_account(session, account_id)
+    return list(
+        session.scalars(
+            select(ColumnMappingRecord)
+            .where(ColumnMappingRecord.account_id == account.id)
+            .order_by(ColumnMappingRecord.name)
+        )
+    )
+
+
+def delete_mapping(
+    session: Session, org_id: uuid.UUID, account_id: uuid.UUID, mapping_id: uuid.UUID, actor: Actor
+) -> None:
+    saved = session.get(ColumnMappingRecord, mapping_id)
+    if saved is None or saved.account_id != account_id:
+        raise NotFound("column mapping not found")
+    session.delete(saved)
+    record(
+        session,
+        org_id=org_id,
+        actor=actor,
+        action="mapping.delete",
+        target_type="column_mapping",
+        target_id=mapping_id,
+        details={"name": saved.name},
+    )
+
+
+def list_imports(
+    session: Session,
+    *,
+    account_id: uuid.UUID | None,
+    status: str | None,
+    before_id: uuid.UUID | None,
+    limit: int,
+) -> list[ImportBatch]:
+    """Imports, newest first (ids are time-ordered)."""
+    query = select(ImportBatch)
+    if account_id:
+        query = query.where(ImportBatch.account_id == account_id)
+    if status:
+        query = query.where(ImportBatch.status == status)
+    if before_id:
+        query = query.where(ImportBatch.id < before_id)
+    return list(session.scalars(query.order_by(ImportBatch.id.desc()).limit(limit)))
 
 
 def _check_statement(
@@ -148,7 +217,7 @@ def create_import(
         mapping_record = _saved_mapping(session, account, request.mapping_name)
         mapping = ColumnMapping.model_validate(mapping_record.mapping)
     elif mapping is not None:
-        mapping_record = save_mapping(session, account, mapping)
+        mapping_record = _store_mapping(session, account, mapping)
     detected = _check_statement(session, account, request, mapping)
     batch = ImportBatch(
         account_id=account.id,

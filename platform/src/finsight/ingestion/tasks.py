@@ -6,12 +6,12 @@ import uuid
 from datetime import timedelta
 
 from finsight.config import get_settings
+from finsight.ingestion.domain import REQUEUE_STALE_IMPORTS_TASK, RUN_IMPORT_TASK
 from finsight.ingestion.models import ImportBatch
 from finsight.ingestion.pipeline import run_import
-from finsight.ingestion.service import RUN_IMPORT_TASK
 from finsight.kit.models import utcnow
 from finsight.observability.logging import get_logger
-from finsight.worker.app import REQUEUE_STALE_IMPORTS_TASK, celery_app
+from finsight.worker.app import celery_app
 from finsight.worker.requeue import requeue_stale
 
 log = get_logger(__name__)

@@ -13,9 +13,12 @@ from typing import Any
 from kubernetes import config as kube_config
 from kubernetes.client import ApiClient, Configuration, CustomObjectsApi
 from kubernetes.client.exceptions import ApiException
+from sqlalchemy.orm import Session
 from urllib3.exceptions import HTTPError
 
+from finsight.audit.service import record
 from finsight.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
+from finsight.kit.identity import Actor
 from finsight.organizations.service import PLANS, OrganizationSpec
 from finsight.tenancy import validate_slug
 from finsight.users.service import normalize_email
@@ -74,6 +77,35 @@ def _validate(spec: OrganizationSpec) -> None:
 
 def _unavailable(exc: Exception) -> ServiceUnavailable:
     return ServiceUnavailable(f"Kubernetes API: {exc}")
+
+
+def request_organization(session: Session, spec: OrganizationSpec, actor: Actor) -> str:
+    """Ask the operator for an organization (audited); returns the resource's name."""
+    resource = create_organization_resource(spec)
+    record(
+        session,
+        org_id=None,
+        actor=actor,
+        action="organization.create",
+        target_type="organization",
+        target_id=spec.slug,
+        details={"slug": spec.slug, "plan": spec.plan, "mode": "kubernetes"},
+    )
+    return str(resource["metadata"]["name"])
+
+
+def request_deletion(session: Session, slug: str, actor: Actor) -> None:
+    """Delete the Organization resource (audited); its deletionPolicy decides the data's fate."""
+    delete_organization_resource(slug)
+    record(
+        session,
+        org_id=None,
+        actor=actor,
+        action="organization.delete",
+        target_type="organization",
+        target_id=slug,
+        details={"slug": slug, "mode": "kubernetes"},
+    )
 
 
 def create_organization_resource(spec: OrganizationSpec) -> dict[str, Any]:

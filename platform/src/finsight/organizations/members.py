@@ -8,15 +8,36 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.auth.models import AuthSession
 from finsight.errors import Conflict, NotFound
+from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
 from finsight.organizations.models import Membership, Organization
 from finsight.rbac.models import Role
 from finsight.rbac.permissions import OWNER_ROLE
 from finsight.rbac.service import ensure_can_grant, role_by_name
 from finsight.users.service import create_user, find_user_by_email, generate_password
+
+
+@dataclass(frozen=True)
+class MembershipOf:
+    org_id: uuid.UUID
+    slug: str
+    name: str
+    role: str
+
+
+def memberships_of(session: Session, user_id: uuid.UUID) -> list[MembershipOf]:
+    """The live organizations a user belongs to, with their role in each, by slug."""
+    rows = session.execute(
+        select(Organization.id, Organization.slug, Organization.name, Role.name.label("role"))
+        .join(Membership, Membership.org_id == Organization.id)
+        .join(Role, Role.id == Membership.role_id)
+        .where(Membership.user_id == user_id, Organization.deleted_at.is_(None))
+        .order_by(Organization.slug)
+    )
+    return [MembershipOf(row.id, row.slug, row.name, row.role) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -31,6 +52,16 @@ def list_members(session: Session, org: Organization) -> list[Membership]:
             select(Membership).where(Membership.org_id == org.id).order_by(Membership.created_at)
         )
     )
+
+
+def page_members(
+    session: Session, org_id: uuid.UUID, *, after_id: uuid.UUID | None, limit: int
+) -> list[Membership]:
+    """A keyset page of the organization's members, by membership id."""
+    query = select(Membership).where(Membership.org_id == org_id)
+    if after_id:
+        query = query.where(Membership.id > after_id)
+    return list(session.scalars(query.order_by(Membership.id).limit(limit)))
 
 
 def get_member(session: Session, org: Organization, user_id: uuid.UUID) -> Membership:

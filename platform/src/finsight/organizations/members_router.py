@@ -6,9 +6,8 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
-from sqlalchemy import select
 
-from finsight.api.deps import DB, Client, actor_of, require
+from finsight.api.deps import DB, Client, require
 from finsight.api.pagination import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -17,7 +16,7 @@ from finsight.api.pagination import (
     page_of,
 )
 from finsight.api.problems import problem_responses
-from finsight.auth.principal import Principal
+from finsight.kit.identity import Principal
 from finsight.organizations import members
 from finsight.organizations.models import Membership
 from finsight.organizations.schemas import MemberAdd, MemberAdded, MemberOut, MemberRoleChange
@@ -52,11 +51,9 @@ def list_members(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[MemberOut]:
-    query = select(Membership).where(Membership.org_id == principal.require_org().id)
-    after_id = cursor_id(cursor)
-    if after_id:
-        query = query.where(Membership.id > after_id)
-    rows = list(db.scalars(query.order_by(Membership.id).limit(limit + 1)))
+    rows = members.page_members(
+        db, principal.require_org().id, after_id=cursor_id(cursor), limit=limit + 1
+    )
     return page_of(rows, limit, _out, lambda row: {"id": row.id})
 
 
@@ -78,7 +75,7 @@ def add_member(body: MemberAdd, principal: CanWrite, db: DB, client: Client) -> 
         role_name=body.role,
         password=body.password,
         granter_permissions=principal.permissions,
-        actor=actor_of(principal, client),
+        actor=principal.acting_from(client),
     )
     return MemberAdded(
         **_out(added.membership).model_dump(), initial_password=added.generated_password
@@ -103,7 +100,7 @@ def change_role(
             user_id,
             role_name=body.role,
             granter_permissions=principal.permissions,
-            actor=actor_of(principal, client),
+            actor=principal.acting_from(client),
         )
     )
 
@@ -122,5 +119,5 @@ def remove_member(user_id: uuid.UUID, principal: CanWrite, db: DB, client: Clien
         org,
         user_id,
         granter_permissions=principal.permissions,
-        actor=actor_of(principal, client),
+        actor=principal.acting_from(client),
     )

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
-from sqlalchemy import select
 
-from finsight.api.deps import DB, Client, PlatformAdmin, actor_of, require
+from finsight.api.deps import DB, Client, PlatformAdmin, require
 from finsight.api.pagination import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -16,17 +15,11 @@ from finsight.api.pagination import (
     page_of,
 )
 from finsight.api.problems import problem_responses
-from finsight.audit.service import record
-from finsight.auth.principal import Principal
 from finsight.config import get_settings
 from finsight.errors import InvalidInput
-from finsight.kit.query import escape_like
+from finsight.kit.identity import Principal
 from finsight.organizations import service
-from finsight.organizations.kubernetes import (
-    create_organization_resource,
-    delete_organization_resource,
-)
-from finsight.organizations.models import Organization
+from finsight.organizations.kubernetes import request_deletion, request_organization
 from finsight.organizations.schemas import (
     OrganizationCreate,
     OrganizationCreated,
@@ -54,16 +47,14 @@ def list_organizations(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[OrganizationOut]:
-    query = select(Organization).where(Organization.deleted_at.is_(None))
-    if status_filter:
-        query = query.where(Organization.status == status_filter)
-    if q:
-        pattern = f"%{escape_like(q)}%"
-        query = query.where(Organization.slug.ilike(pattern) | Organization.name.ilike(pattern))
     after = decode_cursor(cursor)
-    if after:
-        query = query.where(Organization.slug > str(after.get("slug", "")))
-    rows = list(db.scalars(query.order_by(Organization.slug).limit(limit + 1)))
+    rows = service.search_organizations(
+        db,
+        status=status_filter,
+        text=q,
+        after_slug=str(after.get("slug", "")) if after else None,
+        limit=limit + 1,
+    )
     return page_of(rows, limit, OrganizationOut.model_validate, lambda row: {"slug": row.slug})
 
 
@@ -90,24 +81,15 @@ def create_organization(
         database_cluster=body.database_cluster,
     )
     if get_settings().kubernetes_mode:
-        resource = create_organization_resource(spec)
-        record(
-            db,
-            org_id=None,
-            actor=actor_of(admin, client),
-            action="organization.create",
-            target_type="organization",
-            target_id=spec.slug,
-            details={"slug": spec.slug, "plan": spec.plan, "mode": "kubernetes"},
-        )
+        resource = request_organization(db, spec, admin.acting_from(client))
         response.status_code = status.HTTP_202_ACCEPTED
         return OrganizationRequested(
             slug=spec.slug,
             name=spec.name,
             plan=spec.plan,
-            resource=f"organizations.finsight.io/{resource['metadata']['name']}",
+            resource=f"organizations.finsight.io/{resource}",
         )
-    created = service.create_organization(db, spec, actor_of(admin, client))
+    created = service.create_organization(db, spec, admin.acting_from(client))
     return OrganizationCreated(
         **OrganizationOut.model_validate(created.organization).model_dump(),
         owner_email=created.owner.email,
@@ -126,7 +108,7 @@ def suspend_organization(
     slug: str, admin: PlatformAdmin, db: DB, client: Client
 ) -> OrganizationOut:
     return OrganizationOut.model_validate(
-        service.set_suspended(db, slug, True, actor_of(admin, client))
+        service.set_suspended(db, slug, True, admin.acting_from(client))
     )
 
 
@@ -139,7 +121,7 @@ def suspend_organization(
 )
 def resume_organization(slug: str, admin: PlatformAdmin, db: DB, client: Client) -> OrganizationOut:
     return OrganizationOut.model_validate(
-        service.set_suspended(db, slug, False, actor_of(admin, client))
+        service.set_suspended(db, slug, False, admin.acting_from(client))
     )
 
 
@@ -168,20 +150,11 @@ def delete_organization(
                 "set it to Delete on the resource",
                 field="purge",
             )
-        delete_organization_resource(slug)
-        record(
-            db,
-            org_id=None,
-            actor=actor_of(admin, client),
-            action="organization.delete",
-            target_type="organization",
-            target_id=slug,
-            details={"slug": slug, "mode": "kubernetes"},
-        )
+        request_deletion(db, slug, admin.acting_from(client))
         response.status_code = status.HTTP_202_ACCEPTED
         return OrganizationDeleted(slug=slug, policy="Resource", archived_schema=None)
     policy = DeletionPolicy.DELETE if purge else DeletionPolicy.RETAIN
-    archived = service.delete_organization(db, slug, policy, actor_of(admin, client))
+    archived = service.delete_organization(db, slug, policy, admin.acting_from(client))
     return OrganizationDeleted(slug=slug, policy=policy.value, archived_schema=archived)
 
 
@@ -215,6 +188,6 @@ def update_current(
     org = service.organization_by_id(db, principal.require_org().id)
     return OrganizationOut.model_validate(
         service.update_organization(
-            db, org, name=body.name, plan=None, actor=actor_of(principal, client)
+            db, org, name=body.name, plan=None, actor=principal.acting_from(client)
         )
     )

@@ -11,15 +11,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, select, text, update
 from sqlalchemy.orm import Session
 
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.auth.models import AuthSession
 from finsight.config import get_settings
 from finsight.db import get_engine
 from finsight.errors import Conflict, InvalidInput, NotFound
+from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
+from finsight.kit.query import escape_like
 from finsight.organizations.models import Membership, Organization
 from finsight.rbac.permissions import OWNER_ROLE
 from finsight.rbac.service import role_by_name
@@ -30,6 +32,8 @@ from finsight.tenancy import (
     provision_tenant,
     validate_slug,
 )
+from finsight.tenancy.directory import forget as forget_location
+from finsight.tenancy.migrations import upgrade_platform
 from finsight.users.models import User
 from finsight.users.service import create_user, find_user_by_email, generate_password
 
@@ -68,6 +72,26 @@ def get_organization(session: Session, slug: str) -> Organization:
     return org
 
 
+def search_organizations(
+    session: Session,
+    *,
+    status: str | None = None,
+    text: str | None = None,
+    after_slug: str | None = None,
+    limit: int,
+) -> list[Organization]:
+    """Live organizations by slug: a status, a substring of slug or name, after a slug."""
+    query = select(Organization).where(Organization.deleted_at.is_(None))
+    if status:
+        query = query.where(Organization.status == status)
+    if text:
+        pattern = f"%{escape_like(text)}%"
+        query = query.where(Organization.slug.ilike(pattern) | Organization.name.ilike(pattern))
+    if after_slug is not None:
+        query = query.where(Organization.slug > after_slug)
+    return list(session.scalars(query.order_by(Organization.slug).limit(limit)))
+
+
 def list_organizations(session: Session) -> list[Organization]:
     return list(
         session.scalars(
@@ -82,12 +106,38 @@ def list_organizations(session: Session) -> list[Organization]:
 def tenant_database(session: Session, cluster: str) -> Iterator[Connection]:
     """The default cluster shares the caller's transaction, so creating an organization there is
     atomic; another cluster gets its own transaction, and a rerun converges (each step is
-    idempotent)."""
+    idempotent). Another cluster carries the platform schema too: its tenants' audit chains
+    live there, next to their data, so a change and its audit entry commit together."""
     if cluster == "default":
         yield session.connection()
         return
     with get_engine(cluster).begin() as connection:
+        upgrade_platform(connection)
         yield connection
+
+
+def _mirror_on_cluster(connection: Connection, org: Organization) -> None:
+    """A tenant cluster's copy of its organizations' rows (the default cluster's are the truth):
+    row security there maps a tenant role to its organization, as it does on the default."""
+    connection.execute(
+        text(
+            "INSERT INTO platform.orgs (id, slug, name, plan, status, schema_name, "
+            "database_cluster, deleted_at) VALUES (:id, :slug, :name, :plan, :status, :schema, "
+            ":cluster, :deleted_at) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, "
+            "plan = EXCLUDED.plan, status = EXCLUDED.status, deleted_at = EXCLUDED.deleted_at, "
+            "updated_at = now()"
+        ),
+        {
+            "id": org.id,
+            "slug": org.slug,
+            "name": org.name,
+            "plan": org.plan,
+            "status": org.status,
+            "schema": org.schema_name,
+            "cluster": org.database_cluster,
+            "deleted_at": org.deleted_at,
+        },
+    )
 
 
 def _validate_spec(spec: OrganizationSpec) -> None:
@@ -124,6 +174,8 @@ def ensure_organization(
         session.flush()
     with tenant_database(session, org.database_cluster) as connection:
         provision_tenant(connection, org.slug)
+        if org.database_cluster != "default":
+            _mirror_on_cluster(connection, org)
 
     generated = None
     owner = find_user_by_email(session, spec.owner_email)
@@ -239,12 +291,15 @@ def delete_organization(
     """Delete an organization: its sign-ins end, its members leave, and its schema is archived
     (`Retain`, name returned) or dropped (`Delete`)."""
     org = get_organization(session, slug)
+    org.deleted_at = utcnow()
     with tenant_database(session, org.database_cluster) as connection:
         archived = deprovision_tenant(connection, org.slug, policy)
+        if org.database_cluster != "default":
+            _mirror_on_cluster(connection, org)
     _end_sessions(session, org, "organization deleted")
     for membership in session.scalars(select(Membership).where(Membership.org_id == org.id)):
         session.delete(membership)
-    org.deleted_at = utcnow()
+    forget_location(org.slug)
     details = {"slug": org.slug, "policy": policy.value, "archived_schema": archived}
     record(
         session,

@@ -1,28 +1,39 @@
 """`finsight db upgrade`: the platform schema, then every live organization's tenant schema.
 
 Each tenant upgrades in its own transaction, so one failure names that tenant and the others
-still upgrade. provision_tenant migrates to head and is idempotent, so a rerun resumes.
+still upgrade; a tenant already at head is passed over, so a rerun resumes where one stopped.
+Tenants upgrade in parallel, in worker processes (Alembic keeps the running migration in a
+process-wide context, so threads cannot), a bounded number per cluster so that no server is
+flooded with DDL.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 from psycopg.errors import InFailedSqlTransaction
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
-from finsight.audit.service import Actor, record
-from finsight.db import platform_session
+from finsight.audit.service import record
+from finsight.db import cluster_names, get_engine, platform_session
+from finsight.kit.identity import Actor
 from finsight.organizations.models import Organization
 from finsight.organizations.service import tenant_database
-from finsight.tenancy import inspect_tenant, provision_tenant
+from finsight.tenancy import inspect_tenant, migrate_tenant, provision_tenant
 from finsight.tenancy.migrations import PLATFORM_SCHEMA, current_revision, head, upgrade_platform
 
 logger = logging.getLogger(__name__)
+
+# Tenants migrated at once on one cluster: DDL takes locks and fills the WAL; more than a few
+# parallel migrations per server gain little (BENCHMARKS.md).
+DEFAULT_JOBS_PER_CLUSTER = 4
 
 
 @dataclass(frozen=True)
@@ -96,22 +107,35 @@ def platform_revision() -> str | None:
 
 
 def upgrade_platform_schema(actor: Actor) -> str | None:
-    """Migrate the platform tree to head; returns the revision it was at."""
+    """Migrate the platform tree to head on every cluster (another cluster keeps its tenants'
+    audit chains in it); returns the default cluster's revision before."""
     target = head("platform")
     with platform_session() as session:
         previous = current_revision(session.connection(), PLATFORM_SCHEMA)
         upgrade_platform(session.connection())
         if previous != target:
-            record(
-                session,
-                org_id=None,
-                actor=actor,
-                action="platform.migrate",
-                target_type="schema",
-                target_id=PLATFORM_SCHEMA,
-                details={"from": previous, "to": target},
-            )
+            _record_platform_migration(session, actor, "default", previous, target)
+        for cluster in cluster_names()[1:]:
+            with get_engine(cluster).begin() as connection:
+                before = current_revision(connection, PLATFORM_SCHEMA)
+                upgrade_platform(connection)
+            if before != target:
+                _record_platform_migration(session, actor, cluster, before, target)
     return previous
+
+
+def _record_platform_migration(
+    session: Session, actor: Actor, cluster: str, previous: str | None, target: str
+) -> None:
+    record(
+        session,
+        org_id=None,
+        actor=actor,
+        action="platform.migrate",
+        target_type="schema",
+        target_id=PLATFORM_SCHEMA,
+        details={"from": previous, "to": target, "cluster": cluster},
+    )
 
 
 def upgrade_tenant_schema(tenant: LiveTenant, actor: Actor) -> TenantUpgrade:
@@ -120,18 +144,23 @@ def upgrade_tenant_schema(tenant: LiveTenant, actor: Actor) -> TenantUpgrade:
     try:
         with platform_session() as session:
             with tenant_database(session, tenant.cluster) as connection:
-                previous = inspect_tenant(connection, tenant.slug).revision
-                provision_tenant(connection, tenant.slug)
-            if previous != target:
-                record(
-                    session,
-                    org_id=tenant.org_id,
-                    actor=actor,
-                    action="tenant.migrate",
-                    target_type="schema",
-                    target_id=tenant.slug,
-                    details={"from": previous, "to": target},
-                )
+                state = inspect_tenant(connection, tenant.slug)
+                previous = state.revision
+                if previous == target:
+                    return TenantUpgrade(tenant.slug, previous=previous)
+                if state.role_exists and state.schema_exists and previous is not None:
+                    migrate_tenant(connection, tenant.slug)
+                else:
+                    provision_tenant(connection, tenant.slug)
+            record(
+                session,
+                org_id=tenant.org_id,
+                actor=actor,
+                action="tenant.migrate",
+                target_type="schema",
+                target_id=tenant.slug,
+                details={"from": previous, "to": target},
+            )
     except Exception as exc:
         logger.warning("tenant %s did not upgrade: %s", tenant.slug, one_line(exc))
         return TenantUpgrade(tenant.slug, error=one_line(exc))
@@ -141,19 +170,50 @@ def upgrade_tenant_schema(tenant: LiveTenant, actor: Actor) -> TenantUpgrade:
 def upgrade_all(
     actor: Actor,
     *,
+    jobs_per_cluster: int = DEFAULT_JOBS_PER_CLUSTER,
     on_start: Callable[[int], None] | None = None,
     on_tenant: Callable[[TenantUpgrade], None] | None = None,
 ) -> UpgradeReport:
-    """The platform first (tenants depend on it), then each live tenant."""
+    """The platform first (tenants depend on it), then every live tenant, `jobs_per_cluster`
+    at a time on each cluster."""
     report = UpgradeReport(upgrade_platform_schema(actor), head("platform"))
     tenants = live_tenants()
     if on_start:
         on_start(len(tenants))
-    for tenant in tenants:
-        result = upgrade_tenant_schema(tenant, actor)
+
+    def done(result: TenantUpgrade) -> None:
         report.tenants.append(result)
         if on_tenant:
             on_tenant(result)
+
+    if jobs_per_cluster <= 1 or len(tenants) <= 1:
+        for tenant in tenants:
+            done(upgrade_tenant_schema(tenant, actor))
+        return report
+    by_cluster: dict[str, list[LiveTenant]] = {}
+    for tenant in tenants:
+        by_cluster.setdefault(tenant.cluster, []).append(tenant)
+    # Spawned, not forked: the caller may have threads (a test runner, a server), and a fork
+    # copies their locks in whatever state they are. Children read the same environment.
+    context = multiprocessing.get_context("spawn")
+    pools = [
+        ProcessPoolExecutor(min(jobs_per_cluster, len(members)), mp_context=context)
+        for members in by_cluster.values()
+    ]
+    try:
+        futures = {
+            pool.submit(upgrade_tenant_schema, tenant, actor): tenant
+            for pool, members in zip(pools, by_cluster.values(), strict=True)
+            for tenant in members
+        }
+        for future in as_completed(futures):
+            try:
+                done(future.result())
+            except Exception as exc:  # the worker process itself died
+                done(TenantUpgrade(futures[future].slug, error=one_line(exc)))
+    finally:
+        for pool in pools:
+            pool.shutdown(cancel_futures=True)
     return report
 
 

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from finsight.api.deps import DB, Client, actor_of, require
+from finsight.api.deps import DB, Client, require
 from finsight.api.problems import problem_responses
-from finsight.auth.principal import Principal
+from finsight.kit.identity import Principal
 from finsight.rbac import service
 from finsight.rbac.models import Role
 from finsight.rbac.permissions import PERMISSIONS
@@ -69,7 +69,7 @@ def create_role(body: RoleCreate, principal: CanWrite, db: DB, client: Client) -
         description=body.description,
         permissions=body.permissions,
         granter_permissions=principal.permissions,
-        actor=actor_of(principal, client),
+        actor=principal.acting_from(client),
     )
     return _out(role)
 
@@ -92,7 +92,7 @@ def update_role(
         description=body.description,
         permissions=body.permissions,
         granter_permissions=principal.permissions,
-        actor=actor_of(principal, client),
+        actor=principal.acting_from(client),
     )
     return _out(role)
 
@@ -106,4 +106,4 @@ def update_role(
 )
 def delete_role(role_id: uuid.UUID, principal: CanWrite, db: DB, client: Client) -> None:
     org_id = principal.require_org().id
-    service.delete_role(db, service.get_role(db, org_id, role_id), actor_of(principal, client))
+    service.delete_role(db, service.get_role(db, org_id, role_id), principal.acting_from(client))

@@ -7,8 +7,9 @@ import uuid
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from finsight.kit.identity import Actor
 from finsight.organizations.models import Membership
 from finsight.rbac.models import Role
 from finsight.rbac.permissions import BUILTIN_ROLES, unknown_permissions

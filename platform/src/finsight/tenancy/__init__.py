@@ -3,6 +3,7 @@
 It knows nothing of organizations or users; finsight.organizations builds on it.
 """
 
+from finsight.tenancy.directory import TenantLocation, locate
 from finsight.tenancy.names import TenantNames, validate_slug
 from finsight.tenancy.provisioning import (
     DeletionPolicy,
@@ -10,19 +11,32 @@ from finsight.tenancy.provisioning import (
     deprovision_tenant,
     ensure_worker_login,
     inspect_tenant,
+    migrate_tenant,
     provision_tenant,
 )
-from finsight.tenancy.session import scope_to_tenant, tenant_session
+from finsight.tenancy.session import (
+    TenantUnit,
+    scope_to_tenant,
+    scoped_session,
+    tenant_session,
+    tenant_unit,
+)
 
 __all__ = [
     "DeletionPolicy",
+    "TenantLocation",
     "TenantNames",
     "TenantState",
+    "TenantUnit",
     "deprovision_tenant",
     "ensure_worker_login",
     "inspect_tenant",
+    "locate",
+    "migrate_tenant",
     "provision_tenant",
     "scope_to_tenant",
+    "scoped_session",
     "tenant_session",
+    "tenant_unit",
     "validate_slug",
 ]

@@ -6,10 +6,10 @@ import functools
 import os
 import threading
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from alembic import command
 from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
@@ -41,8 +41,38 @@ def _config(tree: Tree, connection: Connection, schema: str) -> Config:
 
 
 @functools.cache
+def _scripts(location: str) -> ScriptDirectory:
+    """A migration tree, read once per process: Alembic's commands read and import every
+    version file again on each call, which would dominate a fleet upgrade."""
+    return ScriptDirectory(location)
+
+
+def _upgrade_to_head(tree: Tree, connection: Connection, schema: str) -> None:
+    """What `alembic upgrade head` with our env.py does, on a tree read once."""
+    script = _scripts(str(migrations_dir() / tree))
+
+    def steps(revision: Any, _context: Any) -> Any:
+        return script._upgrade_revs("head", revision)
+
+    with (
+        _alembic,
+        EnvironmentContext(
+            _config(tree, connection, schema), script, fn=steps, destination_rev="head"
+        ) as environment,
+    ):
+        environment.configure(
+            connection=connection,
+            target_metadata=None,
+            version_table_schema=schema,
+            transactional_ddl=True,
+        )
+        with environment.begin_transaction():
+            environment.run_migrations()
+
+
+@functools.cache
 def head(tree: Tree) -> str:
-    script = ScriptDirectory(str(migrations_dir() / tree))
+    script = _scripts(str(migrations_dir() / tree))
     heads = script.get_heads()
     if len(heads) != 1:
         raise RuntimeError(f"the {tree} migration tree has {len(heads)} heads: {heads}")
@@ -56,8 +86,7 @@ def current_revision(connection: Connection, schema: str) -> str | None:
 
 def upgrade_platform(connection: Connection) -> None:
     connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {PLATFORM_SCHEMA}"))
-    with _alembic:
-        command.upgrade(_config("platform", connection, PLATFORM_SCHEMA), "head")
+    _upgrade_to_head("platform", connection, PLATFORM_SCHEMA)
 
 
 def upgrade_tenant(connection: Connection, names: TenantNames) -> None:
@@ -65,6 +94,5 @@ def upgrade_tenant(connection: Connection, names: TenantNames) -> None:
     scope_to_tenant(connection, names)
     # Not in a `finally`: after a failure the transaction is aborted, and RESET ROLE there would
     # replace the real error with "current transaction is aborted".
-    with _alembic:
-        command.upgrade(_config("tenant", connection, names.schema), "head")
+    _upgrade_to_head("tenant", connection, names.schema)
     unscope(connection)

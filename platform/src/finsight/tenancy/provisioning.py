@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, text
 
 from finsight.kit.query import advisory_xact_lock
-from finsight.tenancy.migrations import current_revision, head, upgrade_tenant
+from finsight.tenancy.migrations import head, upgrade_tenant
 from finsight.tenancy.names import TENANT_GROUP_ROLE, TenantNames
 
 
@@ -52,20 +52,40 @@ def _schema_exists(connection: Connection, schema: str) -> bool:
 
 def inspect_tenant(connection: Connection, slug: str) -> TenantState:
     names = TenantNames.for_slug(slug)
-    schema_exists = _schema_exists(connection, names.schema)
+    row = connection.execute(
+        text(
+            "SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = :role) AS role_exists, "
+            "EXISTS (SELECT FROM pg_namespace WHERE nspname = :schema) AS schema_exists, "
+            "EXISTS (SELECT FROM pg_roles WHERE rolname = :worker) AS worker_role_exists, "
+            "to_regclass(:versions) IS NOT NULL AS versioned"
+        ),
+        {
+            "role": names.role,
+            "schema": names.schema,
+            "worker": names.worker_role,
+            "versions": f"{names.schema}.alembic_version",
+        },
+    ).one()
     revision = None
-    if schema_exists:
-        has_version_table = connection.execute(
-            text("SELECT to_regclass(:t) IS NOT NULL"), {"t": f"{names.schema}.alembic_version"}
-        ).scalar_one()
-        if has_version_table:
-            revision = current_revision(connection, names.schema)
+    if row.versioned:
+        # The schema name comes from TenantNames (validated slug), never from input.
+        revision = connection.execute(
+            text(f"SELECT version_num FROM {names.schema}.alembic_version")  # noqa: S608
+        ).scalar()
     return TenantState(
-        role_exists=_role_exists(connection, names.role),
-        schema_exists=schema_exists,
-        worker_role_exists=_role_exists(connection, names.worker_role),
+        role_exists=row.role_exists,
+        schema_exists=row.schema_exists,
+        worker_role_exists=row.worker_role_exists,
         revision=revision,
     )
+
+
+def migrate_tenant(connection: Connection, slug: str) -> None:
+    """Migrate a tenant whose role and schema exist to head, and nothing else: the step a fleet
+    upgrade repeats for every tenant (provision_tenant also checks and repairs the rest)."""
+    names = TenantNames.for_slug(slug)
+    _lock(connection, names)
+    upgrade_tenant(connection, names)
 
 
 def provision_tenant(connection: Connection, slug: str) -> TenantNames:

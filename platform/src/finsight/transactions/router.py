@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import StreamingResponse
 
-from finsight.api.deps import DB, Client, actor_of, require, scoped_to_tenant
+from finsight.api.deps import TenantContext, tenant
 from finsight.api.pagination import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -19,7 +19,6 @@ from finsight.api.pagination import (
     page_of,
 )
 from finsight.api.problems import problem_responses
-from finsight.auth.principal import Principal
 from finsight.transactions import export, service, summary
 from finsight.transactions import query as q
 from finsight.transactions.models import Transaction
@@ -34,8 +33,8 @@ from finsight.transactions.schemas import (
 
 router = APIRouter(prefix="/api/transactions", tags=["transactions"])
 
-CanRead = Annotated[Principal, Depends(require("transactions:read"))]
-CanWrite = Annotated[Principal, Depends(require("transactions:write"))]
+CanRead = Annotated[TenantContext, tenant("transactions:read")]
+CanWrite = Annotated[TenantContext, tenant("transactions:write")]
 Amount = Annotated[Decimal | None, Query(max_digits=19, decimal_places=4)]
 
 
@@ -97,16 +96,14 @@ SortParam = Annotated[q.Sort, Query(description="-date (default), date, -amount 
     responses=problem_responses(401, 403, 422),
 )
 def list_transactions(
-    principal: CanRead,
-    db: DB,
+    ctx: CanRead,
     where: Filter,
     sort: SortParam = "-date",
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[TransactionOut]:
-    scoped_to_tenant(db, principal)
     rows = service.list_transactions(
-        db, where, sort=sort, cursor=decode_cursor(cursor), limit=limit + 1
+        ctx.session, where, sort=sort, cursor=decode_cursor(cursor), limit=limit + 1
     )
     return page_of(rows, limit, TransactionOut.model_validate, lambda row: q.cursor_of(row, sort))
 
@@ -123,15 +120,13 @@ def list_transactions(
     response_class=StreamingResponse,
 )
 def export_transactions(
-    principal: CanRead,
-    db: DB,
+    ctx: CanRead,
     where: Filter,
     format: Literal["csv", "json"] = "csv",
     sort: SortParam = "-date",
 ) -> StreamingResponse:
-    scoped_to_tenant(db, principal)
-    query = q.ordered(q.filtered(service.prepare_filter(db, where)), sort)
-    slug = principal.require_org().slug
+    query = q.ordered(q.filtered(service.prepare_filter(ctx.session, where)), sort)
+    slug = ctx.org.slug
     body = export.stream_csv(slug, query) if format == "csv" else export.stream_json(slug, query)
     return StreamingResponse(body, **export.export_media(format))
 
@@ -147,14 +142,12 @@ def export_transactions(
     responses=problem_responses(401, 403, 422),
 )
 def summarize_transactions(
-    principal: CanRead,
-    db: DB,
+    ctx: CanRead,
     where: Filter,
     group_by: Literal["month", "category"] = "month",
     rollup: bool = True,
 ) -> SummaryOut:
-    scoped_to_tenant(db, principal)
-    totals = summary.summarize(db, where, group_by, rollup=rollup)
+    totals = summary.summarize(ctx.session, where, group_by, rollup=rollup)
     return SummaryOut(
         group_by=group_by,
         totals=[
@@ -179,12 +172,9 @@ def summarize_transactions(
     summary="Set one category on up to 1000 transactions",
     responses=problem_responses(401, 403, 422),
 )
-def bulk_recategorize(
-    body: BulkRecategorize, principal: CanWrite, db: DB, client: Client
-) -> BulkResult:
-    scoped_to_tenant(db, principal)
+def bulk_recategorize(body: BulkRecategorize, ctx: CanWrite) -> BulkResult:
     outcome = service.bulk_recategorize(
-        db, principal.require_org().id, body.ids, body.category_id, actor_of(principal, client)
+        ctx.session, ctx.org.id, body.ids, body.category_id, ctx.actor
     )
     return BulkResult(
         requested=outcome.requested, updated=outcome.updated, not_found=outcome.not_found
@@ -197,9 +187,8 @@ def bulk_recategorize(
     summary="A transaction (deleted ones too, with deleted_at set)",
     responses=problem_responses(401, 403, 404, 422),
 )
-def get_transaction(transaction_id: uuid.UUID, principal: CanRead, db: DB) -> Transaction:
-    scoped_to_tenant(db, principal)
-    return service.get_transaction(db, transaction_id)
+def get_transaction(transaction_id: uuid.UUID, ctx: CanRead) -> Transaction:
+    return service.get_transaction(ctx.session, transaction_id)
 
 
 @router.patch(
@@ -212,17 +201,14 @@ def get_transaction(transaction_id: uuid.UUID, principal: CanRead, db: DB) -> Tr
 def update_transaction(
     transaction_id: uuid.UUID,
     body: TransactionUpdate,
-    principal: CanWrite,
-    db: DB,
-    client: Client,
+    ctx: CanWrite,
 ) -> Transaction:
-    scoped_to_tenant(db, principal)
     return service.update_transaction(
-        db,
-        principal.require_org().id,
-        service.live_transaction(db, transaction_id),
+        ctx.session,
+        ctx.org.id,
+        service.live_transaction(ctx.session, transaction_id),
         body.model_dump(exclude_unset=True),
-        actor_of(principal, client),
+        ctx.actor,
     )
 
 
@@ -233,15 +219,12 @@ def update_transaction(
     summary="Delete a transaction (soft: restorable; the account balance follows)",
     responses=problem_responses(401, 403, 404),
 )
-def delete_transaction(
-    transaction_id: uuid.UUID, principal: CanWrite, db: DB, client: Client
-) -> None:
-    scoped_to_tenant(db, principal)
+def delete_transaction(transaction_id: uuid.UUID, ctx: CanWrite) -> None:
     service.delete_transaction(
-        db,
-        principal.require_org().id,
-        service.live_transaction(db, transaction_id),
-        actor_of(principal, client),
+        ctx.session,
+        ctx.org.id,
+        service.live_transaction(ctx.session, transaction_id),
+        ctx.actor,
     )
 
 
@@ -252,13 +235,10 @@ def delete_transaction(
     summary="Restore a deleted transaction (the account balance follows)",
     responses=problem_responses(401, 403, 404, 409),
 )
-def restore_transaction(
-    transaction_id: uuid.UUID, principal: CanWrite, db: DB, client: Client
-) -> Transaction:
-    scoped_to_tenant(db, principal)
+def restore_transaction(transaction_id: uuid.UUID, ctx: CanWrite) -> Transaction:
     return service.restore_transaction(
-        db,
-        principal.require_org().id,
-        service.get_transaction(db, transaction_id),
-        actor_of(principal, client),
+        ctx.session,
+        ctx.org.id,
+        service.get_transaction(ctx.session, transaction_id),
+        ctx.actor,
     )

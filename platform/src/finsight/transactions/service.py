@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 
 from finsight.accounts.models import Account
 from finsight.accounts.service import adjust_balance, deleted_account_ids
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.categories.models import Category
 from finsight.categories.tree import load_tree
 from finsight.errors import Conflict, InvalidInput, NotFound
+from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
 from finsight.transactions import query as q
 from finsight.transactions.models import USER_FIELDS, Transaction

@@ -1,40 +1,27 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from finsight.api.deps import DB, Client, CurrentPrincipal, actor_of
+from finsight.api.deps import DB, Client, CurrentPrincipal
 from finsight.api.problems import problem_responses
-from finsight.audit.service import record
-from finsight.auth.passwords import verify_password
-from finsight.auth.principal import Principal
 from finsight.auth.schemas import OrganizationSummary
 from finsight.config import get_settings
-from finsight.errors import InvalidInput
-from finsight.organizations.models import Membership, Organization
-from finsight.rbac.models import Role
+from finsight.kit.identity import Principal
+from finsight.organizations.members import memberships_of
 from finsight.users.schemas import Me, MembershipSummary, MeUpdate, PasswordChange
-from finsight.users.service import get_user, set_password
+from finsight.users.service import change_password, get_user, update_profile
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 
 
 def _me(db: Session, principal: Principal) -> Me:
     user = get_user(db, principal.user_id)
-    rows = db.execute(
-        select(Organization.id, Organization.slug, Organization.name, Role.name.label("role"))
-        .join(Membership, Membership.org_id == Organization.id)
-        .join(Role, Role.id == Membership.role_id)
-        .where(Membership.user_id == user.id, Organization.deleted_at.is_(None))
-        .order_by(Organization.slug)
-    )
     memberships = [
         MembershipSummary(
-            organization=OrganizationSummary(id=row.id, slug=row.slug, name=row.name),
-            role=row.role,
+            organization=OrganizationSummary(id=m.org_id, slug=m.slug, name=m.name), role=m.role
         )
-        for row in rows
+        for m in memberships_of(db, user.id)
     ]
     org = principal.org
     return Me(
@@ -70,18 +57,7 @@ def read_me(principal: CurrentPrincipal, db: DB) -> Me:
     responses=problem_responses(401, 403, 422),
 )
 def update_me(body: MeUpdate, principal: CurrentPrincipal, db: DB, client: Client) -> Me:
-    user = get_user(db, principal.user_id)
-    user.full_name = body.full_name.strip()
-    record(
-        db,
-        org_id=None,
-        actor=actor_of(principal, client),
-        action="user.update",
-        target_type="user",
-        target_id=user.id,
-        details={"full_name": user.full_name},
-    )
-    db.flush()
+    update_profile(db, principal.user_id, body.full_name, principal.acting_from(client))
     return _me(db, principal)
 
 
@@ -92,17 +68,14 @@ def update_me(body: MeUpdate, principal: CurrentPrincipal, db: DB, client: Clien
     summary="Change your password (your other sessions end)",
     responses=problem_responses(401, 403, 422),
 )
-def change_password(
+def change_my_password(
     body: PasswordChange, principal: CurrentPrincipal, db: DB, client: Client
 ) -> None:
-    user = get_user(db, principal.user_id)
-    if not verify_password(user.password_hash, body.current_password):
-        raise InvalidInput("current password is wrong", field="current_password")
-    set_password(
+    change_password(
         db,
-        user,
+        principal.user_id,
+        body.current_password,
         body.new_password,
-        actor=actor_of(principal, client),
+        actor=principal.acting_from(client),
         keep_session=principal.session_id,
-        field="new_password",
     )

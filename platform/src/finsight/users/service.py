@@ -8,10 +8,11 @@ import uuid
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.auth.models import AuthSession
-from finsight.auth.passwords import hash_password, validate_new_password
+from finsight.auth.passwords import hash_password, validate_new_password, verify_password
 from finsight.errors import Conflict, InvalidInput, NotFound
+from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
 from finsight.users.models import User
 
@@ -119,3 +120,37 @@ def set_password(
         details={"sessions_ended": ended},
     )
     return int(ended)
+
+
+def update_profile(session: Session, user_id: uuid.UUID, full_name: str, actor: Actor) -> User:
+    user = get_user(session, user_id)
+    user.full_name = full_name.strip()
+    record(
+        session,
+        org_id=None,
+        actor=actor,
+        action="user.update",
+        target_type="user",
+        target_id=user.id,
+        details={"full_name": user.full_name},
+    )
+    session.flush()
+    return user
+
+
+def change_password(
+    session: Session,
+    user_id: uuid.UUID,
+    current_password: str,
+    new_password: str,
+    *,
+    actor: Actor,
+    keep_session: uuid.UUID,
+) -> None:
+    """A person changes their own password: the current one proves it is them."""
+    user = get_user(session, user_id)
+    if not verify_password(user.password_hash, current_password):
+        raise InvalidInput("current password is wrong", field="current_password")
+    set_password(
+        session, user, new_password, actor=actor, keep_session=keep_session, field="new_password"
+    )

@@ -15,6 +15,7 @@ from celery.signals import setup_logging, worker_process_init
 
 from finsight.config import Settings, get_settings
 from finsight.db import reset_engines
+from finsight.domains import all_domains
 from finsight.errors import FinsightError
 from finsight.observability import celery_metrics
 from finsight.observability.logging import configure_logging
@@ -22,42 +23,23 @@ from finsight.observability.logging import configure_logging
 DEFAULT_QUEUE = "default"
 TENANT_QUEUE_PREFIX = "org."
 
-# Task names: senders use these strings, so they never import task modules.
-PURGE_SESSIONS_TASK = "finsight.auth.purge_expired_sessions"
-TENANT_PING_TASK = "finsight.tenant.ping"
-REQUEUE_STALE_IMPORTS_TASK = "finsight.ingestion.requeue_stale"
-REQUEUE_STALE_ANALYTICS_TASK = "finsight.analytics.requeue_stale"
-REFRESH_ANALYTICS_TASK = "finsight.analytics.refresh"
-
-PURGE_SESSIONS_EVERY_SECONDS = 3600.0
 # Results are stored only for tasks that ask (`ignore_result=False`): today the tenant ping,
 # whose caller waits seconds for it.
 RESULT_TTL_SECONDS = 300
 
-BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
-    "purge-expired-sessions": {
-        "task": PURGE_SESSIONS_TASK,
-        "schedule": PURGE_SESSIONS_EVERY_SECONDS,
-        "options": {"queue": DEFAULT_QUEUE},
-    },
-    "requeue-stale-imports": {
-        "task": REQUEUE_STALE_IMPORTS_TASK,
-        "schedule": 60.0,
-        "options": {"queue": DEFAULT_QUEUE},
-    },
-    "requeue-stale-analytics": {
-        "task": REQUEUE_STALE_ANALYTICS_TASK,
-        "schedule": 60.0,
-        "options": {"queue": DEFAULT_QUEUE},
-    },
-    # Hourly, so each organization's daily refresh comes about a day after its last run
-    # (spread over the day, not all at midnight).
-    "refresh-analytics": {
-        "task": REFRESH_ANALYTICS_TASK,
-        "schedule": 3600.0,
-        "options": {"queue": DEFAULT_QUEUE},
-    },
-}
+
+def beat_schedule() -> dict[str, dict[str, Any]]:
+    """Every domain's schedules, each on the `default` queue."""
+    return {
+        schedule.name: {
+            "task": schedule.task,
+            "schedule": schedule.seconds,
+            "options": {"queue": DEFAULT_QUEUE},
+        }
+        for domain in all_domains()
+        for schedule in domain.schedules
+    }
+
 
 celery_app = Celery("finsight")
 celery_app.conf.update(
@@ -75,13 +57,9 @@ celery_app.conf.update(
     worker_hijack_root_logger=False,
     timezone="UTC",
     enable_utc=True,
-    beat_schedule=BEAT_SCHEDULE,
-    imports=[
-        "finsight.worker.maintenance",
-        "finsight.worker.diagnostics",
-        "finsight.ingestion.tasks",
-        "finsight.analytics.tasks",
-    ],
+    beat_schedule=beat_schedule(),
+    # Task names are strings: senders never import task modules; the worker imports them all.
+    imports=[module for domain in all_domains() for module in domain.task_modules],
 )
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from finsight.tenancy import tenant_session
-from finsight.worker.app import TENANT_PING_TASK, celery_app
+from finsight.worker.app import celery_app
+from finsight.worker.domain import TENANT_PING_TASK
 
 
 def ping_tenant(org_slug: str) -> dict[str, object]:

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from finsight.analytics.anomalies import service
 from finsight.analytics.anomalies.schemas import (
@@ -15,16 +15,15 @@ from finsight.analytics.anomalies.schemas import (
     AnomalyStatus,
     FeedbackIn,
 )
-from finsight.api.deps import DB, Client, actor_of, require, scoped_to_tenant
+from finsight.api.deps import TenantContext, tenant
 from finsight.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, cursor_date_id, page_of
 from finsight.api.problems import problem_responses
-from finsight.auth.principal import Principal
 from finsight.errors import InvalidInput
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 
-CanRead = Annotated[Principal, Depends(require("analytics:read"))]
-CanWrite = Annotated[Principal, Depends(require("analytics:write"))]
+CanRead = Annotated[TenantContext, tenant("analytics:read")]
+CanWrite = Annotated[TenantContext, tenant("analytics:write")]
 
 
 @router.get(
@@ -36,8 +35,7 @@ CanWrite = Annotated[Principal, Depends(require("analytics:write"))]
     responses=problem_responses(401, 403, 422),
 )
 def list_anomalies(
-    principal: CanRead,
-    db: DB,
+    ctx: CanRead,
     status_filter: Annotated[AnomalyStatus | None, Query(alias="status")] = None,
     kind: AnomalyKind | None = None,
     account_id: uuid.UUID | None = None,
@@ -49,7 +47,7 @@ def list_anomalies(
     if date_from and date_to and date_from > date_to:
         raise InvalidInput("date_from must not be after date_to", field="date_from")
     rows = service.list_anomalies(
-        scoped_to_tenant(db, principal),
+        ctx.session,
         status=status_filter,
         kind=kind,
         account_id=account_id,
@@ -75,15 +73,13 @@ def list_anomalies(
     "that merchant's later anomalies (duplicates excepted).",
     responses=problem_responses(401, 403, 404, 422),
 )
-def give_feedback(
-    anomaly_id: uuid.UUID, body: FeedbackIn, principal: CanWrite, db: DB, client: Client
-) -> AnomalyOut:
-    org = principal.require_org()
+def give_feedback(anomaly_id: uuid.UUID, body: FeedbackIn, ctx: CanWrite) -> AnomalyOut:
+    org = ctx.org
     anomaly = service.give_feedback(
-        scoped_to_tenant(db, principal),
+        ctx.session,
         anomaly_id,
         body.status,
         org_id=org.id,
-        actor=actor_of(principal, client),
+        actor=ctx.actor,
     )
     return AnomalyOut.model_validate(anomaly)

@@ -24,9 +24,10 @@ from finsight.analytics.anomalies.model import Anomaly, Settings, Txn
 from finsight.analytics.descriptors import clean_descriptor, descriptor_key
 from finsight.analytics.models import AnalyticsEvent, AnalyticsRun, AnomalyRecord, Merchant
 from finsight.analytics.steps import RunScope, live_ledger
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.categories.models import Category
 from finsight.errors import InvalidInput, NotFound
+from finsight.kit.identity import Actor
 from finsight.kit.models import new_id, utcnow
 from finsight.kit.query import advisory_xact_lock
 from finsight.transactions.models import Transaction as LedgerRow

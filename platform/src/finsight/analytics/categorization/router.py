@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from finsight.analytics.categorization import dry_run as rule_dry_run
 from finsight.analytics.categorization import proposals, service, store
@@ -23,17 +23,16 @@ from finsight.analytics.categorization.schemas import (
     stored,
 )
 from finsight.analytics.models import RuleProposal
-from finsight.api.deps import DB, Client, actor_of, require, scoped_to_tenant
+from finsight.api.deps import TenantContext, tenant
 from finsight.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, cursor_date_id, page_of
 from finsight.api.problems import problem_responses
-from finsight.auth.principal import Principal
 from finsight.errors import InvalidInput
 from finsight.transactions.schemas import BulkResult, TransactionOut
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 
-CanRead = Annotated[Principal, Depends(require("analytics:read"))]
-CanWrite = Annotated[Principal, Depends(require("analytics:write"))]
+CanRead = Annotated[TenantContext, tenant("analytics:read")]
+CanWrite = Annotated[TenantContext, tenant("analytics:write")]
 
 
 @router.get(
@@ -42,8 +41,8 @@ CanWrite = Annotated[Principal, Depends(require("analytics:write"))]
     summary="Rules, in the order they apply",
     responses=problem_responses(401, 403),
 )
-def list_rules(principal: CanRead, db: DB) -> list[RuleOut]:
-    return [RuleOut.model_validate(r) for r in service.list_rules(scoped_to_tenant(db, principal))]
+def list_rules(ctx: CanRead) -> list[RuleOut]:
+    return [RuleOut.model_validate(r) for r in service.list_rules(ctx.session)]
 
 
 @router.post(
@@ -54,7 +53,7 @@ def list_rules(principal: CanRead, db: DB) -> list[RuleOut]:
     summary="Create a rule (it applies after the existing ones)",
     responses=problem_responses(401, 403, 422),
 )
-def create_rule(body: RuleIn, principal: CanWrite, db: DB, client: Client) -> RuleOut:
+def create_rule(body: RuleIn, ctx: CanWrite) -> RuleOut:
     fields = {
         "name": body.name,
         "enabled": body.enabled,
@@ -63,9 +62,9 @@ def create_rule(body: RuleIn, principal: CanWrite, db: DB, client: Client) -> Ru
         "actions": stored(body.actions),
     }
     rule = service.create_rule(
-        scoped_to_tenant(db, principal),
-        principal.require_org().id,
-        actor_of(principal, client),
+        ctx.session,
+        ctx.org.id,
+        ctx.actor,
         fields,
     )
     return RuleOut.model_validate(rule)
@@ -78,11 +77,11 @@ def create_rule(body: RuleIn, principal: CanWrite, db: DB, client: Client) -> Ru
     summary="Put every rule in a new order",
     responses=problem_responses(401, 403, 422),
 )
-def reorder_rules(body: ReorderIn, principal: CanWrite, db: DB, client: Client) -> list[RuleOut]:
+def reorder_rules(body: ReorderIn, ctx: CanWrite) -> list[RuleOut]:
     rules = service.reorder_rules(
-        scoped_to_tenant(db, principal),
-        principal.require_org().id,
-        actor_of(principal, client),
+        ctx.session,
+        ctx.org.id,
+        ctx.actor,
         body.ids,
     )
     return [RuleOut.model_validate(rule) for rule in rules]
@@ -96,14 +95,14 @@ def reorder_rules(body: ReorderIn, principal: CanWrite, db: DB, client: Client) 
     "(changes nothing)",
     responses=problem_responses(401, 403, 404, 422),
 )
-def dry_run(body: DryRunIn, principal: CanWrite, db: DB) -> DryRunOut:
+def dry_run(body: DryRunIn, ctx: CanWrite) -> DryRunOut:
     if (body.conditions is None) != (body.actions is None):
         missing = "actions" if body.actions is None else "conditions"
         raise InvalidInput("send conditions and actions together", field=missing)
     if body.rule_id is None and body.conditions is None:
         raise InvalidInput("send conditions and actions, or rule_id", field="conditions")
     result = rule_dry_run.dry_run(
-        scoped_to_tenant(db, principal),
+        ctx.session,
         conditions=stored(body.conditions) if body.conditions else None,
         actions=stored(body.actions) if body.actions else None,
         rule_id=body.rule_id,
@@ -117,8 +116,8 @@ def dry_run(body: DryRunIn, principal: CanWrite, db: DB) -> DryRunOut:
     summary="One rule",
     responses=problem_responses(401, 403, 404),
 )
-def read_rule(rule_id: uuid.UUID, principal: CanRead, db: DB) -> RuleOut:
-    return RuleOut.model_validate(service.get_rule(scoped_to_tenant(db, principal), rule_id))
+def read_rule(rule_id: uuid.UUID, ctx: CanRead) -> RuleOut:
+    return RuleOut.model_validate(service.get_rule(ctx.session, rule_id))
 
 
 @router.patch(
@@ -128,10 +127,8 @@ def read_rule(rule_id: uuid.UUID, principal: CanRead, db: DB) -> RuleOut:
     summary="Change a rule",
     responses=problem_responses(401, 403, 404, 422),
 )
-def update_rule(
-    rule_id: uuid.UUID, body: RuleUpdate, principal: CanWrite, db: DB, client: Client
-) -> RuleOut:
-    session = scoped_to_tenant(db, principal)
+def update_rule(rule_id: uuid.UUID, body: RuleUpdate, ctx: CanWrite) -> RuleOut:
+    session = ctx.session
     rule = service.get_rule(session, rule_id)
     changes = body.model_dump(exclude_unset=True)
     for key in ("conditions", "actions"):
@@ -140,9 +137,7 @@ def update_rule(
             if part is None:
                 raise InvalidInput(f"{key} cannot be null", field=key)
             changes[key] = stored(part)
-    updated = service.update_rule(
-        session, principal.require_org().id, actor_of(principal, client), rule, changes
-    )
+    updated = service.update_rule(session, ctx.org.id, ctx.actor, rule, changes)
     return RuleOut.model_validate(updated)
 
 
@@ -153,10 +148,10 @@ def update_rule(
     summary="Delete a rule (rows it categorized are decided again by the next full run)",
     responses=problem_responses(401, 403, 404),
 )
-def delete_rule(rule_id: uuid.UUID, principal: CanWrite, db: DB, client: Client) -> Response:
-    session = scoped_to_tenant(db, principal)
+def delete_rule(rule_id: uuid.UUID, ctx: CanWrite) -> Response:
+    session = ctx.session
     rule = service.get_rule(session, rule_id)
-    service.delete_rule(session, principal.require_org().id, actor_of(principal, client), rule)
+    service.delete_rule(session, ctx.org.id, ctx.actor, rule)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -168,14 +163,13 @@ def delete_rule(rule_id: uuid.UUID, principal: CanWrite, db: DB, client: Client)
     responses=problem_responses(401, 403, 422),
 )
 def review(
-    principal: CanRead,
-    db: DB,
+    ctx: CanRead,
     reason: Literal["uncategorized", "low_confidence"] | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[ReviewItem]:
     rows = service.review_queue(
-        scoped_to_tenant(db, principal),
+        ctx.session,
         reason=reason,
         after=cursor_date_id(cursor, "d"),
         limit=limit + 1,
@@ -199,11 +193,11 @@ def review(
     summary="Categorize reviewed transactions (a person's choice, as bulk recategorize)",
     responses=problem_responses(401, 403, 422),
 )
-def resolve(body: ResolveIn, principal: CanWrite, db: DB, client: Client) -> BulkResult:
+def resolve(body: ResolveIn, ctx: CanWrite) -> BulkResult:
     outcome = service.resolve(
-        scoped_to_tenant(db, principal),
-        principal.require_org().id,
-        actor_of(principal, client),
+        ctx.session,
+        ctx.org.id,
+        ctx.actor,
         body.transaction_ids,
         body.category_id,
     )
@@ -234,13 +228,12 @@ def _proposal(pair: tuple[RuleProposal, str]) -> ProposalOut:
     responses=problem_responses(401, 403, 422),
 )
 def list_proposals(
-    principal: CanRead,
-    db: DB,
+    ctx: CanRead,
     status_filter: Annotated[
         Literal["proposed", "accepted", "dismissed"] | None, Query(alias="status")
     ] = None,
 ) -> list[ProposalOut]:
-    pairs = proposals.list_proposals(scoped_to_tenant(db, principal), status_filter)
+    pairs = proposals.list_proposals(ctx.session, status_filter)
     return [_proposal(pair) for pair in pairs]
 
 
@@ -251,13 +244,11 @@ def list_proposals(
     summary="Accept a proposal: its rule is created, last in the order",
     responses=problem_responses(401, 403, 404, 409),
 )
-def accept_proposal(
-    proposal_id: uuid.UUID, principal: CanWrite, db: DB, client: Client
-) -> ProposalOut:
+def accept_proposal(proposal_id: uuid.UUID, ctx: CanWrite) -> ProposalOut:
     pair = service.accept_proposal(
-        scoped_to_tenant(db, principal),
-        principal.require_org().id,
-        actor_of(principal, client),
+        ctx.session,
+        ctx.org.id,
+        ctx.actor,
         proposal_id,
     )
     return _proposal(pair)
@@ -270,13 +261,11 @@ def accept_proposal(
     summary="Dismiss a proposal for good",
     responses=problem_responses(401, 403, 404, 409),
 )
-def dismiss_proposal(
-    proposal_id: uuid.UUID, principal: CanWrite, db: DB, client: Client
-) -> ProposalOut:
+def dismiss_proposal(proposal_id: uuid.UUID, ctx: CanWrite) -> ProposalOut:
     pair = service.dismiss_proposal(
-        scoped_to_tenant(db, principal),
-        principal.require_org().id,
-        actor_of(principal, client),
+        ctx.session,
+        ctx.org.id,
+        ctx.actor,
         proposal_id,
     )
     return _proposal(pair)
@@ -289,5 +278,5 @@ def dismiss_proposal(
     "bootstrap model applies)",
     responses=problem_responses(401, 403),
 )
-def list_models(principal: CanRead, db: DB) -> list[ModelOut]:
-    return [ModelOut.model_validate(v) for v in store.versions(scoped_to_tenant(db, principal))]
+def list_models(ctx: CanRead) -> list[ModelOut]:
+    return [ModelOut.model_validate(v) for v in store.versions(ctx.session)]

@@ -34,9 +34,10 @@ from finsight.analytics.categorization.rules import (
 from finsight.analytics.categorization.runner import SUGGESTION
 from finsight.analytics.categorization.runner import run_categorize as run_categorize
 from finsight.analytics.models import CategoryRule, RuleProposal
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
 from finsight.categories.models import Category
 from finsight.errors import Conflict, InvalidInput, NotFound
+from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
 from finsight.kit.query import advisory_xact_lock
 from finsight.transactions.models import Transaction

@@ -5,18 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from finsight.analytics.forecasting.schemas import ForecastOut
 from finsight.analytics.forecasting.service import MONTHS_AHEAD, read_forecast
-from finsight.api.deps import DB, require, scoped_to_tenant
+from finsight.api.deps import TenantContext, tenant
 from finsight.api.problems import problem_responses
-from finsight.auth.principal import Principal
 from finsight.errors import InvalidInput
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 
-CanRead = Annotated[Principal, Depends(require("analytics:read"))]
+CanRead = Annotated[TenantContext, tenant("analytics:read")]
 
 
 @router.get(
@@ -29,15 +28,12 @@ CanRead = Annotated[Principal, Depends(require("analytics:read"))]
     responses=problem_responses(401, 403, 422),
 )
 def get_forecast(
-    principal: CanRead,
-    db: DB,
+    ctx: CanRead,
     scope: Literal["account", "category"] = "account",
     account_id: uuid.UUID | None = None,
     months: Annotated[int, Query(ge=1, le=MONTHS_AHEAD)] = MONTHS_AHEAD,
 ) -> ForecastOut:
     if account_id is not None and scope != "account":
         raise InvalidInput("account_id applies to scope=account only", field="account_id")
-    stored = read_forecast(
-        scoped_to_tenant(db, principal), scope=scope, account_id=account_id, months=months
-    )
+    stored = read_forecast(ctx.session, scope=scope, account_id=account_id, months=months)
     return ForecastOut.model_validate(stored, from_attributes=True)

@@ -1,4 +1,4 @@
-"""Platform housekeeping run by beat on the `default` queue."""
+"""Sign-in housekeeping run by beat on the `default` queue."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from finsight.audit.service import Actor, record
+from finsight.audit.service import record
+from finsight.auth.domain import PURGE_SESSIONS_TASK
 from finsight.auth.models import AuthSession
 from finsight.db import platform_session
+from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
-from finsight.worker.app import PURGE_SESSIONS_TASK, celery_app
+from finsight.worker.app import celery_app
 
 # Expired sign-ins stay a day, so "your session expired" can still be told from "unknown".
 EXPIRED_SESSION_GRACE = timedelta(days=1)

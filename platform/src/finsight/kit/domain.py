@@ -1,0 +1,58 @@
+"""What a domain declares about itself, so that adding one is its folder plus one line in
+`finsight.domains.DOMAINS`: its API routers, task modules, beat schedules and permissions.
+
+A domain's `domain.py` holds only this declaration (names as strings, no imports of its own
+code), so reading every declaration costs nothing: the API imports only routers, the worker only
+task modules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# The built-in roles (DESIGN §5). Which of them hold a permission is declared with it.
+OWNER, ADMIN, ANALYST, VIEWER = "owner", "admin", "analyst", "viewer"
+EVERY_ROLE = frozenset({OWNER, ADMIN, ANALYST, VIEWER})
+MANAGERS = frozenset({OWNER, ADMIN})
+
+
+@dataclass(frozen=True)
+class Permission:
+    """`resource:action`, what it allows (shown by GET /api/permissions), and the built-in
+    roles that hold it."""
+
+    name: str
+    description: str
+    roles: frozenset[str]
+
+
+def data_permissions(area: str, read: str, write: str) -> tuple[Permission, Permission]:
+    """A data area's pair: everyone reads; owners, admins and analysts write."""
+    return (
+        Permission(f"{area}:read", read, EVERY_ROLE),
+        Permission(f"{area}:write", write, frozenset({OWNER, ADMIN, ANALYST})),
+    )
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A beat entry: `task` every `seconds`, on the `default` queue."""
+
+    name: str
+    task: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Domain:
+    name: str
+    # "package.module:attribute" of each APIRouter, in the order they are mounted.
+    routers: tuple[str, ...] = ()
+    # OpenAPI tags (name, description), in the order the docs show them.
+    tags: tuple[tuple[str, str], ...] = ()
+    # Modules that define Celery tasks: the worker imports them.
+    task_modules: tuple[str, ...] = ()
+    schedules: tuple[Schedule, ...] = ()
+    permissions: tuple[Permission, ...] = ()
+    # A Settings flag that turns the domain's API on and off (e.g. "enable_analytics").
+    switch: str | None = None
