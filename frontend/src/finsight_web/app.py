@@ -16,18 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from finsight_web import formatting
 from finsight_web.client import ApiClient, ApiError, ApiUnavailable
 from finsight_web.context import CsrfFailed, Services, SignInRequired, login_url, services
-from finsight_web.pages import (
-    accounts,
-    auth,
-    imports,
-    insights,
-    merchants,
-    overview,
-    review,
-    rules,
-    transactions,
-)
-from finsight_web.pages import settings as settings_pages
+from finsight_web.navigation import nav_items
+from finsight_web.pages import PAGES
 from finsight_web.security import SecurityHeadersMiddleware
 from finsight_web.sessions import COOKIE_NAME, SessionStore
 from finsight_web.settings import WebSettings, get_web_settings
@@ -44,7 +34,7 @@ def make_templates() -> Jinja2Templates:
         month=formatting.month_label,
         percent=formatting.percent,
     )
-    env.globals.update(qs=formatting.query_string)
+    env.globals.update(qs=formatting.query_string, navigation=nav_items(PAGES))
     return templates
 
 
@@ -157,18 +147,7 @@ def create_web_app(settings: WebSettings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.web_cookie_secure)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_error_pages(app)
-    for module in (
-        auth,
-        overview,
-        accounts,
-        transactions,
-        imports,
-        insights,
-        review,
-        rules,
-        merchants,
-        settings_pages,
-    ):
+    for module in PAGES:
         app.include_router(module.router)
 
     @app.get("/healthz", include_in_schema=False)

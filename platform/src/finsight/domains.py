@@ -20,6 +20,7 @@ DOMAINS = (
     "accounts",
     "categories",
     "transactions",
+    "ledger",
     "ingestion",
     "audit",
     "analytics",

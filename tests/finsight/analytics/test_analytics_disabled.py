@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from finsight.analytics import service as analytics_service
+from finsight.analytics.domain import ROWS_LANDED_TASK
 from finsight.analytics.models import AnalyticsRun
+from finsight.analytics.tasks import on_rows_landed
 from finsight.app import create_app
 from finsight.cli import app as cli_app
 from finsight.config import get_settings
@@ -22,6 +24,7 @@ from finsight.ingestion import pipeline
 from finsight.ingestion import service as ingestion_service
 from finsight.ingestion.service import ImportRequest, create_import
 from finsight.kit.identity import Actor
+from finsight.ledger import events as ledger_events
 from finsight.organizations.service import get_organization
 from finsight.tenancy import tenant_session
 
@@ -67,9 +70,16 @@ def test_the_router_is_mounted_only_when_enabled(test_env, monkeypatch):
 
 
 def _import(slug: str, monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
-    """Run one import's task body in this process; returns the analytics tasks it queued."""
+    """Run one import's task body in this process, then the "rows landed" subscribers it sent;
+    returns the analytics runs those queued."""
     # This test runs the import itself: no worker of this session may take it as well.
     monkeypatch.setattr(ingestion_service, "enqueue_after_commit", lambda *a, **k: None)
+    events: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr(
+        ledger_events,
+        "enqueue_after_commit",
+        lambda _s, task, _slug, **kw: events.append((task, kw)),
+    )
     sent: list[tuple[Any, ...]] = []
     monkeypatch.setattr(analytics_service, "enqueue_after_commit", lambda *a, **k: sent.append(a))
     create_org(slug)
@@ -83,6 +93,10 @@ def _import(slug: str, monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]
             session, request, org_id=org_id, org_slug=slug, actor=Actor.system("t")
         ).id
     assert pipeline.run_import(slug, batch_id) == "succeeded"
+    for task, payload in events:
+        assert task == ROWS_LANDED_TASK
+        on_rows_landed(slug, **payload)
+        on_rows_landed(slug, **payload)  # a redelivered event starts no second run
     return sent
 
 

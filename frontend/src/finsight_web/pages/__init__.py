@@ -1,0 +1,30 @@
+"""The dashboard's pages: `PAGES` is the one list of page modules, mounted in this order; those
+that declare a `NAV` item appear in the top bar in this order too."""
+
+from finsight_web.pages import (
+    accounts,
+    auth,
+    entry,
+    imports,
+    insights,
+    merchants,
+    overview,
+    review,
+    rules,
+    settings,
+    transactions,
+)
+
+PAGES = (
+    auth,
+    overview,
+    accounts,
+    entry,  # before transactions: its /transactions/new precedes /transactions/{id}
+    transactions,
+    insights,
+    review,
+    rules,
+    merchants,
+    imports,
+    settings,
+)

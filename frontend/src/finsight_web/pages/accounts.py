@@ -11,8 +11,10 @@ from fastapi.responses import Response
 
 from finsight_web.client import ApiError
 from finsight_web.context import Page, signed_in
+from finsight_web.navigation import NavItem
 
 router = APIRouter()
+NAV = NavItem("accounts", "Accounts", "/accounts", ("accounts:read",))
 SignedIn = Annotated[Page, Depends(signed_in)]
 
 ACCOUNT_TYPES = {

@@ -15,6 +15,7 @@ from starlette.datastructures import UploadFile
 
 from finsight_web.client import ApiError
 from finsight_web.context import Page, signed_in
+from finsight_web.navigation import NavItem
 from finsight_web.pages.mapping import (
     DATE_FORMATS,
     FORMAT_TITLES,
@@ -23,6 +24,7 @@ from finsight_web.pages.mapping import (
 )
 
 router = APIRouter()
+NAV = NavItem("imports", "Import", "/imports", ("imports:read",))
 SignedIn = Annotated[Page, Depends(signed_in)]
 PREVIEW_BYTES = 64 * 1024  # enough for the mapping editor; the import reads the whole file
 FINISHED = ("succeeded", "failed")

@@ -15,8 +15,10 @@ from fastapi.responses import Response
 from finsight_web.charts import forecast_chart, forecast_rows
 from finsight_web.client import ApiError
 from finsight_web.context import Page, safe_next, signed_in
+from finsight_web.navigation import NavItem
 
 router = APIRouter()
+NAV = NavItem("insights", "Insights", "/insights", ("analytics:read",))
 SignedIn = Annotated[Page, Depends(signed_in)]
 CADENCES = {
     "weekly": "Weekly",

@@ -13,9 +13,11 @@ from fastapi.responses import Response
 
 from finsight_web.client import ApiError
 from finsight_web.context import PAGE_SIZES, Page, form_list, page_size, safe_next, signed_in
+from finsight_web.navigation import NavItem
 from finsight_web.pages.rules import field_name
 
 router = APIRouter()
+NAV = NavItem("merchants", "Merchants", "/merchants", ("analytics:read",), feature="analytics")
 SignedIn = Annotated[Page, Depends(signed_in)]
 
 

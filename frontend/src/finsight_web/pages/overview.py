@@ -11,9 +11,11 @@ from fastapi.responses import Response
 
 from finsight_web.charts import category_bars, main_currency, month_keys, monthly_chart
 from finsight_web.context import Page, signed_in
+from finsight_web.navigation import NavItem
 from finsight_web.pages.periods import PERIODS, months_back, period
 
 router = APIRouter()
+NAV = NavItem("overview", "Overview", "/")
 SignedIn = Annotated[Page, Depends(signed_in)]
 MONTHS_SHOWN = 12
 

@@ -13,8 +13,10 @@ from fastapi.responses import Response
 
 from finsight_web.client import ApiError
 from finsight_web.context import PAGE_SIZES, Page, form_list, page_size, safe_next, signed_in
+from finsight_web.navigation import NavItem
 
 router = APIRouter()
+NAV = NavItem("review", "Review", "/review", ("analytics:read",), feature="analytics")
 SignedIn = Annotated[Page, Depends(signed_in)]
 
 REASONS = {"": "Everything to review", "uncategorized": "Uncategorized", "low_confidence": "Unsure"}

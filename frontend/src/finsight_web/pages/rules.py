@@ -13,9 +13,11 @@ from fastapi.responses import Response
 
 from finsight_web.client import ApiError
 from finsight_web.context import Page, form_list, signed_in
+from finsight_web.navigation import NavItem
 from finsight_web.pages.transactions import parse_tags
 
 router = APIRouter()
+NAV = NavItem("rules", "Rules", "/rules", ("analytics:read",), feature="analytics")
 SignedIn = Annotated[Page, Depends(signed_in)]
 
 TEXT_CONDITIONS = ("description_contains", "description_regex", "amount_min", "amount_max")

@@ -11,8 +11,15 @@ from fastapi.responses import Response
 
 from finsight_web.client import ApiError
 from finsight_web.context import Page, signed_in
+from finsight_web.navigation import NavItem
 
 router = APIRouter()
+NAV = NavItem(
+    "settings",
+    "Settings",
+    "/settings",
+    ("organization:write", "members:read", "audit:read"),
+)
 SignedIn = Annotated[Page, Depends(signed_in)]
 
 # Any of these opens the settings area; each section then needs its own permission.

@@ -12,8 +12,10 @@ from fastapi.responses import Response, StreamingResponse
 
 from finsight_web.client import ApiError
 from finsight_web.context import PAGE_SIZES, Page, call_context, page_size, safe_next, signed_in
+from finsight_web.navigation import NavItem
 
 router = APIRouter()
+NAV = NavItem("transactions", "Transactions", "/transactions", ("transactions:read",))
 SignedIn = Annotated[Page, Depends(signed_in)]
 
 FILTERS = (

@@ -3,6 +3,7 @@ from finsight.kit.domain import Domain, Schedule, data_permissions
 RUN_ANALYTICS_TASK = "finsight.analytics.run"
 REQUEUE_STALE_ANALYTICS_TASK = "finsight.analytics.requeue_stale"
 REFRESH_ANALYTICS_TASK = "finsight.analytics.refresh"
+ROWS_LANDED_TASK = "finsight.analytics.rows_landed"
 
 DOMAIN = Domain(
     "analytics",
@@ -26,5 +27,6 @@ DOMAIN = Domain(
         "See categorization, recurring charges, forecasts and anomalies",
         "Run analytics, manage rules and give feedback",
     ),
+    on_rows_landed=(ROWS_LANDED_TASK,),
     switch="enable_analytics",
 )

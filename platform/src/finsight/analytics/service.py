@@ -31,7 +31,6 @@ from finsight.analytics.recurring import (
 from finsight.analytics.steps import RunScope, Step, live_ledger
 from finsight.audit.service import record
 from finsight.errors import InvalidInput, NotFound
-from finsight.ingestion.models import ImportBatch
 from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
 from finsight.kit.query import advisory_xact_lock
@@ -74,6 +73,47 @@ def start_run(
     )
     enqueue_after_commit(session, RUN_ANALYTICS_TASK, org_slug, run_id=str(run.id))
     return run
+
+
+def start_run_for_landed_rows(
+    session: Session,
+    *,
+    org_id: uuid.UUID,
+    org_slug: str,
+    source: str,
+    account_ids: list[str],
+    source_id: str | None,
+) -> AnalyticsRun:
+    """The run that follows rows landing in the books ("rows landed" event). Exactly once in
+    effect: a redelivered event finds the run its first delivery started. An import's run is
+    scoped to the import's rows; a manual entry joins a run still queued rather than start
+    another (a person adding ten cash receipts wants one run)."""
+    trigger = {"trigger": source}
+    if source_id is not None:
+        existing = session.scalar(
+            select(AnalyticsRun).where(AnalyticsRun.parameters["source_id"].astext == source_id)
+        )
+    else:
+        existing = session.scalar(
+            select(AnalyticsRun).where(
+                AnalyticsRun.status == "queued",
+                AnalyticsRun.kind == "all",
+                AnalyticsRun.parameters.contains(trigger),
+            )
+        )
+    if existing is not None:
+        return existing
+    parameters: dict[str, Any] = {**trigger, "account_ids": account_ids, "source_id": source_id}
+    if source == "import" and source_id is not None:
+        parameters["import_batch_id"] = source_id
+    return start_run(
+        session,
+        "all",
+        org_id=org_id,
+        org_slug=org_slug,
+        actor=Actor.system("worker"),
+        parameters=parameters,
+    )
 
 
 def steps() -> dict[str, Step]:
@@ -212,7 +252,9 @@ def run_recurring(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[
     if scope.import_batch_id is not None:
         accounts = list(
             session.scalars(
-                select(ImportBatch.account_id).where(ImportBatch.id == scope.import_batch_id)
+                select(LedgerRow.account_id)
+                .where(LedgerRow.import_batch_id == scope.import_batch_id)
+                .distinct()
             )
         )
     rows = session.execute(

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from finsight.analytics.domain import (
     REFRESH_ANALYTICS_TASK,
     REQUEUE_STALE_ANALYTICS_TASK,
+    ROWS_LANDED_TASK,
     RUN_ANALYTICS_TASK,
 )
 from finsight.analytics.models import AnalyticsRun
@@ -20,13 +21,14 @@ from finsight.analytics.service import (
     claim_run,
     execute_run,
     fail_run,
+    start_run_for_landed_rows,
 )
 from finsight.config import get_settings
 from finsight.kit.models import utcnow
 from finsight.kit.query import try_advisory_xact_lock
 from finsight.observability.logging import get_logger
 from finsight.observability.metrics import ANALYTICS_RUNS, after_commit
-from finsight.tenancy import tenant_session
+from finsight.tenancy import tenant_session, tenant_unit
 from finsight.worker.app import celery_app
 from finsight.worker.queues import live_tenants
 from finsight.worker.requeue import requeue_stale
@@ -81,6 +83,28 @@ def _count_run(session: Session, org_slug: str, kind: str, status: str) -> None:
     after_commit(session, lambda: ANALYTICS_RUNS.labels(org_slug, kind, status).inc())
 
 
+def on_rows_landed(
+    org_slug: str,
+    source: str,
+    account_ids: list[str],
+    rows: int,
+    first_date: str | None,
+    source_id: str | None,
+) -> str:
+    """Rows landed in the organization's books (the ledger's event): start their run."""
+    with tenant_unit(org_slug) as unit:
+        run = start_run_for_landed_rows(
+            unit.session,
+            org_id=unit.org_id,
+            org_slug=org_slug,
+            source=source,
+            account_ids=account_ids,
+            source_id=source_id,
+        )
+    log.info("analytics.rows_landed", org=org_slug, source=source, rows=rows, run=str(run.id))
+    return str(run.id)
+
+
 def requeue_stale_analytics() -> int:
     """Send again every run queued, or running without an update, for ANALYTICS_STALE_SECONDS:
     a send lost after its commit, or a worker that died mid-run, still ends in a finished run."""
@@ -117,3 +141,4 @@ requeue_stale_analytics_job = celery_app.task(name=REQUEUE_STALE_ANALYTICS_TASK)
     requeue_stale_analytics
 )
 refresh_analytics_job = celery_app.task(name=REFRESH_ANALYTICS_TASK)(refresh_analytics)
+rows_landed_job = celery_app.task(name=ROWS_LANDED_TASK)(on_rows_landed)

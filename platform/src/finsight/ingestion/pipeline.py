@@ -15,15 +15,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, select, text, update
+from sqlalchemy import Connection, text, update
 from sqlalchemy.orm import Session
 
 from finsight.accounts.models import Account, ColumnMappingRecord
-from finsight.accounts.service import adjust_balance
-from finsight.analytics.service import start_run
 from finsight.audit.service import record
 from finsight.categories.bank_mapping import build_lookup
-from finsight.config import get_settings
 from finsight.db import get_engine
 from finsight.ingestion.mapping import ColumnMapping
 from finsight.ingestion.models import ImportBatch
@@ -43,11 +40,10 @@ from finsight.ingestion.producer import (
 from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
 from finsight.kit.query import advisory_xact_lock
+from finsight.ledger.service import land, stored_fingerprints
 from finsight.observability.logging import get_logger
 from finsight.observability.metrics import IMPORT_BATCHES, IMPORT_ROWS, after_commit
 from finsight.tenancy import TenantLocation, TenantNames, locate, scope_to_tenant, tenant_session
-from finsight.transactions.models import Transaction
-from finsight.transactions.transfers import detect_transfers
 
 log = get_logger(__name__)
 WORKER = Actor.system("worker")
@@ -191,13 +187,17 @@ def _load(session: Session, location: TenantLocation, batch_id: uuid.UUID) -> st
     loaded = time.perf_counter()
     if summary.rows_total == 0:
         raise Rejected("the file holds no transactions", [], summary.warnings)
-    adjust_balance(session, batch.account_id, summary.total)
-    first_date = summary.first_date
-    pairs = (
-        detect_transfers(session, account_ids=[batch.account_id], since=first_date)
-        if first_date
-        else 0
+    landed = land(
+        session,
+        slug,
+        account_id=batch.account_id,
+        total=summary.total,
+        rows=summary.inserted,
+        first_date=summary.first_date,
+        source="import",
+        source_id=batch.id,
     )
+    pairs = landed.transfers
     batch.status, batch.finished_at = "succeeded", utcnow()
     batch.rows_total = batch.rows_processed = summary.rows_total
     batch.bytes_processed = batch.file_size
@@ -223,17 +223,6 @@ def _load(session: Session, location: TenantLocation, batch_id: uuid.UUID) -> st
             "transfers": pairs,
         },
     )
-    if get_settings().enable_analytics:
-        # In the import's transaction: the run exists exactly when the rows do, and its task
-        # is sent only once they are committed.
-        start_run(
-            session,
-            "all",
-            org_id=org_id,
-            org_slug=slug,
-            actor=WORKER,
-            parameters={"trigger": "import", "import_batch_id": str(batch.id)},
-        )
     after_commit(
         session, lambda: _count_success(slug, summary.inserted, summary.duplicates, issues)
     )
@@ -268,9 +257,7 @@ def _job(session: Session, batch: ImportBatch) -> Job:
     if batch.mapping_id:
         saved = session.get(ColumnMappingRecord, batch.mapping_id)
         mapping = ColumnMapping.model_validate(saved.mapping) if saved else None
-    existing = set(
-        session.scalars(select(Transaction.fingerprint).where(Transaction.account_id == account.id))
-    )
+    existing = stored_fingerprints(session, account.id)
     return Job(
         content=stored[0],
         format=batch.format,

@@ -54,5 +54,7 @@ class Domain:
     task_modules: tuple[str, ...] = ()
     schedules: tuple[Schedule, ...] = ()
     permissions: tuple[Permission, ...] = ()
-    # A Settings flag that turns the domain's API on and off (e.g. "enable_analytics").
+    # Task names sent (on the tenant's queue, after commit) when rows land in the books.
+    on_rows_landed: tuple[str, ...] = ()
+    # A Settings flag that turns the domain's API and subscriptions on and off.
     switch: str | None = None
