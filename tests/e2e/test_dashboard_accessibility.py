@@ -22,6 +22,7 @@ PAGES = (
     "/accounts",
     "/accounts/new",
     "/transactions",
+    "/categories",
     "/imports",
     "/insights",
     "/review",

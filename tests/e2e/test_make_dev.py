@@ -3,6 +3,7 @@ fresh data folder, Ctrl-C to stop, and a second start that finds the same data."
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -148,6 +149,14 @@ def test_dev_runs_stops_cleanly_and_keeps_its_data(tmp_path):
             "owner@kept.example.com",
         )
         assert created.returncode == 0, created.stderr
+        # Commands that need Redis find the running stack too (its port changes every start).
+        state = data_dir / "dev.json"
+        assert stat.S_IMODE(state.stat().st_mode) == 0o600
+        redis_url = re.search(r"REDIS_URL=(\S+)", banner)
+        assert redis_url and json.loads(state.read_text())["redis_url"] == redis_url.group(1)
+        queued = _cli(data_dir, "analytics", "run", "--org", "demo", "--no-wait")
+        assert queued.returncode == 0, queued.stderr
+        assert "queued on org.demo" in queued.stdout and not queued.stderr, queued.stderr
 
         started = psutil.Process(dev.process.pid).children(recursive=True)
         names = " ".join(" ".join(p.cmdline()) for p in started)
@@ -161,6 +170,7 @@ def test_dev_runs_stops_cleanly_and_keeps_its_data(tmp_path):
     assert dev.interrupt() == 0, dev.output()
     _gone, alive = psutil.wait_procs(started, timeout=30)
     assert not alive, [p.cmdline() for p in alive]
+    assert not (data_dir / "dev.json").exists()  # a stopped stack is not offered to commands
 
     again = Dev(data_dir, port, tmp_path / "dev-2.log", web_port)
     try:

@@ -8,7 +8,15 @@ from typing import Any
 import pytest
 
 from finsight_web.pages.imports import PREVIEW_BYTES, file_head
-from finsight_web.pages.mapping import COLUMN_FIELDS, DEFAULTS, mapping_from_form, mapping_values
+from finsight_web.pages.mapping import (
+    COLUMN_FIELDS,
+    DEFAULTS,
+    dialect_fields,
+    guess_date_format,
+    mapping_from_form,
+    mapping_values,
+    with_dialect,
+)
 from finsight_web.pages.periods import DEFAULT_PERIOD, PERIODS, months_back, period
 from finsight_web.pages.transactions import filters_of, parse_tags
 
@@ -19,9 +27,24 @@ def test_mapping_values_defaults() -> None:
     values = mapping_values({})
     assert values == {**DEFAULTS, **dict.fromkeys(COLUMN_FIELDS, "")}
     assert values["amount_mode"] == "single"
-    assert values["date_format"] == "%m/%d/%Y"
-    assert values["delimiter"] == ","
+    # Not chosen yet: the editor shows what it guessed from the file.
+    assert values["date_format"] == values["delimiter"] == values["decimal_separator"] == ""
     assert values["skip_rows"] == "0"
+
+
+def test_guessed_dialect_and_date_format_fill_only_what_was_not_chosen() -> None:
+    guessed = {"delimiter": ";", "quotechar": '"', "decimal_separator": ","}
+    values = with_dialect(mapping_values({}), guessed)
+    assert (values["delimiter"], values["decimal_separator"]) == (";", ",")
+    chosen = with_dialect(mapping_values({"delimiter": "\t"}), guessed)
+    assert chosen["delimiter"] == "\t"  # a tab survives: separators are not stripped
+    sample = [["01.11.2026", "REWE", "-10,99"], ["28.11.2026", "Gehalt", "2.500,00"]]
+    assert guess_date_format(values, sample)["date_format"] == "%d.%m.%Y"
+    us = [["11/28/2026", "COFFEE", "-4.50"]]
+    assert guess_date_format(values, us)["date_format"] == "%m/%d/%Y"
+    kept = guess_date_format({**values, "date_format": "%Y-%m-%d"}, sample)
+    assert kept["date_format"] == "%Y-%m-%d"
+    assert dialect_fields(values) == {**guessed, "skip_rows": "0"}
 
 
 def test_mapping_values_takes_known_fields_stripped_and_ignores_others() -> None:
@@ -61,6 +84,7 @@ def test_single_amount_column() -> None:
         "sign_convention": "negative_is_outflow",
         "decimal_separator": ".",
         "delimiter": ",",
+        "quotechar": '"',
         "skip_rows": 0,
         "amount_column": "Amount",
     }

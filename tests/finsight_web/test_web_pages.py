@@ -52,6 +52,7 @@ def test_bulk_recategorize_and_export_what_is_filtered(
             "ids": [str(i) for i in ids[:2]],
             "category_id": groceries,
             "return_to": "/transactions?q=blue",
+            "confirmed": "yes",
         },
         csrf_from="/transactions",
     )

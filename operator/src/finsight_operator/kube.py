@@ -59,6 +59,13 @@ PROMETHEUS_RULE = Kind(
     "monitoring.coreos.com/v1", "PrometheusRule", "prometheusrules", namespaced=True
 )
 ORGANIZATION = Kind("finsight.io/v1", "Organization", "organizations", namespaced=False)
+# Only with operator.manageCRDs: the operator applies the chart's CRD at start.
+CUSTOM_RESOURCE_DEFINITION = Kind(
+    "apiextensions.k8s.io/v1",
+    "CustomResourceDefinition",
+    "customresourcedefinitions",
+    namespaced=False,
+)
 
 KINDS = {
     (k.api_version, k.kind): k
@@ -71,6 +78,7 @@ KINDS = {
         DEPLOYMENT,
         PROMETHEUS_RULE,
         ORGANIZATION,
+        CUSTOM_RESOURCE_DEFINITION,
     )
 }
 

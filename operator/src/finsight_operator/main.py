@@ -17,8 +17,9 @@ from finsight.db import cluster_url
 from finsight.observability.logging import configure_logging
 from finsight_operator.builders import LABEL_ORG
 from finsight_operator.context import OperatorContext
+from finsight_operator.crds import CrdError, apply_crds
 from finsight_operator.handlers import deletion, reconcile, workers
-from finsight_operator.kube import Kube, load_configuration
+from finsight_operator.kube import Kube, KubeError, load_configuration
 from finsight_operator.settings import OperatorConfig
 from finsight_operator.spec import GROUP, PLURAL, VERSION
 
@@ -35,7 +36,7 @@ def _ctx(memo: Any) -> OperatorContext:
 
 
 @kopf.on.startup()
-def configure(settings: kopf.OperatorSettings, memo: Any, **_: Any) -> None:
+def configure(settings: kopf.OperatorSettings, memo: Any, logger: Logger, **_: Any) -> None:
     config = OperatorConfig()
     platform = get_settings()
     if not (config.worker_redis_url or platform.redis_url):
@@ -58,6 +59,31 @@ def configure(settings: kopf.OperatorSettings, memo: Any, **_: Any) -> None:
     # One replica (Deployment strategy Recreate): no peering objects needed.
     settings.peering.standalone = True
     memo.ctx = OperatorContext(config=config)
+    if config.manage_crds:
+        upgrade_crds(config, logger)
+
+
+def upgrade_crds(config: OperatorConfig, logger: Logger) -> None:
+    """Apply the chart's CRDs before anything is watched (startup runs first in kopf)."""
+    if config.crd_dir is None:
+        raise kopf.PermanentError("OPERATOR_MANAGE_CRDS is on: set OPERATOR_CRD_DIR too")
+    kube = Kube(ApiClient(load_configuration()), field_manager=config.field_manager)
+    try:
+        names = apply_crds(kube, config.crd_dir)
+    except CrdError as exc:
+        raise kopf.PermanentError(str(exc)) from exc
+    except KubeError as exc:
+        if exc.transient:
+            raise kopf.TemporaryError(f"applying the CRDs: {exc}", delay=5) from exc
+        # 403: the ClusterRole lacks create/patch on the CRD (operator.manageCRDs=false in an
+        # older chart); say which switch to turn rather than retrying forever.
+        raise kopf.PermanentError(
+            f"cannot apply the CRDs ({exc}); grant create/patch on customresourcedefinitions "
+            "or set OPERATOR_MANAGE_CRDS=false"
+        ) from exc
+    finally:
+        kube.api.close()  # type: ignore[no-untyped-call]
+    logger.info("applied CRDs: %s", ", ".join(names))
 
 
 @kopf.on.login()

@@ -6,6 +6,7 @@ finsight.config); these only say how tenants' Kubernetes objects are shaped.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -74,3 +75,7 @@ class OperatorConfig(BaseSettings):
     max_workers: int = 16
     metrics_port: int = 8082
     field_manager: str = "finsight-operator"
+    # Server-side apply the CRDs in crd_dir at start (the chart's operator.manageCRDs): Helm
+    # installs crds/ once and never upgrades them.
+    manage_crds: bool = False
+    crd_dir: Path | None = None

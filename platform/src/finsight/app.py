@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 
 from finsight import __version__
 from finsight.api.middleware import RequestContextMiddleware
@@ -65,7 +66,10 @@ def create_app() -> FastAPI:
     settings = get_settings()
     settings.require_safe_secrets()
     configure_logging(settings)
-    app = FastAPI(
+    # FastAPIOffline: FastAPI whose /docs and /redoc load their assets from the installed
+    # package (under /docs-assets), not a public CDN.
+    app = FastAPIOffline(
+        static_url="/docs-assets",
         title="finsight API",
         version=__version__,
         description=DESCRIPTION,

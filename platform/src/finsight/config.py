@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import functools
+import os
 import secrets
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+JWT_SECRET_FILE = "jwt-secret"
 
 Environment = Literal["development", "test", "production"]
 
@@ -101,11 +104,28 @@ class Settings(BaseSettings):
             )
 
     def signing_secret(self) -> str:
-        """The JWT secret; in development an unset one becomes a per-process random value."""
+        """The JWT secret (also the key models are signed with). In development an unset one is
+        kept in DATA_DIR, so every process of one install (api, worker, CLI) signs alike and
+        sign-ins survive restarts; elsewhere an unset one refuses to start."""
         if self.jwt_secret is None:
             self.require_safe_secrets()
-            self.jwt_secret = SecretStr(secrets.token_urlsafe(48))
+            self.jwt_secret = SecretStr(kept_secret(self.data_dir / JWT_SECRET_FILE))
         return self.jwt_secret.get_secret_value()
+
+
+def kept_secret(path: Path) -> str:
+    """A random secret stored in `path` (created once, readable by its owner only)."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process of the install made it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret + "\n")
+    return secret
 
 
 @functools.cache

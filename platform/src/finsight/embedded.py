@@ -13,6 +13,7 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import psycopg
@@ -40,15 +41,10 @@ class EmbeddedPostgres:
 
     def start(self, *, scratch: bool = False) -> str:
         """Start the server, or join it if another process of ours already runs it."""
-        from pgserver import postgres_server
-
+        postgres_server = _pgserver()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        with warnings.catch_warnings():
-            # pgserver keeps its lock under the runtime dir; without XDG_RUNTIME_DIR platformdirs
-            # warns that it falls back to /tmp, which is fine.
-            warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-            _forget_dead_holders(self.data_dir.resolve())
-            self._server = postgres_server.get_server(self.data_dir.resolve(), cleanup_mode="stop")
+        _forget_dead_holders(self.data_dir.resolve())
+        self._server = postgres_server.get_server(self.data_dir.resolve(), cleanup_mode="stop")
         if scratch:
             for name, value in SCRATCH_SETTINGS.items():
                 self._server.psql(f"ALTER SYSTEM SET {name} = '{value}';")
@@ -81,6 +77,23 @@ class EmbeddedPostgres:
             self._server = None
 
 
+def _pgserver() -> ModuleType:
+    """pgserver's server module, imported without platformdirs' RuntimeDirWarning.
+
+    pgserver's class body asks platformdirs for the runtime dir (its lock lives there) at
+    import time; without XDG_RUNTIME_DIR (servers, containers, cron) platformdirs falls back to
+    /tmp/runtime-<uid> and warns, on every command. The fallback is fine for a lock, so the
+    warning is filtered here, around the one import that triggers it, by its category (its text
+    varies with the cause: unset, wrong mode, wrong owner).
+    """
+    from platformdirs import RuntimeDirWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeDirWarning)
+        from pgserver import postgres_server
+    return postgres_server
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -94,7 +107,7 @@ def _alive(pid: int) -> bool:
 def _forget_dead_holders(pgdata: Path) -> None:
     """pgserver stops the server when the last process holding it exits, counting holders in a
     file; a holder that was killed stays listed and would keep the server running forever."""
-    from pgserver.postgres_server import PostgresServer
+    PostgresServer = _pgserver().PostgresServer
 
     holders = pgdata / ".handle_pids.json"
     if not holders.exists():

@@ -70,7 +70,7 @@ def test_invalid_account_names_the_field(client: httpx.Client, owner: Member, bo
     problem = response.json()
     assert problem["errors"][0]["field"] == field, problem
     if field == "currency":
-        assert "XYZ" in problem["detail"] and "ISO 4217" in problem["detail"]
+        assert "XYZ" in problem["detail"] and "currency code we know" in problem["detail"]
 
 
 def test_patch_refuses_nulls_duplicates_and_currency_change_with_rows(
@@ -181,3 +181,27 @@ def test_other_organizations_accounts_do_not_exist(client: httpx.Client, unique_
     borrowed = _create(client, b, institution_id=a_bank["id"])
     assert borrowed.status_code == 422 and borrowed.json()["errors"][0]["field"] == "institution_id"
     assert client.get(f"/api/accounts/{a_account['id']}", headers=a.headers).status_code == 200
+
+
+def test_validation_is_said_in_words_and_grouped_amounts_are_accepted(
+    client: httpx.Client, owner: Member
+):
+    """What the API says reaches people through the dashboard's forms: no pydantic jargon."""
+    grouped = _create(client, owner, opening_balance="1,234.56")
+    assert grouped.status_code == 201, grouped.text
+    assert grouped.json()["opening_balance"] == "1234.56"
+    dollars = _create(client, owner, name="Savings", opening_balance="$18,342.17")
+    assert dollars.json()["opening_balance"] == "18342.17"
+
+    wrong = _create(client, owner, name="Euro", currency="XYZ", opening_balance="12 dollars")
+    assert wrong.status_code == 422
+    messages = {e["field"]: e["message"] for e in wrong.json()["errors"]}
+    assert messages == {
+        "currency": "'XYZ' is not a currency code we know: use the three-letter code, such as "
+        "USD, EUR or GBP",
+        "opening_balance": "expected an amount such as 1234.56",
+    }
+    said = wrong.text
+    assert "Value error" not in said and "Input should" not in said and "ISO 4217" not in said
+    kind = _create(client, owner, name="Odd", type="piggy_bank")
+    assert "Input should" not in kind.json()["errors"][0]["message"]

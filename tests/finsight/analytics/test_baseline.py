@@ -3,7 +3,8 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-from finsight.analytics.baseline import detect_recurring_baseline
+from bench.eval.recurring_baseline import detect_recurring_baseline
+
 from finsight.analytics.recurring import Cadence, Status, Transaction
 
 

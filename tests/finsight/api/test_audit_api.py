@@ -255,6 +255,20 @@ def test_every_mutating_endpoint_writes_one_entry(client: httpx.Client, unique_s
     )
     run("transaction.delete", 204, lambda: client.delete(txn_url, headers=h))
     run("transaction.restore", 200, lambda: client.post(f"{txn_url}/restore", headers=h))
+    run(
+        "transaction.create",
+        201,
+        lambda: client.post(
+            "/api/transactions",
+            headers=h,
+            json={
+                "account_id": acct["id"],
+                "transaction_date": "2025-01-03",
+                "amount": "-3.00",
+                "description": "Cash",
+            },
+        ),
+    )
     # Merchants (the merchants step run in-process over two descriptors): rename, merge, split.
     from support.ledger import insert_transactions
     from support.merchants import run_step

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -70,3 +72,20 @@ def test_openapi_documents_every_operation():
     login = spec["paths"]["/api/auth/login"]["post"]
     schema_ref = login["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert spec["components"]["schemas"][schema_ref.rsplit("/", 1)[1]].get("examples")
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_api_docs_work_offline(client: httpx.Client, page: str):
+    """Swagger UI and ReDoc load their scripts, styles and icon from the API itself, so the
+    pages work without the internet (they used to come from a public CDN)."""
+    html = client.get(page)
+    assert html.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html.text)
+    assert assets, html.text
+    assert not re.search(r"https?://", html.text), "a page refers to another host"
+    for asset in assets:
+        assert asset.startswith("/docs-assets/"), asset
+        loaded = client.get(asset)
+        assert loaded.status_code == 200, asset
+        assert len(loaded.content) > 1000, asset
+    assert client.get("/openapi.json").json()["info"]["title"] == "finsight API"

@@ -19,9 +19,14 @@ def test_production_refuses_a_missing_short_or_default_secret():
     ).require_safe_secrets()
 
 
-def test_development_generates_a_secret_when_unset():
-    settings = Settings(environment="development", jwt_secret=None)
-    assert len(settings.signing_secret()) >= 32
+def test_development_keeps_one_secret_in_the_data_dir_when_unset(tmp_path):
+    settings = Settings(environment="development", jwt_secret=None, data_dir=tmp_path)
+    secret = settings.signing_secret()
+    assert len(secret) >= 32
+    # Every process of the install (api, worker, CLI) signs with the same key.
+    again = Settings(environment="development", jwt_secret=None, data_dir=tmp_path)
+    assert again.signing_secret() == secret
+    assert (tmp_path / "jwt-secret").stat().st_mode & 0o777 == 0o600
 
 
 def test_production_requires_a_database_url():

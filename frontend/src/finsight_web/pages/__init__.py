@@ -4,6 +4,7 @@ that declare a `NAV` item appear in the top bar in this order too."""
 from finsight_web.pages import (
     accounts,
     auth,
+    categories,
     entry,
     imports,
     insights,
@@ -27,4 +28,5 @@ PAGES = (
     merchants,
     imports,
     settings,
+    categories,
 )

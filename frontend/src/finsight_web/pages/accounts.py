@@ -63,6 +63,7 @@ async def list_accounts(page: SignedIn) -> Response:
         institution_names={i["id"]: i["name"] for i in institutions},
         types=ACCOUNT_TYPES,
         can_write=await page.can("accounts:write"),
+        can_import=await page.can("imports:write"),
     )
 
 
@@ -123,3 +124,10 @@ async def update_account(page: SignedIn, account_id: uuid.UUID) -> Response:
         errors = error.field_errors() or {"": error.detail}
         return await _form(page, account=account, values=form, errors=errors, status_code=422)
     return await page.redirect("/accounts", flash=f"Account {form.get('name')} saved.")
+
+
+@router.post("/accounts/{account_id}/delete")
+async def delete_account(page: SignedIn, account_id: uuid.UUID) -> Response:
+    account = await page.api("GET", f"/api/accounts/{account_id}")
+    await page.api("DELETE", f"/api/accounts/{account_id}")
+    return await page.redirect("/accounts", flash=f"Account {account['name']} deleted.")

@@ -8,6 +8,7 @@ import json
 import secrets
 import uuid
 from typing import Annotated, Any
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
@@ -19,8 +20,11 @@ from finsight_web.navigation import NavItem
 from finsight_web.pages.mapping import (
     DATE_FORMATS,
     FORMAT_TITLES,
+    dialect_fields,
+    guess_date_format,
     mapping_from_form,
     mapping_values,
+    with_dialect,
 )
 
 router = APIRouter()
@@ -50,6 +54,7 @@ async def _upload_form(
     accounts, batches = await asyncio.gather(
         _accounts(page), page.api("GET", "/api/imports", params={"limit": 20})
     )
+    values = {**values, "account_id": _preselected(str(values.get("account_id", "")), accounts)}
     return await page.render(
         "imports.html",
         status_code=status_code,
@@ -63,9 +68,30 @@ async def _upload_form(
     )
 
 
+def _preselected(wanted: str, accounts: list[dict[str, Any]]) -> str:
+    """The account the form starts on: the one asked for, else the only one there is."""
+    ids = [str(a["id"]) for a in accounts]
+    if wanted in ids:
+        return wanted
+    return ids[0] if len(ids) == 1 else ""
+
+
+def _came_from_account(page: Page) -> str:
+    """The account of the page a person came from (`?account_id=` in the link, else in the
+    Referer of one of our own pages: the accounts list, an account's transactions)."""
+    asked = page.request.query_params.get("account_id", "")
+    if asked:
+        return asked
+    referer = urlsplit(page.request.headers.get("referer", ""))
+    if referer.netloc != page.request.url.netloc:
+        return ""
+    found = parse_qs(referer.query).get("account_id", [])
+    return found[0] if len(found) == 1 else ""
+
+
 @router.get("/imports")
 async def imports_page(page: SignedIn) -> Response:
-    values = {"account_id": page.request.query_params.get("account_id", ""), "on_error": "reject"}
+    values = {"account_id": _came_from_account(page), "on_error": "reject"}
     return await _upload_form(page, values=values, errors={})
 
 
@@ -109,12 +135,21 @@ async def upload(page: SignedIn) -> Response:
     needs_mapping = chosen == "csv_mapped" and not saved_mapping
     detection_error = None
     if not chosen and not saved_mapping and content.strip():
-        preview = await page.api(
-            "POST",
-            "/api/imports/preview",
-            files={"file": (filename, file_head(content), "application/octet-stream")},
-        )
+        try:
+            preview = await page.api(
+                "POST",
+                "/api/imports/preview",
+                data={"account_id": str(values["account_id"])},
+                files={"file": (filename, file_head(content), "application/octet-stream")},
+            )
+        except ApiError as error:  # a PDF, an image, a spreadsheet: said on the form
+            if error.status not in (413, 422):
+                raise
+            return await _upload_form(
+                page, values=values, errors={"file": error.detail}, status_code=error.status
+            )
         detection_error = preview["detection_error"] if preview["format"] is None else None
+        # A layout met before (its saved mapping recognized by the header) imports at once.
         needs_mapping = detection_error is not None and bool(preview["columns"])
     if needs_mapping:
         draft_id = secrets.token_urlsafe(12)
@@ -166,9 +201,14 @@ async def _draft(page: Page, draft_id: str) -> tuple[dict[str, str], bytes]:
 
 
 async def _preview(
-    page: Page, filename: str, head: bytes, mapping: dict[str, Any] | None
+    page: Page,
+    filename: str,
+    head: bytes,
+    mapping: dict[str, Any] | None,
+    values: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    data = {"mapping": json.dumps(mapping)} if mapping else {}
+    # Without a mapping yet, the file is split as the person chose (else as the API guesses).
+    data = {"mapping": json.dumps(mapping)} if mapping else dialect_fields(values or {})
     result: dict[str, Any] = await page.api(
         "POST",
         "/api/imports/preview",
@@ -191,13 +231,14 @@ async def _mapping_editor(
 ) -> Response:
     head = file_head(content)
     try:
-        preview = await _preview(page, meta["filename"], head, mapping)
+        preview = await _preview(page, meta["filename"], head, mapping, values)
     except ApiError as problem:
         if problem.status != 422 or mapping is None:
             raise
         # The API names what is wrong with the mapping; show it with the file as it is.
         error, status_code, mapping = problem.detail, 422, None
-        preview = await _preview(page, meta["filename"], head, None)
+        preview = await _preview(page, meta["filename"], head, None, values)
+    values = guess_date_format(with_dialect(values, preview.get("dialect")), preview["sample"])
     return await page.render(
         "mapping.html",
         status_code=status_code,
@@ -209,6 +250,8 @@ async def _mapping_editor(
         error=error,
         date_formats=DATE_FORMATS,
         preview_kib=PREVIEW_BYTES // 1024,
+        # Rows without a currency column are in the account's: euros show as euros.
+        currency=(await page.api("GET", f"/api/accounts/{meta['account_id']}"))["currency"],
     )
 
 

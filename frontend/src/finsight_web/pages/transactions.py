@@ -97,7 +97,20 @@ async def bulk_recategorize(page: SignedIn) -> Response:
     ids = ids if isinstance(ids, list) else [ids]
     if not ids:
         return await page.redirect(back, flash="Select transactions first.", level="error")
-    category = str(form.get("category_id", "")).strip() or None
+    chosen = str(form.get("category_id", "")).strip()
+    if not chosen:  # never a silent "Uncategorized": removing categories is chosen explicitly
+        return await page.redirect(back, flash="Choose the category to set.", level="error")
+    category = None if chosen == "none" else chosen
+    if form.get("confirmed") != "yes":
+        categories = await page.api("GET", "/api/categories")
+        paths = {c["id"]: c["path"] for c in categories}
+        return await page.render(
+            "transactions_confirm.html",
+            ids=ids,
+            category_id=chosen,
+            category=paths.get(category, "a category") if category else None,
+            return_to=back,
+        )
     result = await page.api(
         "POST",
         "/api/transactions/bulk-recategorize",
@@ -115,6 +128,7 @@ async def update_transaction(page: SignedIn, transaction_id: uuid.UUID) -> Respo
         "category_id": str(form.get("category_id", "")).strip() or None,
         "notes": str(form.get("notes", "")).strip() or None,
         "tags": parse_tags(str(form.get("tags", ""))),
+        "excluded": form.get("excluded") == "true",
     }
     # Only what changed: every field sent becomes the user's, kept from rules and models.
     changes = {name: value for name, value in wanted.items() if value != current[name]}
@@ -127,6 +141,14 @@ async def update_transaction(page: SignedIn, transaction_id: uuid.UUID) -> Respo
             raise
         return await page.redirect(back, flash=f"Not saved: {error.detail}", level="error")
     return await page.redirect(back + f"#t-{transaction_id}", flash="Transaction saved.")
+
+
+@router.post("/transactions/{transaction_id}/delete")
+async def delete_transaction(page: SignedIn, transaction_id: uuid.UUID) -> Response:
+    form = await page.form()
+    back = safe_next(str(form.get("return_to") or "/transactions"))
+    await page.api("DELETE", f"/api/transactions/{transaction_id}")
+    return await page.redirect(back, flash="Transaction deleted.")
 
 
 @router.get("/transactions/export")

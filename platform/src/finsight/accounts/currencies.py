@@ -29,5 +29,8 @@ def normalize_currency(code: str) -> str:
     """Upper-case `code`; ValueError naming it when it is not an active ISO 4217 code."""
     upper = code.strip().upper()
     if upper not in ISO_4217:
-        raise ValueError(f"{code!r} is not an active ISO 4217 currency code")
+        raise ValueError(
+            f"{code.strip()!r} is not a currency code we know: use the three-letter code, such "
+            "as USD, EUR or GBP"
+        )
     return upper

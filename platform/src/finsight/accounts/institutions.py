@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from finsight.accounts.models import Account, FinancialInstitution
-from finsight.audit.service import record
+from finsight.audit.service import record_change
 from finsight.errors import Conflict, InvalidInput, NotFound
 from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
@@ -66,7 +66,9 @@ def create_institution(
     institution = FinancialInstitution(name=name, code=code, website=website)
     session.add(institution)
     session.flush()
-    _audit(session, org_id, institution, "institution.create", actor)
+    record_change(
+        session, org_id=org_id, actor=actor, action="institution.create", target=institution
+    )
     return institution
 
 
@@ -87,7 +89,14 @@ def update_institution(
         if key in changes:
             setattr(institution, key, changes[key])
     session.flush()
-    _audit(session, org_id, institution, "institution.update", actor, sorted(changes))
+    record_change(
+        session,
+        org_id=org_id,
+        actor=actor,
+        action="institution.update",
+        target=institution,
+        changed=changes,
+    )
     return institution
 
 
@@ -106,26 +115,6 @@ def delete_institution(
         )
     institution.deleted_at = utcnow()
     session.flush()
-    _audit(session, org_id, institution, "institution.delete", actor)
-
-
-def _audit(
-    session: Session,
-    org_id: uuid.UUID,
-    institution: FinancialInstitution,
-    action: str,
-    actor: Actor,
-    changed: list[str] | None = None,
-) -> None:
-    details: dict[str, Any] = {"name": institution.name}
-    if changed is not None:
-        details["changed"] = changed
-    record(
-        session,
-        org_id=org_id,
-        actor=actor,
-        action=action,
-        target_type="institution",
-        target_id=institution.id,
-        details=details,
+    record_change(
+        session, org_id=org_id, actor=actor, action="institution.delete", target=institution
     )

@@ -22,6 +22,9 @@ class FinancialInstitution(TimestampMixin, SoftDeleteMixin, MetadataMixin, Tenan
     code: Mapped[str | None] = mapped_column(Text, default=None)
     website: Mapped[str | None] = mapped_column(Text, default=None)
 
+    def audit_summary(self) -> dict[str, Any]:
+        return {"name": self.name}
+
 
 class Account(IdMixin, TimestampMixin, SoftDeleteMixin, MetadataMixin, TenantBase):
     __tablename__ = "accounts"
@@ -35,6 +38,9 @@ class Account(IdMixin, TimestampMixin, SoftDeleteMixin, MetadataMixin, TenantBas
     mask: Mapped[str | None] = mapped_column(Text, default=None)
     opening_balance: Mapped[Decimal] = mapped_column(Numeric(19, 4), default=Decimal(0))
     current_balance: Mapped[Decimal] = mapped_column(Numeric(19, 4), default=Decimal(0))
+
+    def audit_summary(self) -> dict[str, Any]:
+        return {"name": self.name, "type": self.type}
 
 
 class ColumnMappingRecord(IdMixin, TimestampMixin, MetadataMixin, TenantBase):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field, PlainSerializer, WithJsonSchema
+from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
 # numeric(19, 4) in the database: 15 integer digits and 4 decimals.
 MAX_DIGITS = 19
@@ -31,9 +32,26 @@ Money = Annotated[
     ),
 ]
 
-# Input: a decimal string ("-42.50") or an integer; at most 4 decimal places.
+# People type amounts as they read them: "1,234.56", "$1,234.56", "-$42.50".
+_WRITTEN_AMOUNT = re.compile(r"([-+]?)\s*\$?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?")
+
+
+def _as_written(value: object) -> object:
+    """'1,234.56' -> '1234.56' (US thousands separators and a dollar sign); anything else is
+    left for Decimal to judge."""
+    if not isinstance(value, str):
+        return value
+    written = _WRITTEN_AMOUNT.fullmatch(value.strip())
+    if written is None:
+        return value
+    sign, whole, fraction = written.groups()
+    return f"{sign}{whole.replace(',', '')}{fraction or ''}"
+
+
+# Input: a decimal string ("-42.50", "1,234.56") or an integer; at most 4 decimal places.
 MoneyIn = Annotated[
     Decimal,
+    BeforeValidator(_as_written),
     Field(
         max_digits=MAX_DIGITS,
         decimal_places=DECIMAL_PLACES,
@@ -42,8 +60,8 @@ MoneyIn = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": r"^-?\d{1,15}(\.\d{1,4})?$",
-            "examples": ["1250.00"],
+            "pattern": r"^-?\$?(\d{1,15}|\d{1,3}(,\d{3})+)(\.\d{1,4})?$",
+            "examples": ["1250.00", "1,250.00"],
         },
         mode="validation",
     ),

@@ -8,8 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from finsight.accounts import service
+from finsight.accounts.bank_balance import BankBalance, bank_balances
 from finsight.accounts.models import Account
-from finsight.accounts.schemas import AccountCreate, AccountOut, AccountType, AccountUpdate
+from finsight.accounts.schemas import (
+    AccountCreate,
+    AccountOut,
+    AccountType,
+    AccountUpdate,
+    BankBalanceOut,
+)
 from finsight.api.deps import TenantContext, tenant
 from finsight.api.pagination import (
     DEFAULT_LIMIT,
@@ -45,9 +52,17 @@ def list_accounts(
         after=cursor_name_id(cursor),
         limit=limit + 1,
     )
+    stated = bank_balances(ctx.session, rows[:limit])
     return page_of(
-        rows, limit, AccountOut.model_validate, lambda row: {"name": row.name.lower(), "id": row.id}
+        rows, limit, lambda row: _out(row, stated), lambda r: {"name": r.name.lower(), "id": r.id}
     )
+
+
+def _out(account: Account, stated: dict[uuid.UUID, BankBalance]) -> AccountOut:
+    shaped = AccountOut.model_validate(account)
+    if account.id in stated:
+        shaped.bank_balance = BankBalanceOut.model_validate(stated[account.id])
+    return shaped
 
 
 @router.post(
@@ -78,8 +93,9 @@ def create_account(body: AccountCreate, ctx: CanWrite) -> Account:
     summary="An account with its current balance",
     responses=problem_responses(401, 403, 404, 422),
 )
-def get_account(account_id: uuid.UUID, ctx: CanRead) -> Account:
-    return service.get_account(ctx.session, account_id)
+def get_account(account_id: uuid.UUID, ctx: CanRead) -> AccountOut:
+    account = service.get_account(ctx.session, account_id)
+    return _out(account, bank_balances(ctx.session, [account]))
 
 
 @router.patch(

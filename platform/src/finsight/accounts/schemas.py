@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -60,6 +60,19 @@ class InstitutionUpdate(BaseModel):
     website: Website | None = None
 
 
+class BankBalanceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    stated: Money = Field(description="The balance the bank's statement states, end of as_of")
+    as_of: date
+    balance: Money = Field(description="stated plus our transactions dated after as_of")
+    ours_then: Money = Field(description="Our running balance at the end of as_of")
+    difference: Money = Field(
+        description="ours_then minus stated: not zero when our running balance disagrees "
+        "with the bank's (an opening balance not set, a statement missing)"
+    )
+
+
 class AccountOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -72,6 +85,11 @@ class AccountOut(BaseModel):
     opening_balance: Money
     current_balance: Money = Field(
         description="opening_balance plus every live (not deleted) transaction, pending included"
+    )
+    bank_balance: BankBalanceOut | None = Field(
+        default=None,
+        description="The latest balance a bank statement stated (OFX LEDGERBAL, a Balance "
+        "column), carried to today, beside ours; null when no file stated one",
     )
     created_at: datetime
     updated_at: datetime

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from finsight.accounts.institutions import live_institution
 from finsight.accounts.models import Account
-from finsight.audit.service import record
+from finsight.audit.service import record_change
 from finsight.errors import Conflict, InvalidInput, NotFound
 from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
@@ -95,7 +95,7 @@ def create_account(
     )
     session.add(account)
     session.flush()
-    _audit(session, org_id, account, "account.create", actor)
+    record_change(session, org_id=org_id, actor=actor, action="account.create", target=account)
     return account
 
 
@@ -124,7 +124,14 @@ def update_account(
         if key in changes:
             setattr(account, key, changes[key])
     session.flush()
-    _audit(session, org_id, account, "account.update", actor, sorted(changes))
+    record_change(
+        session,
+        org_id=org_id,
+        actor=actor,
+        action="account.update",
+        target=account,
+        changed=changes,
+    )
     return account
 
 
@@ -132,7 +139,7 @@ def delete_account(session: Session, org_id: uuid.UUID, account: Account, actor:
     """Soft delete: the account and its transactions leave every list; rows are kept."""
     account.deleted_at = utcnow()
     session.flush()
-    _audit(session, org_id, account, "account.delete", actor)
+    record_change(session, org_id=org_id, actor=actor, action="account.delete", target=account)
 
 
 def adjust_balance(session: Session, account_id: uuid.UUID, delta: Decimal) -> None:
@@ -162,25 +169,3 @@ def recompute_balance(session: Session, account_id: uuid.UUID) -> Decimal:
         .execution_options(synchronize_session="fetch")
     ).scalar_one()
     return Decimal(balance)
-
-
-def _audit(
-    session: Session,
-    org_id: uuid.UUID,
-    account: Account,
-    action: str,
-    actor: Actor,
-    changed: list[str] | None = None,
-) -> None:
-    details: dict[str, Any] = {"name": account.name, "type": account.type}
-    if changed is not None:
-        details["changed"] = changed
-    record(
-        session,
-        org_id=org_id,
-        actor=actor,
-        action=action,
-        target_type="account",
-        target_id=account.id,
-        details=details,
-    )

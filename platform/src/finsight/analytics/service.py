@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, insert, select, true
+from sqlalchemy import delete, insert, select, true, update
 from sqlalchemy.orm import Session
 
 from finsight.accounts.models import Account
@@ -156,6 +156,17 @@ def list_runs(
     if before_id:
         query = query.where(AnalyticsRun.id < before_id)
     return list(session.scalars(query.order_by(AnalyticsRun.id.desc()).limit(limit)))
+
+
+def abandon_queued_run(session: Session, run_id: uuid.UUID, reason: str) -> bool:
+    """Fail a run no worker has taken, so it does not sit `queued`; False if a worker took it
+    meanwhile (its task, delivered later, then finds it finished and does nothing)."""
+    abandoned = session.execute(
+        update(AnalyticsRun)
+        .where(AnalyticsRun.id == run_id, AnalyticsRun.status == "queued")
+        .values(status="failed", finished_at=utcnow(), error=reason[:ERROR_CHARS])
+    )
+    return bool(abandoned.rowcount)  # type: ignore[attr-defined]
 
 
 def claim_run(session: Session, run_id: uuid.UUID) -> AnalyticsRun | None:

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from finsight.api.validation_text import in_words
 from finsight.audit.service import record
 from finsight.db import platform_session
 from finsight.errors import FinsightError
@@ -120,7 +121,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         errors = [
             {
                 "field": ".".join(str(part) for part in error["loc"][1:]) or None,
-                "message": error["msg"],
+                "message": in_words(error),
             }
             for error in exc.errors()
         ]

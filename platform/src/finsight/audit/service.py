@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from decimal import Decimal
+from typing import Any, Protocol
 
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
@@ -45,6 +47,44 @@ def record(
             request_id=actor.request_id,
             details=details or {},
         )
+    )
+
+
+class Audited(Protocol):
+    """A row whose changes are audited: its id, and what names it in the trail."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    def audit_summary(self) -> dict[str, Any]: ...
+
+
+def record_change(
+    session: Session,
+    *,
+    org_id: uuid.UUID | None,
+    actor: Actor,
+    action: str,
+    target: Audited,
+    changed: Iterable[str] | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """The entry for a change to one row, the same for every domain: the target's type is the
+    action's first word (`account.update` -> `account`), its details what names it, the
+    fields that changed (sorted) and anything else the caller adds."""
+    summary = {**target.audit_summary(), **(details or {})}
+    if changed is not None:
+        summary["changed"] = sorted(changed)
+    record(
+        session,
+        org_id=org_id,
+        actor=actor,
+        action=action,
+        target_type=action.split(".", 1)[0],
+        target_id=target.id,
+        details={
+            k: str(v) if isinstance(v, uuid.UUID | Decimal) else v for k, v in summary.items()
+        },
     )
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import ForeignKey, Text
 from sqlalchemy.dialects.postgresql import UUID
@@ -23,3 +24,6 @@ class Category(TimestampMixin, SoftDeleteMixin, MetadataMixin, TenantBase):
     name: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(Text)
     is_system: Mapped[bool] = mapped_column(default=False)
+
+    def audit_summary(self) -> dict[str, Any]:
+        return {"name": self.name, "parent_id": self.parent_id}

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from finsight.audit.service import record
+from finsight.audit.service import record_change
 from finsight.categories.models import Category
 from finsight.categories.tree import SYSTEM_NAME, Node, load_tree
 from finsight.errors import Conflict, InvalidInput, NotFound
@@ -88,7 +88,7 @@ def create_category(
     category = Category(name=name, parent_id=parent_id, kind=kind, is_system=False)
     session.add(category)
     session.flush()
-    _audit(session, org_id, category, "category.create", actor)
+    record_change(session, org_id=org_id, actor=actor, action="category.create", target=category)
     return category
 
 
@@ -134,7 +134,14 @@ def update_category(
                 .execution_options(synchronize_session="fetch")
             )
     session.flush()
-    _audit(session, org_id, category, "category.update", actor, sorted(changes))
+    record_change(
+        session,
+        org_id=org_id,
+        actor=actor,
+        action="category.update",
+        target=category,
+        changed=changes,
+    )
     return category
 
 
@@ -161,26 +168,4 @@ def delete_category(session: Session, org_id: uuid.UUID, category: Category, act
         )
     category.deleted_at = utcnow()
     session.flush()
-    _audit(session, org_id, category, "category.delete", actor)
-
-
-def _audit(
-    session: Session,
-    org_id: uuid.UUID,
-    category: Category,
-    action: str,
-    actor: Actor,
-    changed: list[str] | None = None,
-) -> None:
-    details: dict[str, Any] = {"name": category.name, "parent_id": category.parent_id}
-    if changed is not None:
-        details["changed"] = changed
-    record(
-        session,
-        org_id=org_id,
-        actor=actor,
-        action=action,
-        target_type="category",
-        target_id=category.id,
-        details={k: str(v) if isinstance(v, uuid.UUID) else v for k, v in details.items()},
-    )
+    record_change(session, org_id=org_id, actor=actor, action="category.delete", target=category)

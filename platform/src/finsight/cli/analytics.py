@@ -8,19 +8,23 @@ import uuid
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from finsight.analytics.models import RUN_KINDS, RUN_STATUSES, AnalyticsRun
-from finsight.analytics.service import get_run, list_runs, start_run
+from finsight.analytics.service import abandon_queued_run, get_run, list_runs, start_run
 from finsight.cli.common import console, fail, use_database
+from finsight.cli.run_summary import print_runs, seconds, summary
+from finsight.config import Settings
 from finsight.db import platform_session
 from finsight.kit.identity import Actor
 from finsight.organizations.service import get_organization
 from finsight.tenancy import TenantNames, tenant_session
+from finsight.worker.broker import check_broker
 
 app = typer.Typer(help="The analytics engine.", no_args_is_help=True)
 
 POLL_SECONDS = 0.5
+# A whole run of a large organization takes a minute or two; waiting longer means no worker.
+DEFAULT_TIMEOUT_SECONDS = 600.0
 
 
 @app.command("run")
@@ -28,10 +32,16 @@ def run(
     org: Annotated[str, typer.Option(help="The organization's slug.")],
     kind: Annotated[str, typer.Option(help=f"What to run: {', '.join(RUN_KINDS)}.")] = "all",
     wait: Annotated[bool, typer.Option(help="Follow the run until it ends.")] = True,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for the worker.")] = 3600,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            help="Seconds to wait for the run to end; a run no worker took by then is failed, "
+            "not left queued."
+        ),
+    ] = DEFAULT_TIMEOUT_SECONDS,
 ) -> None:
     """Queue an analytics run on the organization's worker queue. Exit 1 if it fails."""
-    _require_analytics()
+    check_broker(_require_analytics())
     with platform_session() as session:
         organization = get_organization(session, org)
         org_id, slug = organization.id, organization.slug
@@ -60,9 +70,13 @@ def runs(
         str | None, typer.Option(help=f"Only this status: {', '.join(RUN_STATUSES)}.")
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=500, help="How many, newest first.")] = 20,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Every counter and timing of each run.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="The runs as JSON, all fields.")] = False,
 ) -> None:
     """The organization's analytics runs, newest first: what started them, how long they took,
-    what they found or why they failed."""
+    what they found (one line each; --verbose for every counter) or why they failed."""
     if kind is not None and kind not in RUN_KINDS:
         fail(f"unknown kind {kind!r}; one of {', '.join(RUN_KINDS)}")
     if status is not None and status not in RUN_STATUSES:
@@ -72,37 +86,20 @@ def runs(
         slug = get_organization(session, org).slug
     with tenant_session(slug) as session:
         found = list_runs(session, kind=kind, status=status, limit=limit)
-        table = Table("run", "kind", "status", "trigger", "created", "seconds", "result")
         for row in found:
-            table.add_row(
-                str(row.id),
-                row.kind,
-                row.status,
-                str(row.parameters.get("trigger", "")),
-                row.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-                f"{_seconds(row):.2f}" if row.finished_at else "",
-                row.error or _counts(row),
-            )
-    if not found:
+            session.expunge(row)
+    if not found and not as_json:
         console.print("no runs" + (" matching" if kind or status else ""))
         return
-    console.print(table)
+    print_runs(found, verbose=verbose, as_json=as_json)
 
 
-def _seconds(run: AnalyticsRun) -> float:
-    """How long the run took, from its start (else its queueing) to its end; 0 before it ends."""
-    began = run.started_at or run.created_at
-    return ((run.finished_at or began) - began).total_seconds()
-
-
-def _counts(run: AnalyticsRun) -> str:
-    return ", ".join(f"{name} {value:,}" for name, value in run.counts.items())
-
-
-def _require_analytics() -> None:
+def _require_analytics() -> Settings:
     """Connect to the database, or exit 1 when this deployment runs without analytics."""
-    if not use_database().enable_analytics:
+    current = use_database()
+    if not current.enable_analytics:
         fail("analytics is turned off (ENABLE_ANALYTICS=false)")
+    return current
 
 
 def _follow(slug: str, run_id: uuid.UUID, timeout: float) -> AnalyticsRun:
@@ -116,16 +113,26 @@ def _follow(slug: str, run_id: uuid.UUID, timeout: float) -> AnalyticsRun:
             if current.status in ("succeeded", "failed"):
                 return current
             if time.monotonic() > deadline:
-                fail(
-                    f"run {run_id} is still {current.status} after {timeout:.0f}s; is a "
-                    f"worker serving org.{slug}? (`finsight serve worker`)"
-                )
+                _give_up(slug, run_id, current.status, timeout)
             time.sleep(POLL_SECONDS)
+
+
+def _give_up(slug: str, run_id: uuid.UUID, status: str, timeout: float) -> None:
+    if status == "queued":
+        reason = f"no worker took the run within {timeout:.0f}s"
+        with tenant_session(slug) as session:
+            if abandon_queued_run(session, run_id, reason):
+                fail(
+                    f"run {run_id} failed: {reason}; is a worker serving org.{slug}? "
+                    "(`finsight serve worker`, or `make dev`)"
+                )
+    fail(
+        f"run {run_id} is still running after {timeout:.0f}s; follow it with "
+        "`finsight analytics runs`"
+    )
 
 
 def _report(finished: AnalyticsRun) -> None:
     if finished.status == "failed":
         fail(f"run failed: {finished.error}")
-    console.print(
-        f"{finished.kind} run succeeded in {_seconds(finished):.2f}s: {_counts(finished)}"
-    )
+    console.print(f"{finished.kind} run succeeded in {seconds(finished):.2f}s: {summary(finished)}")

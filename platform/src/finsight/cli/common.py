@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any, NoReturn
 
 import typer
 from kombu.exceptions import OperationalError as BrokerUnreachable
+from psycopg.errors import UndefinedTable
 from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy.exc import OperationalError as DatabaseUnreachable
+from sqlalchemy.exc import ProgrammingError
 from typer.core import TyperGroup
 
 from finsight.config import InsecureConfiguration, Settings, get_settings
@@ -55,13 +58,42 @@ class FinsightGroup(TyperGroup):
             fail(f"cannot reach the database: {one_line(exc)}")
         except BrokerUnreachable as exc:
             fail(f"cannot reach Redis: {one_line(exc)}")
+        except ProgrammingError as exc:
+            if not isinstance(exc.orig, UndefinedTable):
+                raise
+            # A database nobody has set up yet (a new DATA_DIR, a fresh DATABASE_URL).
+            fail(
+                "the database has no finsight tables yet: run `finsight db upgrade` "
+                f"(`make dev` does it) ({one_line(exc.orig)})"
+            )
 
 
-def settings() -> Settings:
+def settings(*, join_dev: bool = True) -> Settings:
+    """The settings; without DATABASE_URL or REDIS_URL, those of a `finsight dev` running on the
+    same DATA_DIR (its embedded Redis changes port on every start)."""
     try:
-        return get_settings()
+        current = get_settings()
     except ValidationError as exc:
         raise FinsightError(_config_error(exc)) from exc
+    if join_dev and not (current.database_url and current.redis_url):
+        current = _join_running_dev(current)
+    return current
+
+
+def _join_running_dev(current: Settings) -> Settings:
+    from finsight.dev.state import read_state
+
+    running = read_state(current.data_dir)
+    if running is None:
+        return current
+    if not current.database_url:
+        from finsight.dev.stores import use_database_url
+
+        use_database_url(running.database_url)
+    if not current.redis_url:
+        os.environ["REDIS_URL"] = running.redis_url
+        get_settings.cache_clear()
+    return get_settings()
 
 
 def use_database() -> Settings:

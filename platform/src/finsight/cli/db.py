@@ -1,4 +1,4 @@
-"""`finsight db upgrade|current|shell`."""
+"""`finsight db upgrade|current|wait|shell`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from finsight.cli.common import console, fail, use_database
 from finsight.errors import FinsightError
@@ -20,6 +22,7 @@ from finsight.kit.identity import Actor
 from finsight.organizations.upgrade import (
     DEFAULT_JOBS_PER_CLUSTER,
     TenantUpgrade,
+    one_line,
     platform_revision,
     tenant_revisions,
     upgrade_all,
@@ -106,6 +109,35 @@ def current() -> None:
     console.print(table)
     if behind or revision != platform_head:
         console.print("run `finsight db upgrade` to migrate")
+
+
+@app.command("wait")
+def wait(
+    timeout: Annotated[
+        float, typer.Option(min=0, help="Seconds to wait before giving up (exit 1).")
+    ] = 300.0,
+    interval: Annotated[float, typer.Option(min=0.1, help="Seconds between checks.")] = 2.0,
+) -> None:
+    """Wait until the platform schema is at head (Kubernetes init containers run this until
+    the release's migration Job has finished). An unreachable database is waited for too."""
+    use_database()
+    target = head("platform")
+    deadline = time.monotonic() + timeout
+    last = "not checked"
+    while True:
+        try:
+            revision = platform_revision()
+        except OperationalError as exc:
+            # Not up yet, or not reachable yet (a NetworkPolicy, DNS): the same as behind.
+            last = f"database unreachable: {one_line(exc)}"
+        else:
+            if revision == target:
+                console.print(f"platform schema at head ({target})")
+                return
+            last = f"platform schema at {revision or 'nothing (not migrated)'}"
+        if time.monotonic() + interval > deadline:
+            fail(f"platform schema not at head {target} after {timeout:g}s: {last}")
+        time.sleep(interval)
 
 
 def psql_executable() -> str:

@@ -38,7 +38,7 @@ def dev(
     """Run the whole platform locally on embedded PostgreSQL and Redis (Ctrl-C stops it)."""
     from finsight.dev.run import DevOptions, run_dev
 
-    current = settings()
+    current = settings(join_dev=False)  # this command is the stack others join
     options = DevOptions(
         data_dir=data_dir or current.data_dir,
         api_port=api_port or current.api_port,

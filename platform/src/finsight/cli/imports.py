@@ -19,6 +19,7 @@ from finsight.ingestion.service import ImportRequest, create_import, find_accoun
 from finsight.kit.identity import Actor
 from finsight.organizations.service import get_organization
 from finsight.tenancy import TenantNames, tenant_session
+from finsight.worker.broker import check_broker
 
 POLL_SECONDS = 0.5
 
@@ -65,10 +66,16 @@ def import_statement(
         ),
     ] = "reject",
     wait: Annotated[bool, typer.Option(help="Follow the import until it ends.")] = True,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for the worker.")] = 3600,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            help="Seconds to wait for a worker to start the import (a running one is followed "
+            "to its end)."
+        ),
+    ] = 600,
 ) -> None:
     """Import a bank statement into an account, on the organization's worker queue."""
-    use_database()
+    check_broker(use_database())  # before anything is recorded: nothing is left queued
     inline, saved_name = _mapping(mapping)
     with platform_session() as session:
         organization = get_organization(session, org)
@@ -107,10 +114,11 @@ def _follow(slug: str, batch_id: uuid.UUID, size: int, timeout: float) -> None:
             )
             if batch.status in ("succeeded", "failed"):
                 break
-            if time.monotonic() > deadline:
+            if batch.status == "queued" and time.monotonic() > deadline:
                 fail(
-                    f"import {batch_id} is still {batch.status} after {timeout:.0f}s; is a "
-                    f"worker serving org.{slug}? (`finsight serve worker`)"
+                    f"import {batch_id} is still queued after {timeout:.0f}s: is a worker "
+                    f"serving org.{slug}? (`make dev`, or `finsight serve worker`); it is "
+                    "imported once one starts"
                 )
             time.sleep(POLL_SECONDS)
     if batch.status == "failed":

@@ -37,17 +37,6 @@ def api(
 
     current = use_database()
     current.require_safe_secrets()
-    if current.is_development and current.jwt_secret is None:
-        # Every server process must sign with the same key, and sign-ins should survive a
-        # restart: keep the development secret in DATA_DIR, as `finsight dev` does.
-        import os
-
-        from finsight.config import get_settings
-        from finsight.dev.stores import jwt_secret
-
-        os.environ["JWT_SECRET"] = jwt_secret(current.data_dir)
-        get_settings.cache_clear()
-        current = get_settings()
     configure_logging(current)
     uvicorn.run(
         "finsight.app:create_app",

@@ -19,7 +19,7 @@ import httpx
 from rich.console import Console
 from rich.panel import Panel
 
-from finsight.config import get_settings
+from finsight.config import JWT_SECRET_FILE, get_settings, kept_secret
 from finsight.db import platform_session, reset_engines
 from finsight.dev import monitoring, stores
 from finsight.dev.demo import DEMO_OWNER_EMAIL, describe, ensure_demo
@@ -154,7 +154,7 @@ def run_dev(options: DevOptions, console: Console) -> int:
             secret = (
                 settings.jwt_secret.get_secret_value()
                 if settings.jwt_secret
-                else stores.jwt_secret(data_dir)
+                else kept_secret(data_dir / JWT_SECRET_FILE)
             )
             supervisor = Supervisor(_child_env(database_url, redis_url, secret, data_dir))
             cleanup.callback(supervisor.stop_all)
@@ -198,14 +198,15 @@ def run_dev(options: DevOptions, console: Console) -> int:
             else:
                 login = f"{DEMO_OWNER_EMAIL} (password as first shown, or DEMO_PASSWORD)"
             console.print(_banner(options, login, watching))
+            # Commands in other shells find this stack through it (finsight.dev.state).
             write_state(
                 data_dir,
                 DevState(
                     pid=os.getpid(),
-                    api_url=f"http://127.0.0.1:{options.api_port}",
-                    web_url=f"http://127.0.0.1:{options.web_port}",
                     database_url=database_url,
                     redis_url=redis_url,
+                    api_url=f"http://127.0.0.1:{options.api_port}",
+                    web_url=f"http://127.0.0.1:{options.web_port}",
                     children={child.name: child.pid for child in supervisor.children},
                     worker_metrics_url=f"http://127.0.0.1:{worker_metrics}"
                     if worker_metrics and options.worker
@@ -214,7 +215,7 @@ def run_dev(options: DevOptions, console: Console) -> int:
                     alertmanager_url=watching.alertmanager_url if watching else None,
                 ),
             )
-            cleanup.callback(remove_state, data_dir)
+            cleanup.callback(remove_state, data_dir, os.getpid())
             # For other shells (`finsight org list`, psql, celery) against the same stores.
             console.print(f"DATABASE_URL={database_url}")
             console.print(f"REDIS_URL={redis_url}")

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 from finsight.config import get_settings
 from finsight.db import reset_engines
 from finsight.embedded import EmbeddedPostgres, EmbeddedRedis
-
-JWT_SECRET_FILE = "jwt-secret"
 
 
 def start_postgres(data_dir: Path) -> EmbeddedPostgres:
@@ -31,16 +28,3 @@ def use_database_url(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     get_settings.cache_clear()
     reset_engines()
-
-
-def jwt_secret(data_dir: Path) -> str:
-    """The development JWT secret, kept in data_dir so sign-ins survive restarts."""
-    path = data_dir / JWT_SECRET_FILE
-    if path.exists():
-        return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secret + "\n")
-    return secret

@@ -50,6 +50,7 @@ class ColumnMapping(BaseModel):
     id_column: str | None = None
     currency_column: str | None = None
     delimiter: str = ","
+    quotechar: Literal['"', "'"] = '"'  # what encloses a cell holding the delimiter
     decimal_separator: Literal[".", ","] = "."
     skip_rows: int = Field(default=0, ge=0, le=1000)  # lines before the header
 

@@ -13,10 +13,10 @@ import os
 import time
 import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from finsight.ingestion.records import RowIssue, StatementRow
+from finsight.ingestion.records import RowIssue, StatedBalance, StatementRow
 from finsight.transactions.merchants import clean_description, normalize_merchant
 
 # The columns COPY fills, in order; the rest take their defaults.
@@ -47,6 +47,7 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "
 # Distinct dates, descriptions and categories cached; cleared when full, so that a file of all
 # distinct values costs memory in proportion to this, not to the file.
 _CACHED = 65_536
+FUTURE_WARNINGS_KEPT = 20
 
 
 def copy_text(value: str | None) -> str:
@@ -107,6 +108,14 @@ class RowNormalizer:
         self._days: dict[date, tuple[int, str]] = {}  # -> (ordinal, ISO text)
         self._texts: dict[str, tuple[str, str]] = {}  # description -> (casefolded, 3 columns)
         self._categories: dict[str | None, str] = {}  # bank's category -> 3 columns
+        # A day's grace: the bank's "today" may be tomorrow in UTC.
+        self._latest_plausible = datetime.now(UTC).date() + timedelta(days=1)
+        self.future: list[RowIssue] = []  # warnings: rows dated after today (kept, but said)
+        # The Balance column (Chase checking): the balance after the newest row, which is the
+        # first of its day in a newest-first file and the last in an oldest-first one.
+        self._first_day: date | None = None
+        self._last_day: date | None = None
+        self._newest: tuple[date, Decimal, Decimal] | None = None  # day, first, last balance
 
     def __call__(self, row: StatementRow) -> str | RowIssue | None:
         """The row's COPY line; a RowIssue for a row that cannot go in; None for a duplicate."""
@@ -117,6 +126,8 @@ class RowNormalizer:
                 f"currency {row.currency} differs from the account's {self.currency}",
             )
         day = row.transaction_date
+        if row.balance is not None:
+            self._note_balance(day, row.balance)
         ordinal, iso = self._days.get(day) or self._day(day)
         folded, texts = self._texts.get(row.description) or self._text(row.description)
         amount = str(row.amount)
@@ -132,6 +143,15 @@ class RowNormalizer:
             self.duplicates += 1
             return None
         self.seen.add(digest)
+        if day > self._latest_plausible and len(self.future) < FUTURE_WARNINGS_KEPT:
+            self.future.append(
+                RowIssue(
+                    row.line,
+                    "date",
+                    f"dated {iso}, in the future: imported, but check the file (a wrong date "
+                    "format swaps day and month)",
+                )
+            )
         self.total += row.amount
         if self.first_date is None or day < self.first_date:
             self.first_date = day
@@ -147,6 +167,22 @@ class RowNormalizer:
             f"{copy_text(row.check_number)}\t\\\\x{digest.hex()}\t"
             f"{NULL if row.mcc is None else row.mcc}\n"
         )
+
+    def _note_balance(self, day: date, balance: Decimal) -> None:
+        self._first_day = self._first_day or day
+        self._last_day = day
+        newest = self._newest
+        if newest is None or day > newest[0]:
+            self._newest = (day, balance, balance)
+        elif day == newest[0]:
+            self._newest = (day, newest[1], balance)
+
+    def stated_balance(self) -> StatedBalance | None:
+        """The balance the file's Balance column states after its newest row, if it has one."""
+        if self._newest is None or self._first_day is None or self._last_day is None:
+            return None
+        day, first, last = self._newest
+        return StatedBalance(first if self._first_day > self._last_day else last, day)
 
     def _day(self, day: date) -> tuple[int, str]:
         if len(self._days) >= _CACHED:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, text, update
 from sqlalchemy.orm import Session
 
+from finsight.accounts.bank_balance import note_stated_balance
 from finsight.accounts.models import Account, ColumnMappingRecord
 from finsight.audit.service import record
 from finsight.categories.bank_mapping import build_lookup
@@ -198,6 +199,9 @@ def _load(session: Session, location: TenantLocation, batch_id: uuid.UUID) -> st
         source_id=batch.id,
     )
     pairs = landed.transfers
+    if summary.stated_balance is not None:
+        stated = summary.stated_balance
+        note_stated_balance(session, batch.account_id, stated.amount, stated.as_of, batch.id)
     batch.status, batch.finished_at = "succeeded", utcnow()
     batch.rows_total = batch.rows_processed = summary.rows_total
     batch.bytes_processed = batch.file_size

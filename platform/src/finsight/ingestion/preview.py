@@ -6,11 +6,9 @@ API clients can use it to check a file before uploading it for real.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
-from itertools import islice
 
+from finsight.ingestion.dialect import Dialect, sniff_dialect, split_lines
 from finsight.ingestion.formats import detect_format, parse_statement
 from finsight.ingestion.formats.detect import check_not_binary
 from finsight.ingestion.mapping import ColumnMapping
@@ -33,12 +31,23 @@ class Preview:
     issues: list[RowIssue] = field(default_factory=list)  # the first invalid rows
     rows_total: int = 0
     issues_total: int = 0
+    # How a CSV is split: the mapping's, the one asked for, else guessed from its first lines.
+    dialect: Dialect = field(default_factory=Dialect)
+    mapping_name: str | None = None  # a saved mapping recognized by the file's header
 
 
 def preview_statement(
-    content: bytes, *, format: str | None, mapping: ColumnMapping | None
+    content: bytes,
+    *,
+    format: str | None,
+    mapping: ColumnMapping | None,
+    dialect: Dialect | None = None,
+    skip_rows: int = 0,
 ) -> Preview:
-    """Raises StatementError only when the content is no text file at all (empty, PDF, ...)."""
+    """Raises StatementError only when the content is no text file at all (empty, PDF, ...).
+
+    Without a mapping, the CSV is split by `dialect` (what the person chose), else by the
+    dialect guessed from its first lines."""
     check_not_binary(content[:8192])
     chosen = format or ("csv_mapped" if mapping else None)
     result = Preview(format=chosen)
@@ -48,9 +57,12 @@ def preview_statement(
         except StatementError as exc:
             result.detection_error = exc.detail
     if result.format not in ("ofx", "qif"):
-        skip = mapping.skip_rows if mapping else 0
-        delimiter = mapping.delimiter if mapping else ","
-        result.columns, result.sample = _csv_head(content, skip, delimiter)
+        if mapping is not None:
+            skip_rows = mapping.skip_rows
+            dialect = Dialect(mapping.delimiter, mapping.quotechar, mapping.decimal_separator)
+        text = _head_text(content)
+        result.dialect = dialect or sniff_dialect(text, skip_rows=skip_rows)
+        result.columns, result.sample = _csv_head(text, skip_rows, result.dialect)
     if result.format is None or (result.format == "csv_mapped" and mapping is None):
         return result
     try:
@@ -69,13 +81,16 @@ def preview_statement(
     return result
 
 
-def _csv_head(content: bytes, skip: int, delimiter: str) -> tuple[list[str], list[list[str]]]:
+def _head_text(content: bytes) -> str:
     text = content[:_TABULAR_HEAD].decode("utf-8", errors="replace").removeprefix("\ufeff")
-    lines = [line for line in text.splitlines() if line.strip()][skip:]
     if len(content) > _TABULAR_HEAD:
-        lines = lines[:-1]  # the last line may be cut in the middle
-    reader = csv.reader(io.StringIO("\n".join(lines[: SAMPLE_LINES + 1])), delimiter=delimiter)
-    parsed = [[cell.strip() for cell in row] for row in islice(reader, SAMPLE_LINES + 1)]
+        text = text[: text.rfind("\n") + 1] or text  # the last line may be cut in the middle
+    return text
+
+
+def _csv_head(text: str, skip: int, dialect: Dialect) -> tuple[list[str], list[list[str]]]:
+    lines = [line for line in text.splitlines() if line.strip()][skip:]
+    parsed = split_lines(lines[: SAMPLE_LINES + 1], dialect.delimiter, dialect.quotechar)
     if not parsed:
         return [], []
     return parsed[0], parsed[1:]

@@ -41,7 +41,7 @@ from finsight.errors import FinsightError
 from finsight.ingestion.formats import parse_statement
 from finsight.ingestion.mapping import ColumnMapping
 from finsight.ingestion.normalize import RowNormalizer
-from finsight.ingestion.records import RowIssue
+from finsight.ingestion.records import RowIssue, StatedBalance
 
 CHILD_MIN_BYTES = 4 << 20
 # Rows per chunk (about 200 KB of COPY text); a divisor of the progress interval, so progress
@@ -85,6 +85,7 @@ class Summary:
     total: Decimal
     first_date: date | None
     warnings: list[Issue]
+    stated_balance: StatedBalance | None = None  # the bank's, when the file states one
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +148,8 @@ def produce(job: Job) -> Iterator[Message]:
         duplicates=normalize.duplicates,
         total=normalize.total,
         first_date=normalize.first_date,
-        warnings=[issue(warning) for warning in statement.warnings],
+        warnings=[issue(warning) for warning in [*statement.warnings, *normalize.future]],
+        stated_balance=statement.balances[-1] if statement.balances else normalize.stated_balance(),
     )
 
 

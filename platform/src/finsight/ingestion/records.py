@@ -78,6 +78,15 @@ class StatementError(InvalidInput):
         self.column = column
 
 
+@dataclass(frozen=True, slots=True)
+class StatedBalance:
+    """The account's balance as the bank states it in the file (OFX <LEDGERBAL>, the latest
+    row's Balance column), at the end of `as_of`."""
+
+    amount: Decimal
+    as_of: date
+
+
 @dataclass
 class ParsedStatement:
     format: str  # one of FORMATS
@@ -86,3 +95,5 @@ class ParsedStatement:
     currency: str | None
     rows: Iterator[StatementRow | RowIssue]  # lazy, in file order
     warnings: list[RowIssue] = field(default_factory=list)  # filled as rows are iterated
+    # OFX <LEDGERBAL>, known once the rows have been read (it follows them in the file).
+    balances: list[StatedBalance] = field(default_factory=list)

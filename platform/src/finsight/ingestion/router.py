@@ -19,13 +19,22 @@ from finsight.api.pagination import (
     page_of,
 )
 from finsight.api.problems import problem_responses
+from finsight.api.validation_text import in_words
 from finsight.config import get_settings
 from finsight.errors import InvalidInput
 from finsight.ingestion import service
+from finsight.ingestion.dialect import Dialect
 from finsight.ingestion.formats import FORMATS
 from finsight.ingestion.mapping import ColumnMapping
 from finsight.ingestion.preview import preview_statement
-from finsight.ingestion.schemas import ImportOut, MappingOut, PreviewOut, PreviewRow, RowProblem
+from finsight.ingestion.schemas import (
+    DialectOut,
+    ImportOut,
+    MappingOut,
+    PreviewOut,
+    PreviewRow,
+    RowProblem,
+)
 
 router = APIRouter(prefix="/api", tags=["imports"])
 
@@ -59,7 +68,8 @@ def _mapping_from_form(raw: str | None) -> tuple[ColumnMapping | None, str | Non
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "mapping"
-        raise InvalidInput(f"mapping.{where}: {first['msg']}", field=f"mapping.{where}") from exc
+        message = in_words(first)
+        raise InvalidInput(f"mapping.{where}: {message}", field=f"mapping.{where}") from exc
 
 
 @router.post(
@@ -121,6 +131,13 @@ def preview_import(
     account_id: Annotated[uuid.UUID | None, Form()] = None,
     format: Annotated[str | None, Form(description="One of the formats")] = None,
     mapping: Annotated[str | None, Form(description="JSON mapping, or a saved one's name")] = None,
+    delimiter: Annotated[
+        Literal[",", ";", "\t", "|"] | None,
+        Form(description="Without a mapping: split the CSV by this (default: guessed)"),
+    ] = None,
+    quotechar: Annotated[Literal['"', "'"] | None, Form(description="Likewise")] = None,
+    decimal_separator: Annotated[Literal[".", ","] | None, Form(description="Likewise")] = None,
+    skip_rows: Annotated[int, Form(ge=0, le=1000, description="Lines before the header")] = 0,
 ) -> PreviewOut:
     content = _read_limited(file)
     if not content.strip():
@@ -129,13 +146,23 @@ def preview_import(
         known = ", ".join(FORMATS)
         raise InvalidInput(f"unknown format {format!r}; one of {known}", field="format")
     inline, saved_name = _mapping_from_form(mapping)
+    session = ctx.session
+    account = service.get_account(session, account_id) if account_id is not None else None
     if saved_name is not None:
-        if account_id is None:
+        if account is None:
             raise InvalidInput("a saved mapping is looked up on an account", field="account_id")
-        session = ctx.session
-        account = service.get_account(session, account_id)
         inline = service.saved_mapping(session, account, saved_name)
-    result = preview_statement(content, format=format or None, mapping=inline)
+    recognized = None
+    if inline is None and not format and account is not None:
+        recognized = service.recognize_mapping(session, account, content)
+        if recognized is not None:
+            inline = ColumnMapping.model_validate(recognized.mapping)
+    chosen = None
+    if delimiter or quotechar or decimal_separator:
+        chosen = Dialect(delimiter or ",", quotechar or '"', decimal_separator or ".")
+    result = preview_statement(
+        content, format=format or None, mapping=inline, dialect=chosen, skip_rows=skip_rows
+    )
     return PreviewOut(
         format=result.format,
         detection_error=result.detection_error,
@@ -146,6 +173,12 @@ def preview_import(
         errors=[RowProblem(line=i.line, column=i.column, message=i.message) for i in result.issues],
         rows_total=result.rows_total,
         errors_total=result.issues_total,
+        dialect=DialectOut(
+            delimiter=result.dialect.delimiter,
+            quotechar=result.dialect.quotechar,
+            decimal_separator=result.dialect.decimal_separator,
+        ),
+        mapping_name=recognized.name if recognized is not None else None,
     )
 
 

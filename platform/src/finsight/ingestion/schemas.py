@@ -69,6 +69,12 @@ class PreviewRow(BaseModel):
     bank_id: str | None
 
 
+class DialectOut(BaseModel):
+    delimiter: str = Field(description="The separator between cells")
+    quotechar: str = Field(description="What encloses a cell holding the separator")
+    decimal_separator: str = Field(description="The decimal mark of amounts")
+
+
 class PreviewOut(BaseModel):
     format: str | None = Field(description="Chosen, or detected; null when neither")
     detection_error: str | None = Field(description="Why no format was detected")
@@ -79,3 +85,12 @@ class PreviewOut(BaseModel):
     errors: list[RowProblem] = Field(description="The first invalid rows")
     rows_total: int = Field(description="Valid rows in the whole file")
     errors_total: int = Field(description="Invalid rows in the whole file")
+    dialect: DialectOut | None = Field(
+        default=None,
+        description="How a CSV was split: the mapping's, the one sent, else guessed from it",
+    )
+    mapping_name: str | None = Field(
+        default=None,
+        description="The account's saved mapping recognized by the file's header (with "
+        "`account_id`); an import of the file without `mapping` uses it",
+    )

@@ -10,6 +10,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,10 +18,13 @@ from finsight.accounts.models import Account, ColumnMappingRecord, FinancialInst
 from finsight.audit.service import record
 from finsight.config import get_settings
 from finsight.errors import FinsightError, InvalidInput, NotFound
+from finsight.ingestion.dialect import split_lines
 from finsight.ingestion.domain import RUN_IMPORT_TASK
 from finsight.ingestion.formats import FORMATS, detect_format, parse_statement
+from finsight.ingestion.formats.layouts import normal_name
 from finsight.ingestion.mapping import ColumnMapping
 from finsight.ingestion.models import ImportBatch, ImportFile
+from finsight.ingestion.records import StatementError
 from finsight.kit.identity import Actor
 from finsight.worker.enqueue import enqueue_after_commit
 
@@ -80,6 +84,37 @@ def _saved_mapping(session: Session, account: Account, name: str) -> ColumnMappi
 
 def saved_mapping(session: Session, account: Account, name: str) -> ColumnMapping:
     return ColumnMapping.model_validate(_saved_mapping(session, account, name).mapping)
+
+
+def recognize_mapping(
+    session: Session, account: Account, content: bytes
+) -> ColumnMappingRecord | None:
+    """The account's saved mapping for a file no bank layout matched: the latest saved one
+    whose columns the file's header has (read with that mapping's separator and quoting).
+    So the same export, coming again, imports without its mapping's name being typed."""
+    try:
+        detect_format(content[:DETECTION_BYTES])
+        return None  # a bank's own layout: no mapping wanted
+    except StatementError:
+        pass
+    text = content[:DETECTION_BYTES].decode("utf-8", errors="replace").removeprefix("\ufeff")
+    lines = [line for line in text.splitlines() if line.strip()]
+    saved_ones = session.scalars(
+        select(ColumnMappingRecord)
+        .where(ColumnMappingRecord.account_id == account.id)
+        .order_by(ColumnMappingRecord.updated_at.desc())
+    )
+    for saved in saved_ones:
+        try:
+            mapping = ColumnMapping.model_validate(saved.mapping)
+        except ValidationError:
+            continue  # written by an older release; it can still be chosen by name
+        header_line = lines[mapping.skip_rows : mapping.skip_rows + 1]
+        cells = split_lines(header_line, mapping.delimiter, mapping.quotechar)
+        header = {normal_name(cell) for cell in (cells[0] if cells else [])}
+        if {normal_name(column) for column in mapping.columns().values()} <= header:
+            return saved
+    return None
 
 
 def _store_mapping(
@@ -218,6 +253,10 @@ def create_import(
         mapping = ColumnMapping.model_validate(mapping_record.mapping)
     elif mapping is not None:
         mapping_record = _store_mapping(session, account, mapping)
+    elif request.format is None:
+        mapping_record = recognize_mapping(session, account, request.content)
+        if mapping_record is not None:
+            mapping = ColumnMapping.model_validate(mapping_record.mapping)
     detected = _check_statement(session, account, request, mapping)
     batch = ImportBatch(
         account_id=account.id,

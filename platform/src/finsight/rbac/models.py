@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import Text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
@@ -21,6 +22,9 @@ class Role(IdMixin, TimestampMixin, PlatformBase):
     description: Mapped[str] = mapped_column(Text, default="")
     stored_permissions: Mapped[list[str]] = mapped_column("permissions", ARRAY(Text), default=list)
     is_builtin: Mapped[bool] = mapped_column(default=False)
+
+    def audit_summary(self) -> dict[str, Any]:
+        return {"name": self.name, "permissions": sorted(self.permissions)}
 
     @property
     def permissions(self) -> frozenset[str]:

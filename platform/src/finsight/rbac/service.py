@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from finsight.audit.service import record
+from finsight.audit.service import record_change
 from finsight.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from finsight.kit.identity import Actor
 from finsight.organizations.models import Membership
@@ -86,7 +86,7 @@ def create_role(
         raise Conflict(f"a role named {name!r} exists")
     session.add(role)
     session.flush()
-    _audit(session, role, "role.create", actor)
+    record_change(session, org_id=role.org_id, actor=actor, action="role.create", target=role)
     return role
 
 
@@ -116,7 +116,7 @@ def update_role(
         role.description = description
     ensure_can_grant(granter_permissions, role)
     session.flush()
-    _audit(session, role, "role.update", actor)
+    record_change(session, org_id=role.org_id, actor=actor, action="role.update", target=role)
     return role
 
 
@@ -126,18 +126,6 @@ def delete_role(session: Session, role: Role, actor: Actor) -> None:
     holders = session.scalar(select(func.count()).where(Membership.role_id == role.id)) or 0
     if holders:
         raise Conflict(f"role {role.name!r} is held by {holders} member(s); reassign them first")
-    _audit(session, role, "role.delete", actor)
+    record_change(session, org_id=role.org_id, actor=actor, action="role.delete", target=role)
     session.delete(role)
     session.flush()
-
-
-def _audit(session: Session, role: Role, action: str, actor: Actor) -> None:
-    record(
-        session,
-        org_id=role.org_id,
-        actor=actor,
-        action=action,
-        target_type="role",
-        target_id=role.id,
-        details={"name": role.name, "permissions": sorted(role.permissions)},
-    )

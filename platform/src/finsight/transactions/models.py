@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import CHAR, Date, Float, ForeignKey, LargeBinary, Numeric, SmallInteger, Text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
@@ -10,7 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from finsight.accounts.models import Account
 from finsight.categories.models import Category
-from finsight.ingestion.models import ImportBatch
 from finsight.kit.models import IdMixin, MetadataMixin, SoftDeleteMixin, TenantBase, TimestampMixin
 
 # Fields a person may set on a transaction; once set, rules and models leave them alone.
@@ -21,9 +21,9 @@ class Transaction(IdMixin, TimestampMixin, SoftDeleteMixin, MetadataMixin, Tenan
     __tablename__ = "transactions"
 
     account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey(Account.id))
-    import_batch_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey(ImportBatch.id), default=None
-    )
+    # The import batch that brought the row (ingestion's, a domain above the books): the
+    # tenant migration's foreign key enforces it; the model does not name ingestion's table.
+    import_batch_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), default=None)
     transaction_date: Mapped[date] = mapped_column(Date)
     posted_date: Mapped[date | None] = mapped_column(Date, default=None)
     amount: Mapped[Decimal] = mapped_column(Numeric(19, 4))
@@ -52,3 +52,6 @@ class Transaction(IdMixin, TimestampMixin, SoftDeleteMixin, MetadataMixin, Tenan
     category_confidence: Mapped[float | None] = mapped_column(Float, default=None)
     category_rule_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), default=None)
     mcc: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+
+    def audit_summary(self) -> dict[str, Any]:
+        return {"account_id": self.account_id, "amount": self.amount}

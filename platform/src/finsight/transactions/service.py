@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from finsight.accounts.models import Account
 from finsight.accounts.service import adjust_balance, deleted_account_ids
-from finsight.audit.service import record
+from finsight.audit.service import record, record_change
 from finsight.categories.models import Category
 from finsight.categories.tree import load_tree
 from finsight.errors import Conflict, InvalidInput, NotFound
@@ -117,7 +117,14 @@ def update_transaction(
         transaction.merchant_key = transaction.merchant_id = None
     transaction.user_fields = sorted(set(transaction.user_fields) | set(changes))
     session.flush()
-    _audit(session, org_id, transaction, "transaction.update", actor, {"changed": sorted(changes)})
+    record_change(
+        session,
+        org_id=org_id,
+        actor=actor,
+        action="transaction.update",
+        target=transaction,
+        changed=changes,
+    )
     return transaction
 
 
@@ -140,7 +147,9 @@ def delete_transaction(
     transaction.deleted_at = utcnow()
     adjust_balance(session, transaction.account_id, -transaction.amount)
     session.flush()
-    _audit(session, org_id, transaction, "transaction.delete", actor)
+    record_change(
+        session, org_id=org_id, actor=actor, action="transaction.delete", target=transaction
+    )
 
 
 def restore_transaction(
@@ -151,7 +160,9 @@ def restore_transaction(
     transaction.deleted_at = None
     adjust_balance(session, transaction.account_id, transaction.amount)
     session.flush()
-    _audit(session, org_id, transaction, "transaction.restore", actor)
+    record_change(
+        session, org_id=org_id, actor=actor, action="transaction.restore", target=transaction
+    )
     return transaction
 
 
@@ -213,26 +224,3 @@ def bulk_recategorize(
         details={"requested": outcome.requested, "updated": outcome.updated},
     )
     return outcome
-
-
-def _audit(
-    session: Session,
-    org_id: uuid.UUID,
-    transaction: Transaction,
-    action: str,
-    actor: Actor,
-    extra: dict[str, Any] | None = None,
-) -> None:
-    record(
-        session,
-        org_id=org_id,
-        actor=actor,
-        action=action,
-        target_type="transaction",
-        target_id=transaction.id,
-        details={
-            "account_id": str(transaction.account_id),
-            "amount": str(transaction.amount),
-            **(extra or {}),
-        },
-    )

@@ -45,6 +45,7 @@ class SampleRow:
     amount: Decimal
     current_category_id: uuid.UUID | None
     new_category_id: uuid.UUID | None
+    currency: str = "USD"  # the transaction's (its account's): euros show as euros
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ def _columns(category: uuid.UUID | None, tags: list[str]) -> tuple[Any, ...]:
         Transaction.transaction_date,
         Transaction.description,
         Transaction.amount,
+        Transaction.currency,
         Transaction.merchant_id,
         Transaction.account_id,
         Transaction.category_id,
@@ -165,4 +167,5 @@ def _sample(row: Any, category: uuid.UUID | None) -> SampleRow:
         row.amount,
         row.category_id,
         category if category is not None else row.category_id,
+        row.currency,
     )

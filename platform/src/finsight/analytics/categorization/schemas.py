@@ -128,6 +128,7 @@ class DryRunSample(BaseModel):
     date: date
     description: str
     amount: Money
+    currency: str = Field(description="ISO 4217, the transaction's")
     current_category_id: uuid.UUID | None
     new_category_id: uuid.UUID | None
 

@@ -45,6 +45,10 @@ from finsight.transactions.service import BulkOutcome, bulk_recategorize
 
 # The review queue's "low_confidence": the model set the category, but below this.
 REVIEW_BELOW = 0.8
+# A guess the model gives less than this is not offered as a suggestion: with thirty-odd
+# categories a 7-24% "best guess" is mostly wrong, and one click would file it. The row is
+# still listed for review, with no suggestion.
+MIN_SUGGESTION_CONFIDENCE = 0.35
 
 
 # --- rules -------------------------------------------------------------------------------------
@@ -269,7 +273,11 @@ def review_queue(
             out.append(
                 ReviewRow(transaction, transaction.category_id, transaction.category_confidence)
             )
-        elif isinstance(guess, dict) and guess.get("category_id"):
+        elif (
+            isinstance(guess, dict)
+            and guess.get("category_id")
+            and float(guess.get("confidence") or 0) >= MIN_SUGGESTION_CONFIDENCE
+        ):
             out.append(
                 ReviewRow(transaction, uuid.UUID(guess["category_id"]), float(guess["confidence"]))
             )

@@ -59,19 +59,9 @@ class UntrustedModel(Exception):
     """A stored version whose signature does not verify: it is never loaded."""
 
 
-def _secret() -> str:
-    settings = get_settings()
-    if settings.jwt_secret is None and settings.is_development:
-        # A development install keeps its secret in DATA_DIR (as `finsight serve api` does), so
-        # every process of it can read the models the others wrote.
-        from finsight.dev.stores import jwt_secret
-
-        return jwt_secret(settings.data_dir)
-    return settings.signing_secret()
-
-
 def _key() -> bytes:
-    return hmac.new(_secret().encode(), KEY_CONTEXT, hashlib.sha256).digest()
+    secret = get_settings().signing_secret()
+    return hmac.new(secret.encode(), KEY_CONTEXT, hashlib.sha256).digest()
 
 
 def sign(schema: str, version: int, content: bytes) -> str:

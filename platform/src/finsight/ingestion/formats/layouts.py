@@ -30,6 +30,7 @@ class Layout:
     date_expected: str = "MM/DD/YYYY"
     ordered: bool = False  # the header must keep this order (two layouts share the names)
     delimiter: str = ","
+    quotechar: str = '"'
     decimal_separator: str = "."
     title: str = ""
     labels: dict[str, str] = field(default_factory=dict)  # role -> how messages name it

@@ -35,6 +35,7 @@ def mapped_layout(mapping: ColumnMapping) -> Layout:
         date_parser=strptime_date(mapping.date_format),
         date_expected=f"{mapping.date_format} (the mapping's date_format)",
         delimiter=mapping.delimiter,
+        quotechar=mapping.quotechar,
         decimal_separator=mapping.decimal_separator,
         title=f"the mapping '{mapping.name}'",
     )

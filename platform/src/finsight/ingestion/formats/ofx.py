@@ -20,7 +20,13 @@ from finsight.ingestion.formats.values import (
     parse_money,
     text_warning,
 )
-from finsight.ingestion.records import ParsedStatement, RowIssue, StatementError, StatementRow
+from finsight.ingestion.records import (
+    ParsedStatement,
+    RowIssue,
+    StatedBalance,
+    StatementError,
+    StatementRow,
+)
 
 _STATEMENTS = ("STMTRS", "CCSTMTRS")
 _INVESTMENTS = ("INVSTMTRS", "INVSTMTMSGSRSV1")
@@ -37,8 +43,35 @@ class _Context:
         self.statements = 0
         self.investment = False
         self.ofx = False
+        self.balances: list[StatedBalance] = []
+        self._ledger: dict[str, str] | None = None  # inside <LEDGERBAL>: its leaves
+
+    def _ledger_balance(self, name: str, value: str | None) -> bool:
+        """<LEDGERBAL><BALAMT>…<DTASOF>…: the booked balance (not <AVAILBAL>, what may be spent)."""
+        if name == "LEDGERBAL":
+            self._ledger = {}
+        elif self._ledger is not None and name in (
+            "/LEDGERBAL",
+            "AVAILBAL",
+            "/STMTRS",
+            "/CCSTMTRS",
+        ):
+            amount = _amount(self._ledger.get("BALAMT", ""))
+            when = _date(self._ledger.get("DTASOF", ""))
+            if amount is not None and when is not None:
+                self.balances.append(StatedBalance(amount, when))
+            self._ledger = None
+            return name == "/LEDGERBAL"
+        elif self._ledger is not None:
+            if value is not None:
+                self._ledger.setdefault(name, value)
+        else:
+            return False
+        return True
 
     def take(self, name: str, value: str | None) -> None:
+        if self._ledger_balance(name, value):
+            return
         if name == "OFX":
             self.ofx = True
         elif name in _STATEMENTS:
@@ -82,6 +115,7 @@ def parse_ofx(source: ByteSource) -> ParsedStatement:
     statement = ParsedStatement(
         "ofx", context.institution, context.account, context.currency, iter(())
     )
+    context.balances = statement.balances  # filled when the stream reaches <LEDGERBAL>
     statement.rows = _records(chain((("STMTTRN", None),), stream), context, statement.warnings)
     return statement
 

@@ -46,7 +46,7 @@ def parse_csv(source: ByteSource, layout: Layout, *, skip_rows: int = 0) -> Pars
             raise StatementError(
                 f"the file has only {skipped} lines; the mapping skips {skip_rows}"
             )
-    reader = csv.reader(text, delimiter=layout.delimiter, strict=False)
+    reader = csv.reader(text, delimiter=layout.delimiter, quotechar=layout.quotechar, strict=False)
     header, header_line = _header(reader, skip_rows)
     index, names = _resolve(layout, header, header_line)
     statement = ParsedStatement(layout.format, layout.institution, None, None, iter(()))
