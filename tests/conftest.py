@@ -20,7 +20,13 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from finsight.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
+from finsight.embedded import (
+    APP_LOGIN_ROLE,
+    EmbeddedPostgres,
+    EmbeddedRedis,
+    ensure_login_role,
+    free_port,
+)
 
 pytest_plugins = ["support.server_fixtures"]
 
@@ -78,28 +84,35 @@ def worker_id() -> str:
 SECOND_CLUSTER = "second"
 
 
-def _worker_database_url(server_variable: str = "TEST_DATABASE_URL") -> str:
-    """Create this worker's database afresh on a server and return its URL."""
+def _worker_database_urls(server_variable: str = "TEST_DATABASE_URL") -> tuple[str, str]:
+    """Create this worker's database afresh on a server; return the URLs of the application's
+    login (DATABASE_URL) and of the owner that migrates it (MIGRATION_DATABASE_URL, the
+    server's superuser), as production runs them."""
     server = make_url(os.environ[server_variable]).set(drivername="postgresql+psycopg")
     name = f"finsight_test_{worker_id()}"
     admin = server.set(drivername="postgresql", database="postgres")
-    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+    admin_dsn = admin.render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
-    return server.set(database=name).render_as_string(hide_password=False)
+    ensure_login_role(admin_dsn, APP_LOGIN_ROLE)
+    owner = server.set(database=name)
+    app = owner.set(username=APP_LOGIN_ROLE, password=None)
+    return app.render_as_string(hide_password=False), owner.render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
 def test_env() -> Iterator[dict[str, str]]:
     """This worker's settings, applied to os.environ and handed to server processes."""
     from finsight.config import get_settings
-    from finsight.db import platform_session, reset_engines
+    from finsight.db import app_login, migration_session, reset_engines
     from finsight.tenancy.migrations import upgrade_platform
 
     env = dict(TEST_ENVIRONMENT)
-    env["DATABASE_URL"] = _worker_database_url()
+    env["DATABASE_URL"], env["MIGRATION_DATABASE_URL"] = _worker_database_urls()
+    # Other clusters are single-role for now (their URL is the owner's; docs/architecture.md).
     env["DATABASE_CLUSTERS"] = json.dumps(
-        {SECOND_CLUSTER: _worker_database_url("TEST_SECOND_DATABASE_URL")}
+        {SECOND_CLUSTER: _worker_database_urls("TEST_SECOND_DATABASE_URL")[1]}
     )
     env["REDIS_URL"] = f"{os.environ['TEST_REDIS_URL'].rsplit('/', 1)[0]}/{_redis_index()}"
     env["DATA_DIR"] = str(Path(os.environ["FINSIGHT_TEST_ROOT"]) / f"data-{worker_id()}")
@@ -107,8 +120,8 @@ def test_env() -> Iterator[dict[str, str]]:
     os.environ.update(env)
     get_settings.cache_clear()
     reset_engines()
-    with platform_session() as session:
-        upgrade_platform(session.connection())
+    with migration_session() as session:
+        upgrade_platform(session.connection(), app_login=app_login())
     yield {**os.environ, **env}
     for key, value in saved.items():
         if value is None:

@@ -29,7 +29,15 @@ def _env(data_dir: Path) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("DATABASE_URL", "REDIS_URL", "JWT_SECRET", "DEMO_PASSWORD", "ENVIRONMENT")
+        if key
+        not in (
+            "DATABASE_URL",
+            "MIGRATION_DATABASE_URL",
+            "REDIS_URL",
+            "JWT_SECRET",
+            "DEMO_PASSWORD",
+            "ENVIRONMENT",
+        )
     }
     env.update(DATA_DIR=str(data_dir), ENVIRONMENT="development", LOG_LEVEL="WARNING")
     return env

@@ -11,7 +11,7 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import text
 
-from finsight.db import get_engine
+from finsight.db import get_engine, get_migration_engine
 from finsight.tenancy import TenantNames, inspect_tenant
 from finsight_operator import builders
 from finsight_operator.handlers.reconcile import TransientFailure
@@ -29,7 +29,7 @@ def password_in(kube, namespace: str) -> str | None:
 
 def role_has_password(role: str, password: str) -> bool:
     """Check a password against PostgreSQL's SCRAM-SHA-256 verifier of the role (RFC 5802)."""
-    with get_engine().connect() as connection:
+    with get_migration_engine().connect() as connection:  # pg_authid: superuser only
         verifier = connection.execute(
             text("SELECT rolpassword FROM pg_authid WHERE rolname = :r"), {"r": role}
         ).scalar_one()

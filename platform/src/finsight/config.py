@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     # --- data stores -------------------------------------------------------------------------
     # Unset in development: the embedded PostgreSQL / Redis under DATA_DIR are used.
     database_url: str | None = None
+    # The owner of the platform schema, used only to run its migrations; DATABASE_URL is then the
+    # application's login, which holds only the privileges it needs (it cannot rewrite or
+    # disable the audit log). Unset: DATABASE_URL does both (a single-role install).
+    migration_database_url: str | None = None
     # Other PostgreSQL clusters by name, for `spec.database.cluster`; "default" is DATABASE_URL.
     database_clusters: dict[str, str] = Field(default_factory=dict)
     redis_url: str | None = None
@@ -81,6 +85,22 @@ class Settings(BaseSettings):
     # (finsight.organizations.kubernetes) instead of provisioning in the request.
     kubernetes_mode: bool = False
 
+    # --- secrets at rest, audit anchoring, post-quantum option (finsight.crypto) -------------
+    # JSON key id -> key-encryption key (`finsight secrets generate-key`); the active one wraps
+    # new secrets, the others still decrypt (rotation). Development generates them in DATA_DIR.
+    data_encryption_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    data_encryption_key_id: str | None = None
+    # Hybrid X25519 + ML-KEM-768 key wrapping and Ed25519 + ML-DSA-65 checkpoint signatures.
+    enable_post_quantum_crypto: bool = False
+    # Signs audit checkpoints (`finsight audit generate-key`): `ed25519:...` and `ml-dsa-65:...`.
+    audit_signing_key: SecretStr | None = None
+    audit_signing_pq_key: SecretStr | None = None
+    # Public keys `audit verify` also trusts (JSON list; `finsight audit public-key` prints them):
+    # a verifier on another machine needs no signing key, and retired keys stay verifiable.
+    audit_verify_keys: list[str] = Field(default_factory=list)
+    # Append-only directory of signed chain heads; unset: DATA_DIR/audit-checkpoints.
+    audit_checkpoint_dir: Path | None = None
+
     @model_validator(mode="after")
     def _production_needs_real_stores(self) -> Settings:
         if self.environment == "production" and not self.database_url:
@@ -102,6 +122,31 @@ class Settings(BaseSettings):
                 "when ENVIRONMENT=production (generate one: "
                 "python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
+        self.require_keys()
+
+    def require_keys(self) -> None:
+        """Outside development, refuse to start without data encryption and audit signing keys
+        (or with malformed ones)."""
+        if self.is_development:
+            return
+        from finsight.crypto.keyring import keyring_from_settings
+        from finsight.crypto.signing import signing_key_from_settings
+
+        keyring_from_settings(self)
+        signing_key_from_settings(self)
+
+    def single_role_warning(self) -> str | None:
+        """Outside development, say so when the application's login also owns the schema."""
+        if self.is_development or self.migration_database_url:
+            return None
+        return (
+            "MIGRATION_DATABASE_URL is not set: the application's database login owns the "
+            "platform schema and can rewrite the audit log; run migrations as another role"
+        )
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        return self.audit_checkpoint_dir or self.data_dir / "audit-checkpoints"
 
     def signing_secret(self) -> str:
         """The JWT secret (also the key models are signed with). In development an unset one is

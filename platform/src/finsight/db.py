@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from finsight.config import get_settings
 
 _engines: dict[str, Engine] = {}
+# Key of the schema owner's engine among the clusters' (not a valid cluster name: it has a space).
+MIGRATION_ENGINE = "migration default"
 _engines_lock = threading.Lock()
 
 
@@ -57,6 +59,35 @@ def get_engine(cluster: str = "default") -> Engine:
                 max_overflow=settings.db_max_overflow,
             )
         return _engines[cluster]
+
+
+def get_migration_engine() -> Engine:
+    """The default cluster as the owner of the platform schema (MIGRATION_DATABASE_URL, else
+    DATABASE_URL): platform migrations only, never the request path."""
+    settings = get_settings()
+    url = settings.migration_database_url or cluster_url("default")
+    with _engines_lock:
+        if MIGRATION_ENGINE not in _engines:
+            _engines[MIGRATION_ENGINE] = make_engine(url, pool_size=1, max_overflow=2)
+        return _engines[MIGRATION_ENGINE]
+
+
+def app_login() -> str | None:
+    """The application's database role (DATABASE_URL's user) when migrations run as another
+    one (MIGRATION_DATABASE_URL); None for a single-role install."""
+    settings = get_settings()
+    if not settings.migration_database_url:
+        return None
+    login = make_url(cluster_url("default")).username
+    owner = make_url(settings.migration_database_url).username
+    return login if login and login != owner else None
+
+
+@contextmanager
+def migration_session() -> Iterator[Session]:
+    """A unit of work as the schema owner: commits on success, rolls back on error."""
+    with Session(bind=get_migration_engine(), expire_on_commit=False) as session, session.begin():
+        yield session
 
 
 @functools.cache

@@ -19,6 +19,9 @@ from typing import Any
 import psycopg
 
 DATABASE_NAME = "finsight"
+# The application's login (DATABASE_URL) on embedded clusters; `postgres`, the superuser, owns the
+# platform schema and runs its migrations (MIGRATION_DATABASE_URL). See finsight.tenancy.app_login.
+APP_LOGIN_ROLE = "finsight_app_login"
 # Trade durability for speed: only for throw-away clusters (tests, benchmarks).
 SCRATCH_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 
@@ -50,11 +53,16 @@ class EmbeddedPostgres:
                 self._server.psql(f"ALTER SYSTEM SET {name} = '{value}';")
             self._server.psql("SELECT pg_reload_conf();")
         self.create_database(DATABASE_NAME)
+        ensure_login_role(self.admin_dsn(), APP_LOGIN_ROLE)
         return self.url(DATABASE_NAME)
 
-    def url(self, database: str) -> str:
+    def url(self, database: str, *, user: str = "postgres") -> str:
         socket_dir = self._server.get_postmaster_info().socket_dir
-        return f"postgresql+psycopg://postgres@/{database}?host={socket_dir}"
+        return f"postgresql+psycopg://{user}@/{database}?host={socket_dir}"
+
+    def app_url(self, database: str) -> str:
+        """The application's login on `database` (local connections trust their user)."""
+        return self.url(database, user=APP_LOGIN_ROLE)
 
     def admin_dsn(self) -> str:
         socket_dir = self._server.get_postmaster_info().socket_dir
@@ -75,6 +83,16 @@ class EmbeddedPostgres:
         if self._server is not None:
             self._server.cleanup()
             self._server = None
+
+
+def ensure_login_role(admin_dsn: str, name: str) -> None:
+    """Create the application's login role (CREATEROLE: it creates tenant roles) if missing.
+    Roles are per cluster: concurrent creators (test workers) may race, and that is fine."""
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone():
+            return
+        with contextlib.suppress(psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
+            conn.execute(f'CREATE ROLE "{name}" LOGIN CREATEROLE')
 
 
 def _pgserver() -> ModuleType:

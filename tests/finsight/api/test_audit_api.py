@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 
 from finsight.audit.service import verify_chain
-from finsight.db import get_engine, platform_session
+from finsight.db import get_engine, get_migration_engine, platform_session
 from finsight.organizations.service import get_organization
 from finsight.tenancy import TenantNames, scope_to_tenant
 
@@ -486,7 +486,17 @@ def test_update_and_delete_are_refused_even_for_the_owner(test_env, unique_slug)
         "DELETE FROM platform.audit_log",
         "TRUNCATE platform.audit_log",
     ):
-        with pytest.raises(DBAPIError, match="append-only"), get_engine().begin() as connection:
+        # The owner (who runs migrations) meets the triggers; the application's login is not
+        # even allowed to try.
+        with (
+            pytest.raises(DBAPIError, match="append-only"),
+            get_migration_engine().begin() as connection,
+        ):
+            connection.execute(text(statement))
+        with (
+            pytest.raises(DBAPIError, match="permission denied for table audit_log"),
+            get_engine().begin() as connection,
+        ):
             connection.execute(text(statement))
 
 
@@ -502,7 +512,7 @@ def test_verify_names_the_first_edited_entry(test_env, unique_slug):
     disable = "ALTER TABLE platform.audit_log DISABLE TRIGGER audit_log_append_only"
     enable = "ALTER TABLE platform.audit_log ENABLE TRIGGER audit_log_append_only"
     entry = {"org": org_id, "seq": 2}
-    with get_engine().begin() as connection:  # an attacker with superuser rights
+    with get_migration_engine().begin() as connection:  # an attacker with superuser rights
         original = connection.execute(
             text("SELECT details FROM platform.audit_log WHERE org_id = :org AND seq = :seq"), entry
         ).scalar_one()
@@ -519,7 +529,7 @@ def test_verify_names_the_first_edited_entry(test_env, unique_slug):
         report = verify_chain(session, org_id)
     assert not report.intact and report.first_broken_seq == 2 and "edited" in (report.reason or "")
     # Put it back, so other tests that verify every chain of this database see it whole.
-    with get_engine().begin() as connection:
+    with get_migration_engine().begin() as connection:
         connection.execute(text(disable))
         connection.execute(
             text(

@@ -18,16 +18,24 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def empty_database(test_env: dict[str, str], unique_slug: str) -> Iterator[str]:
-    """A database of its own on the suite's server, with nothing migrated in it."""
-    server = make_url(test_env["DATABASE_URL"])
-    admin = server.set(drivername="postgresql", database="postgres")
+def empty_database(test_env: dict[str, str], unique_slug: str) -> Iterator[dict[str, str]]:
+    """A database of its own on the suite's server, with nothing migrated in it: the
+    application's URL of it and its owner's (who migrates it)."""
+    owner = make_url(test_env["MIGRATION_DATABASE_URL"])
+    admin = owner.set(drivername="postgresql", database="postgres")
     name = f"wait_{unique_slug}"
     dsn = admin.render_as_string(hide_password=False)
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield server.set(database=name).render_as_string(hide_password=False)
+        yield {
+            "DATABASE_URL": make_url(test_env["DATABASE_URL"])
+            .set(database=name)
+            .render_as_string(hide_password=False),
+            "MIGRATION_DATABASE_URL": owner.set(database=name).render_as_string(
+                hide_password=False
+            ),
+        }
     finally:
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -46,9 +54,7 @@ def test_returns_at_once_when_the_platform_is_at_head(test_env):
 
 
 def test_times_out_with_one_error_line_on_an_unmigrated_database(test_env, empty_database):
-    done = _wait(
-        {**test_env, "DATABASE_URL": empty_database}, "--timeout", "1", "--interval", "0.2"
-    )
+    done = _wait({**test_env, **empty_database}, "--timeout", "1", "--interval", "0.2")
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
         f"error: platform schema not at head {head('platform')} after 1s: "
@@ -67,7 +73,7 @@ def test_an_unreachable_database_is_waited_for_then_named(test_env):
 
 
 def test_returns_once_the_migration_job_has_run(test_env, empty_database):
-    env = {**test_env, "DATABASE_URL": empty_database}
+    env = {**test_env, **empty_database}
     waiting = subprocess.Popen(
         finsight_command("db", "wait", "--timeout", "120", "--interval", "0.2"),
         env=env,

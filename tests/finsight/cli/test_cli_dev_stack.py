@@ -172,7 +172,10 @@ def test_no_runtime_dir_warning_without_xdg_runtime_dir():
 def test_a_database_not_set_up_yet_is_one_line(test_env, unique_slug):
     """`finsight org list` against a fresh data folder's database used to print a traceback."""
     server = make_url(test_env["DATABASE_URL"])
-    admin = server.set(drivername="postgresql", database="postgres")
+    # Databases are created by the server's owner; the application's login cannot.
+    admin = make_url(test_env["MIGRATION_DATABASE_URL"]).set(
+        drivername="postgresql", database="postgres"
+    )
     name = f"fresh_{unique_slug}"
     with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')

@@ -39,6 +39,11 @@ COMMANDS = [
     ["user", "set-password"],
     ["audit"],
     ["audit", "verify"],
+    ["audit", "checkpoint"],
+    ["audit", "generate-key"],
+    ["secrets"],
+    ["secrets", "generate-key"],
+    ["secrets", "rotate"],
 ]
 
 

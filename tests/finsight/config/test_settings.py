@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from finsight.config import InsecureConfiguration, Settings
+from finsight.crypto.keys import generate_symmetric
+from finsight.crypto.signing import generate_ed25519
 
 
 def test_production_refuses_a_missing_short_or_default_secret():
@@ -15,7 +17,11 @@ def test_production_refuses_a_missing_short_or_default_secret():
         with pytest.raises(InsecureConfiguration, match="JWT_SECRET"):
             settings.require_safe_secrets()
     Settings(
-        environment="production", database_url="postgresql://x/y", jwt_secret="k" * 48
+        environment="production",
+        database_url="postgresql://x/y",
+        jwt_secret="k" * 48,
+        data_encryption_keys={"k1": generate_symmetric()},
+        audit_signing_key=generate_ed25519(),
     ).require_safe_secrets()
 
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import CHAR, ForeignKey, Numeric, Text
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from finsight.kit.models import IdMixin, MetadataMixin, SoftDeleteMixin, TenantBase, TimestampMixin
@@ -41,13 +41,3 @@ class Account(IdMixin, TimestampMixin, SoftDeleteMixin, MetadataMixin, TenantBas
 
     def audit_summary(self) -> dict[str, Any]:
         return {"name": self.name, "type": self.type}
-
-
-class ColumnMappingRecord(IdMixin, TimestampMixin, MetadataMixin, TenantBase):
-    """A saved ColumnMapping (finsight.ingestion.mapping) of one account, reused by name."""
-
-    __tablename__ = "column_mappings"
-
-    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey(Account.id))
-    name: Mapped[str] = mapped_column(Text)
-    mapping: Mapped[dict[str, Any]] = mapped_column(JSONB)

@@ -12,6 +12,7 @@ from finsight.cli import (
     dev,
     imports,
     org,
+    secrets,
     serve,
     shell,
     status,
@@ -41,6 +42,7 @@ app.add_typer(org.app, name="org")
 app.add_typer(user.app, name="user")
 app.add_typer(audit.app, name="audit")
 app.add_typer(analytics.app, name="analytics")
+app.add_typer(secrets.app, name="secrets")
 
 
 def main() -> None:

@@ -102,11 +102,11 @@ def use_database() -> Settings:
     current = settings()
     if current.database_url:
         return current
-    from finsight.dev.stores import start_postgres, use_database_url
+    from finsight.dev.stores import embedded_urls, start_postgres, use_database_url
 
     postgres = start_postgres(current.data_dir)
     _held.append(postgres)
-    use_database_url(postgres.url("finsight"))
+    use_database_url(*embedded_urls(postgres))
     return get_settings()
 
 

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from finsight.cli.common import settings, use_database
+from finsight.config import Settings
 from finsight.observability.logging import configure_logging
 
 app = typer.Typer(
@@ -20,6 +21,12 @@ class Pool(enum.StrEnum):
     PREFORK = "prefork"
     THREADS = "threads"
     SOLO = "solo"
+
+
+def _warn_single_role(current: Settings) -> None:
+    warning = current.single_role_warning()
+    if warning:
+        typer.echo(f"warning: {warning}", err=True)
 
 
 @app.command("api")
@@ -37,6 +44,7 @@ def api(
 
     current = use_database()
     current.require_safe_secrets()
+    _warn_single_role(current)
     configure_logging(current)
     uvicorn.run(
         "finsight.app:create_app",
@@ -148,7 +156,7 @@ def worker(
 
     current = settings()
     celery_app = bind(current)
-    use_database()
+    _warn_single_role(use_database())
     names = [q.strip() for q in (queues or "").split(",") if q.strip()]
     if not names:
         names = [DEFAULT_QUEUE]

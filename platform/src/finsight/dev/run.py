@@ -79,6 +79,8 @@ def _finsight(*args: str) -> list[str]:
 
 def _child_env(database_url: str, redis_url: str, secret: str, data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
+    # The services never migrate: they get the application's login, not the schema owner's.
+    env.pop("MIGRATION_DATABASE_URL", None)
     env.update(
         DATABASE_URL=database_url, REDIS_URL=redis_url, JWT_SECRET=secret, DATA_DIR=str(data_dir)
     )
@@ -131,8 +133,8 @@ def run_dev(options: DevOptions, console: Console) -> int:
                 console.print(f"starting PostgreSQL in {data_dir / 'postgres'}")
                 postgres = stores.start_postgres(data_dir)
                 cleanup.callback(postgres.stop)
-                database_url = postgres.url("finsight")
-                stores.use_database_url(database_url)
+                database_url, migration_url = stores.embedded_urls(postgres)
+                stores.use_database_url(database_url, migration_url)
             redis_url = settings.redis_url
             if not redis_url:
                 redis = stores.start_redis(data_dir, int(os.environ.get("DEV_REDIS_PORT") or 0))
@@ -218,6 +220,8 @@ def run_dev(options: DevOptions, console: Console) -> int:
             cleanup.callback(remove_state, data_dir, os.getpid())
             # For other shells (`finsight org list`, psql, celery) against the same stores.
             console.print(f"DATABASE_URL={database_url}")
+            if get_settings().migration_database_url:
+                console.print(f"MIGRATION_DATABASE_URL={get_settings().migration_database_url}")
             console.print(f"REDIS_URL={redis_url}")
             while (dead := supervisor.exited()) is None:
                 time.sleep(0.5)

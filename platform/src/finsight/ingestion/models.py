@@ -8,10 +8,20 @@ from sqlalchemy import BigInteger, DateTime, ForeignKey, LargeBinary, Text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from finsight.accounts.models import Account, ColumnMappingRecord
+from finsight.accounts.models import Account
 from finsight.kit.models import IdMixin, MetadataMixin, TenantBase, TimestampMixin
 
 BATCH_STATUSES = ("queued", "running", "succeeded", "failed")
+
+
+class ColumnMappingRecord(IdMixin, TimestampMixin, MetadataMixin, TenantBase):
+    """A saved ColumnMapping (finsight.ingestion.mapping) of one account, reused by name."""
+
+    __tablename__ = "column_mappings"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey(Account.id))
+    name: Mapped[str] = mapped_column(Text)
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSONB)
 
 
 class ImportBatch(IdMixin, TimestampMixin, MetadataMixin, TenantBase):

@@ -19,12 +19,12 @@ from sqlalchemy import Connection, text, update
 from sqlalchemy.orm import Session
 
 from finsight.accounts.bank_balance import note_stated_balance
-from finsight.accounts.models import Account, ColumnMappingRecord
+from finsight.accounts.models import Account
 from finsight.audit.service import record
 from finsight.categories.bank_mapping import build_lookup
 from finsight.db import get_engine
 from finsight.ingestion.mapping import ColumnMapping
-from finsight.ingestion.models import ImportBatch
+from finsight.ingestion.models import ColumnMappingRecord, ImportBatch
 from finsight.ingestion.normalize import COPY_COLUMNS
 from finsight.ingestion.producer import (
     CHILD_MIN_BYTES,

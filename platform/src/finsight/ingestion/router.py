@@ -9,7 +9,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Query, UploadFile, status
 from pydantic import ValidationError
 
-from finsight.accounts.models import ColumnMappingRecord
 from finsight.api.deps import TenantContext, tenant
 from finsight.api.pagination import (
     DEFAULT_LIMIT,
@@ -26,6 +25,7 @@ from finsight.ingestion import service
 from finsight.ingestion.dialect import Dialect
 from finsight.ingestion.formats import FORMATS
 from finsight.ingestion.mapping import ColumnMapping
+from finsight.ingestion.models import ColumnMappingRecord
 from finsight.ingestion.preview import preview_statement
 from finsight.ingestion.schemas import (
     DialectOut,

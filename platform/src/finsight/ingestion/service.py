@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from finsight.accounts.models import Account, ColumnMappingRecord, FinancialInstitution
+from finsight.accounts.models import Account, FinancialInstitution
 from finsight.audit.service import record
 from finsight.config import get_settings
 from finsight.errors import FinsightError, InvalidInput, NotFound
@@ -23,7 +23,7 @@ from finsight.ingestion.domain import RUN_IMPORT_TASK
 from finsight.ingestion.formats import FORMATS, detect_format, parse_statement
 from finsight.ingestion.formats.layouts import normal_name
 from finsight.ingestion.mapping import ColumnMapping
-from finsight.ingestion.models import ImportBatch, ImportFile
+from finsight.ingestion.models import ColumnMappingRecord, ImportBatch, ImportFile
 from finsight.ingestion.records import StatementError
 from finsight.kit.identity import Actor
 from finsight.worker.enqueue import enqueue_after_commit

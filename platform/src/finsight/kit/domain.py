@@ -58,3 +58,6 @@ class Domain:
     on_rows_landed: tuple[str, ...] = ()
     # A Settings flag that turns the domain's API and subscriptions on and off.
     switch: str | None = None
+    # Columns holding envelope-encrypted secrets, (scope, table, column) with scope "platform"
+    # or "tenant": `finsight secrets rotate` rewraps them (finsight.crypto.secret_columns).
+    secret_columns: tuple[tuple[str, str, str], ...] = ()

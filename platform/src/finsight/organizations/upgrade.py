@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from finsight.audit.service import record
-from finsight.db import cluster_names, get_engine, platform_session
+from finsight.db import app_login, cluster_names, get_engine, migration_session, platform_session
 from finsight.kit.identity import Actor
 from finsight.organizations.models import Organization
 from finsight.organizations.service import tenant_database
@@ -110,9 +110,9 @@ def upgrade_platform_schema(actor: Actor) -> str | None:
     """Migrate the platform tree to head on every cluster (another cluster keeps its tenants'
     audit chains in it); returns the default cluster's revision before."""
     target = head("platform")
-    with platform_session() as session:
+    with migration_session() as session:
         previous = current_revision(session.connection(), PLATFORM_SCHEMA)
-        upgrade_platform(session.connection())
+        upgrade_platform(session.connection(), app_login=app_login())
         if previous != target:
             _record_platform_migration(session, actor, "default", previous, target)
         for cluster in cluster_names()[1:]:

@@ -84,9 +84,15 @@ def current_revision(connection: Connection, schema: str) -> str | None:
     return context.get_current_revision()
 
 
-def upgrade_platform(connection: Connection) -> None:
+def upgrade_platform(connection: Connection, *, app_login: str | None = None) -> None:
+    """Run as the platform schema's owner; `app_login`, when another role, becomes the
+    application's (finsight.tenancy.app_login)."""
     connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {PLATFORM_SCHEMA}"))
     _upgrade_to_head("platform", connection, PLATFORM_SCHEMA)
+    if app_login:
+        from finsight.tenancy.app_login import grant_app_login
+
+        grant_app_login(connection, app_login)
 
 
 def upgrade_tenant(connection: Connection, names: TenantNames) -> None:

@@ -124,6 +124,9 @@ def ensure_worker_login(connection: Connection, slug: str, password: str) -> str
 
 def _drop_role(connection: Connection, role: str) -> None:
     if _role_exists(connection, role):
+        # REASSIGN needs the role's privileges: the application administers the roles it made
+        # (ADMIN OPTION) without being a member of each (a worker login), so it joins first.
+        connection.execute(text(f"GRANT {role} TO CURRENT_USER"))
         # Ownership of anything left moves to the application's user; grants held are dropped.
         connection.execute(text(f"REASSIGN OWNED BY {role} TO CURRENT_USER"))
         connection.execute(text(f"DROP OWNED BY {role}"))
