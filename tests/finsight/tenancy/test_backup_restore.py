@@ -55,7 +55,12 @@ def test_whole_backup_restores_into_an_empty_cluster(test_env, unique_slug, tmp_
     empty = EmbeddedPostgres(tmp_path / "other-cluster")
     empty.start(scratch=True)
     try:
-        target = {**test_env, "DATABASE_URL": empty.url("finsight")}
+        # The new cluster's owner and application login, as the embedded cluster makes them.
+        target = {
+            **test_env,
+            "DATABASE_URL": empty.app_url("finsight"),
+            "MIGRATION_DATABASE_URL": empty.url("finsight"),
+        }
         restored = cli(target, "restore", str(backup))
         assert restored.returncode == 0, restored.stderr
 

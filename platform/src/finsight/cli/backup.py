@@ -11,11 +11,12 @@ from sqlalchemy import select
 
 from finsight.audit.service import record
 from finsight.cli.common import console, use_database
-from finsight.db import get_engine, platform_session
+from finsight.db import app_login, get_migration_engine, platform_session
 from finsight.errors import InvalidInput
 from finsight.kit.identity import Actor
 from finsight.organizations.models import Organization
 from finsight.tenancy import backup as backups
+from finsight.tenancy.app_login import grant_app_login
 
 Org = Annotated[
     str | None,
@@ -29,9 +30,10 @@ def backup(
 ) -> None:
     """Back up the platform and every tenant (or one organization) with pg_dump."""
     current = use_database()
-    assert current.database_url is not None
-    with get_engine().connect() as connection:
-        backups.backup(connection, current.database_url, output, org)
+    url = current.migration_database_url or current.database_url
+    assert url is not None
+    with get_migration_engine().connect() as connection:  # the owner reads every row
+        backups.backup(connection, url, output, org)
     console.print(f"backed up {'organization ' + org if org else 'everything'} to {output}")
 
 
@@ -42,7 +44,8 @@ def restore(
     """Restore a backup: everything into an empty database, or one organization's schema in
     place of its current one (its platform records must exist)."""
     current = use_database()
-    assert current.database_url is not None
+    url = current.migration_database_url or current.database_url
+    assert url is not None
     if org is not None:
         with platform_session() as session:
             org_id = session.scalar(
@@ -55,9 +58,13 @@ def restore(
                 f"no organization {org!r}: create it (or restore a whole backup) first",
                 field="org",
             )
-    with get_engine().begin() as connection:
-        backups.restore(connection, current.database_url, source, org)
-    backups.run_pg_restore(current.database_url, source, org)
+    with get_migration_engine().begin() as connection:  # as the owner of what is restored
+        backups.restore(connection, url, source, org)
+    backups.run_pg_restore(url, source, org)
+    login = app_login()
+    if login:  # two roles: the application's login acts as the restored tenants again
+        with get_migration_engine().begin() as connection:
+            grant_app_login(connection, login)
     with platform_session() as session:
         org_id = (
             session.scalar(select(Organization.id).where(Organization.slug == org)) if org else None

@@ -5,8 +5,10 @@ roles the dump's ownerships and grants name (`finsight_tenant`, each tenant's `o
 `org_<slug>_worker`), which pg_dump does not carry. Restoring creates those roles first (no
 passwords: the operator sets the worker logins' again), then pg_restore runs in one transaction,
 so a failed restore leaves nothing behind. Ownership is kept (a tenant's objects belong to its
-role: that is the isolation), so the restoring user must be the application's database user of
-the backup.
+role: that is the isolation), so backup and restore run as the schema owner
+(MIGRATION_DATABASE_URL, else DATABASE_URL), and the target cluster has the same owner and
+application login roles; the login is then made the application's role again
+(finsight.tenancy.app_login).
 
 - Whole (platform and every tenant): the database, every schema.
 - One organization (`--org`): its schema `org_<slug>` and its roles. Restoring it needs the
@@ -28,6 +30,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 
 from finsight.errors import FinsightError, InvalidInput
+from finsight.tenancy.app_login import APP_GROUP_ROLE
 from finsight.tenancy.names import TENANT_GROUP_ROLE, TenantNames
 
 ROLES_FILE = "roles.json"
@@ -144,9 +147,15 @@ def _read_roles(source: Path) -> list[Role]:
 
 def restore_roles(connection: Connection, source: Path) -> list[str]:
     """Create the backup's roles that this cluster lacks; the current user may SET ROLE to
-    each tenant role, as provisioning arranges. Returns the roles created."""
+    each tenant role. Returns the roles created."""
     roles = _read_roles(source)
     created = []
+    # The application's group role: the platform schema's grants name it (two-role installs).
+    if not connection.execute(
+        text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_GROUP_ROLE}
+    ).first():
+        connection.execute(text(f"CREATE ROLE {APP_GROUP_ROLE} NOLOGIN"))
+        created.append(APP_GROUP_ROLE)
     for role in sorted(roles, key=lambda r: r.name != TENANT_GROUP_ROLE):
         exists = connection.execute(
             text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role.name}
@@ -163,7 +172,12 @@ def restore_roles(connection: Connection, source: Path) -> list[str]:
     return created
 
 
-def restore(connection: Connection, url: str, source: Path, slug: str | None = None) -> None:
+def restore(
+    connection: Connection,
+    url: str,
+    source: Path,
+    slug: str | None = None,
+) -> None:
     """Restore a backup into the database at `url`: whole into an empty database, or one
     tenant's schema in place of the current one. `connection` (to the same database) creates
     the roles and, for one tenant, drops its schema; the caller commits it before pg_restore
