@@ -3,6 +3,8 @@ waiting init containers, pod security, secrets, traffic rules and `helm test`.""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from support.helm import (
@@ -181,20 +183,39 @@ def test_services_wait_for_the_platform_schema_at_head(defaults):
 def test_the_jwt_secret_is_generated_once_into_a_kept_secret(defaults):
     secret = one(defaults, "Secret", "acme-finsight-generated")
     assert secret["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
-    assert set(secret["data"]) == {"JWT_SECRET"}
+    assert set(secret["data"]) == {"JWT_SECRET", "DATA_ENCRYPTION_KEYS", "AUDIT_SIGNING_KEY"}
     import base64
 
     assert len(base64.b64decode(secret["data"]["JWT_SECRET"])) >= 32
+    # The generated keys are ones the services accept (they refuse to start without them).
+    from finsight.config import Settings
+    from finsight.crypto.keyring import keyring_from_settings
+    from finsight.crypto.signing import parse_signing_key
+
+    settings = Settings(
+        environment="development",
+        data_encryption_keys=json.loads(base64.b64decode(secret["data"]["DATA_ENCRYPTION_KEYS"])),
+        data_encryption_key_id="k1",
+    )
+    assert keyring_from_settings(settings) is not None
+    parse_signing_key(base64.b64decode(secret["data"]["AUDIT_SIGNING_KEY"]).decode(), None)
     for _where, pod in pod_specs(defaults):
         for c in pod["containers"]:
             if c["name"] in ("api", "web", "worker", "beat", "migrate"):
-                ref = env_of(c)["JWT_SECRET"]["valueFrom"]["secretKeyRef"]
-                assert ref == {"name": "acme-finsight-generated", "key": "JWT_SECRET"}
+                for key in ("JWT_SECRET", "DATA_ENCRYPTION_KEYS", "AUDIT_SIGNING_KEY"):
+                    ref = env_of(c)[key]["valueFrom"]["secretKeyRef"]
+                    assert ref == {"name": "acme-finsight-generated", "key": key}
 
 
 def test_generated_secrets_reach_every_component(everything):
     secret = one(everything, "Secret", "acme-finsight-generated")
-    assert set(secret["data"]) == {"JWT_SECRET", "ENCRYPTION_KEY", "WEBHOOK_SIGNING_KEY"}
+    assert set(secret["data"]) == {
+        "JWT_SECRET",
+        "ENCRYPTION_KEY",
+        "WEBHOOK_SIGNING_KEY",
+        "DATA_ENCRYPTION_KEYS",
+        "AUDIT_SIGNING_KEY",
+    }
     env = env_of(container(everything, "worker"))
     assert env["ENCRYPTION_KEY"]["valueFrom"]["secretKeyRef"]["name"] == "acme-finsight-generated"
     assert env["ENCRYPTION_KEYS"]["valueFrom"]["secretKeyRef"]["name"] == "finsight-keys"

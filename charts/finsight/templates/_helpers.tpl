@@ -152,6 +152,20 @@ annotations:
       name: {{ .Values.jwt.existingSecret }}
       key: {{ .Values.jwt.previousSecretsKey }}
 {{- end }}
+- name: DATA_ENCRYPTION_KEYS
+  valueFrom:
+    secretKeyRef:
+      name: {{ default (include "finsight.generatedSecretName" .) .Values.keys.existingSecret }}
+      key: {{ if .Values.keys.existingSecret }}{{ .Values.keys.encryptionKeysKey }}{{ else }}DATA_ENCRYPTION_KEYS{{ end }}
+- name: DATA_ENCRYPTION_KEY_ID
+  value: {{ .Values.keys.activeKeyId | quote }}
+- name: AUDIT_SIGNING_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ default (include "finsight.generatedSecretName" .) .Values.keys.existingSecret }}
+      key: {{ if .Values.keys.existingSecret }}{{ .Values.keys.auditSigningKeyKey }}{{ else }}AUDIT_SIGNING_KEY{{ end }}
+- name: AUDIT_CHECKPOINT_DIR
+  value: {{ .Values.auditCheckpoints.mountPath | quote }}
 {{- range .Values.generatedSecrets }}
 - name: {{ . }}
   valueFrom:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
 from finsight import __version__
+from finsight.api.contract import install_contract, refuse_lax_dates
+from finsight.api.control_chars import refuse_control_characters
 from finsight.api.middleware import RequestContextMiddleware
 from finsight.api.problems import install_problem_handlers
 from finsight.config import Settings, get_settings
@@ -77,7 +79,10 @@ def create_app() -> FastAPI:
         docs_url="/docs",
         redoc_url="/redoc",
         generate_unique_id_function=operation_id,
+        # Every route, before its own dependencies: NUL and other control characters are a 422.
+        dependencies=[Depends(refuse_control_characters), Depends(refuse_lax_dates)],
     )
+    install_contract(app)
     app.add_middleware(RequestContextMiddleware)
     install_problem_handlers(app)
     app.include_router(health_router)

@@ -67,6 +67,18 @@ class Settings(BaseSettings):
     # date, not only on imports); 0 turns the refresh off.
     analytics_refresh_hours: int = 24
 
+    # --- hardening (issue 19) -----------------------------------------------------------------
+    # Refusals of anonymous callers are counted per address, action and status in windows of
+    # this many seconds; the audit log gets a summary row at counts 1, 10, 100, ...
+    audit_anonymous_window_seconds: int = 300
+    # Redis hands a task that was delivered and not acknowledged for this long to another
+    # worker: after a killed worker, its tasks come back within about this time. Tasks still
+    # running past it are delivered again and leave at once (their locks are held).
+    celery_visibility_timeout_seconds: int = 60
+    # A request that queues work checks the broker first, waiting at most this long, and
+    # answers 503 (with nothing written) when it cannot be reached.
+    broker_connect_timeout_seconds: float = 2.0
+
     # --- feature flags -----------------------------------------------------------------------
     enable_rbac: bool = True
     enable_multitenancy: bool = True

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from finsight.api.validation_text import in_words
+from finsight.audit.anonymous import Refusal, record_anonymous_refusal
 from finsight.audit.service import record
 from finsight.db import platform_session
 from finsight.errors import FinsightError
@@ -85,6 +86,23 @@ def _audit_refusal(request: Request, status: int, detail: str) -> None:
     route = request.scope.get("route")
     action = getattr(route, "name", None) or f"{request.method} {request.url.path}"
     principal = getattr(request.state, "principal", None)
+    if principal is None:
+        # Anyone can send these: counted, and summarised in the log (audit.anonymous).
+        try:
+            record_anonymous_refusal(
+                Refusal(
+                    action=action,
+                    result=result,
+                    status=status,
+                    detail=detail,
+                    ip=request.client.host if request.client else None,
+                    email=getattr(request.state, "actor_email", None),
+                    request_id=getattr(request.state, "request_id", None),
+                )
+            )
+        except Exception:  # an unreachable database must not turn a 401 into a 500
+            log.exception("audit.refusal_not_recorded", action=action)
+        return
     actor = Actor(
         user_id=principal.user_id if principal else None,
         email=principal.email if principal else getattr(request.state, "actor_email", None),
@@ -106,6 +124,26 @@ def _audit_refusal(request: Request, status: int, detail: str) -> None:
         log.exception("audit.refusal_not_recorded", action=action)
 
 
+def _method_not_allowed(request: Request, *, always: bool = False) -> JSONResponse | None:
+    """A 405 whose `Allow` lists every method of the path, over all routes (Starlette's lists
+    only the first route matching it). Without `always`, only when a static route names the
+    path and lacks the method: then no template's id may take the path instead."""
+    from finsight.api.contract import allowed_methods  # contract documents these problems
+
+    methods, static = allowed_methods(request.app, request.url.path)
+    if not methods or request.method in methods or not (static or always):
+        return None
+    allow = ", ".join(sorted(methods))
+    return _render(
+        request,
+        405,
+        "method_not_allowed",
+        "Method not allowed",
+        f"{request.method} is not allowed here; allowed: {allow}",
+        headers={"Allow": allow},
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(FinsightError)
     async def finsight_error(request: Request, exc: FinsightError) -> JSONResponse:
@@ -118,6 +156,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        refused = _method_not_allowed(request)
+        if refused is not None:  # a static path taken for a template's id: `GET .../preview`
+            return refused
         errors = [
             {
                 "field": ".".join(str(part) for part in error["loc"][1:]) or None,
@@ -133,7 +174,11 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        if exc.status_code == 405:
+            refused = _method_not_allowed(request, always=True)
+            if refused is not None:
+                return refused
+        code = {400: "malformed_body", 404: "not_found"}.get(exc.status_code, "http_error")
         return _render(
             request,
             exc.status_code,

@@ -40,7 +40,7 @@ from finsight.ingestion.producer import (
 )
 from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
-from finsight.kit.query import advisory_xact_lock
+from finsight.kit.query import advisory_xact_lock, try_advisory_xact_lock
 from finsight.ledger.service import land, stored_fingerprints
 from finsight.observability.logging import get_logger
 from finsight.observability.metrics import IMPORT_BATCHES, IMPORT_ROWS, after_commit
@@ -118,15 +118,25 @@ def run_import(slug: str, batch_id: uuid.UUID) -> str:
         return "failed"
 
 
+def _batch_lock(batch_id: uuid.UUID) -> str:
+    return f"finsight.import:{batch_id}"
+
+
 def _lock_batch(session: Session, batch_id: uuid.UUID) -> None:
     """One run per batch at a time (held to the end of the transaction)."""
-    advisory_xact_lock(session, f"finsight.import:{batch_id}")
+    advisory_xact_lock(session, _batch_lock(batch_id))
 
 
 def _claim(slug: str, org_id: uuid.UUID, batch_id: uuid.UUID) -> str | None:
     """Mark the batch running (its own transaction, so the API shows it). Returns the final
     status instead when there is nothing to do."""
     with tenant_session(slug) as session:
+        if not try_advisory_xact_lock(session, _batch_lock(batch_id)):
+            # Another delivery is loading it (Redis redelivers a task unacknowledged for the
+            # visibility timeout, long imports included): leave it to that one, and do not
+            # count an attempt.
+            log.info("import.busy", batch=str(batch_id))
+            return "running"
         batch = session.get(ImportBatch, batch_id)
         if batch is None:
             return "missing"

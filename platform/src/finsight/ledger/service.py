@@ -22,6 +22,7 @@ from finsight.audit.service import record
 from finsight.categories.models import Category
 from finsight.errors import InvalidInput, NotFound
 from finsight.kit.identity import Actor
+from finsight.kit.query import advisory_xact_lock
 from finsight.ledger.events import RowsLanded, publish
 from finsight.ledger.schemas import ManualTransaction
 from finsight.transactions.models import Transaction
@@ -29,7 +30,13 @@ from finsight.transactions.transfers import detect_transfers
 
 
 def stored_fingerprints(session: Session, account_id: uuid.UUID) -> set[bytes]:
-    """Every fingerprint already in the account's books: rows carrying one are not added again."""
+    """Every fingerprint already in the account's books: rows carrying one are not added again.
+
+    Takes the account's lock first, held to the end of the transaction: a writer reads the
+    fingerprints before it writes, so two at once (parallel imports of overlapping statements)
+    would both miss the other's rows and one would die on `uq_transactions_fingerprint`. The
+    second waits here for the first to commit, then sees its rows as duplicates."""
+    advisory_xact_lock(session, f"finsight.ledger.account:{account_id}")
     return set(
         session.scalars(select(Transaction.fingerprint).where(Transaction.account_id == account_id))
     )

@@ -78,11 +78,27 @@ def require_redis_url(settings: Settings) -> str:
     return settings.redis_url
 
 
+def transport_options(settings: Settings) -> dict[str, Any]:
+    """Redis transport: unacknowledged tasks come back after the visibility timeout (with
+    acks_late, a killed worker's tasks are redelivered then; Celery's default is an hour), and
+    connecting gives up quickly instead of hanging a request."""
+    return {
+        "visibility_timeout": settings.celery_visibility_timeout_seconds,
+        "socket_connect_timeout": settings.broker_connect_timeout_seconds,
+    }
+
+
 def bind(settings: Settings | None = None) -> Celery:
     """Point the app at the configured Redis (broker, and result store for tasks that keep one)."""
-    url = require_redis_url(settings or get_settings())
+    settings = settings or get_settings()
+    url = require_redis_url(settings)
     if celery_app.conf.broker_url != url:
-        celery_app.conf.update(broker_url=url, result_backend=url)
+        celery_app.conf.update(
+            broker_url=url,
+            result_backend=url,
+            broker_transport_options=transport_options(settings),
+            broker_connection_timeout=settings.broker_connect_timeout_seconds,
+        )
         # Connections and producers made for an earlier URL must not be reused. Celery's own
         # close() forgets the connection pool but keeps the producer pool (and its connections
         # to the old broker), so both are dropped here.

@@ -7,16 +7,18 @@ back. Tasks receive ids and the organization's slug, never ORM objects, and open
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import uuid
 from typing import Any
 
+import redis
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from finsight.config import get_settings
-from finsight.errors import InvalidInput
+from finsight.config import Settings, get_settings
+from finsight.errors import InvalidInput, ServiceUnavailable
 from finsight.tenancy import TenantNames
 from finsight.worker.app import bind, require_redis_url
 
@@ -29,7 +31,9 @@ def enqueue_after_commit(session: Session, task_name: str, org_slug: str, **kwar
     """Queue `task_name(org_slug=..., **kwargs)` on `org.<slug>`, sent when `session` commits;
     nothing is sent if it rolls back. Returns the task's id."""
     queue = TenantNames.for_slug(org_slug).queue
-    require_redis_url(get_settings())  # a missing broker fails the caller, before its commit
+    # A missing or unreachable broker fails the caller before its commit (a 503 in a request):
+    # nothing is written, so nothing is left queued with no task behind it.
+    require_reachable_broker(get_settings())
     payload = {"org_slug": org_slug, **kwargs}
     try:
         json.dumps(payload)
@@ -43,6 +47,27 @@ def enqueue_after_commit(session: Session, task_name: str, org_slug: str, **kwar
     return task_id
 
 
+class BrokerUnavailable(ServiceUnavailable):
+    code = "broker_unavailable"
+
+
+@functools.cache
+def _broker_probe(url: str, timeout: float) -> redis.Redis[bytes]:
+    return redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+
+
+def require_reachable_broker(settings: Settings) -> None:
+    """One PING to the broker (pooled connection), bounded by BROKER_CONNECT_TIMEOUT_SECONDS."""
+    url = require_redis_url(settings)
+    try:
+        _broker_probe(url, settings.broker_connect_timeout_seconds).ping()
+    except redis.RedisError as exc:
+        raise BrokerUnavailable(
+            "the task queue cannot be reached, so nothing was queued and nothing was saved; "
+            "try again shortly"
+        ) from exc
+
+
 def _send_pending(session: Session) -> None:
     pending: list[tuple[str, str, str, dict[str, Any]]] = session.info.pop(_PENDING, [])
     if not pending:
@@ -50,9 +75,11 @@ def _send_pending(session: Session) -> None:
     app = bind()
     for task_id, task_name, queue, payload in pending:
         try:
-            app.send_task(task_name, kwargs=payload, queue=queue, task_id=task_id)
+            # No retries here: the broker answered a moment ago, and a request must not hang.
+            app.send_task(task_name, kwargs=payload, queue=queue, task_id=task_id, retry=False)
         except Exception:
-            # The transaction is already committed: report, but do not fail the caller.
+            # The transaction is already committed: report, but do not fail the caller. The
+            # row stays queued and the beat's sweeper (requeue_stale_*) sends it again.
             logger.exception("could not send task %s to %s", task_name, queue)
 
 

@@ -172,3 +172,22 @@ def test_exact_in_sql_only_without_regex_or_non_ascii_text():
 
 def test_merged_tags_keep_order_without_duplicates():
     assert merged_tags(["b", "a"], ["a", "c"]) == ["b", "a", "c"]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [(r"(a)\1", "backreferences"), (r"coffee(?=shop)", "lookaround"), (r"(?<!x)y", "lookaround")],
+)
+def test_patterns_re2_cannot_run_are_refused_saying_why(pattern: str, reason: str):
+    with pytest.raises(InvalidInput) as error:
+        validate_conditions({"description_regex": pattern})
+    assert field_of(error) == "conditions.description_regex"
+    assert "RE2" in error.value.detail and reason in error.value.detail
+
+
+def test_catastrophic_backtracking_pattern_runs_in_linear_time():
+    """`^(a+)+$` backtracks exponentially in Python's `re`: 40 characters take hours. On RE2
+    a 100,000-character description is one pass (the suite's timeout would stop a backtracker)."""
+    evil = rule({"description_regex": r"^(a+)+$"}, {"add_tags": ["x"]})
+    assert not evil.matches(Row("a" * 100_000 + "!", Decimal("-1")))
+    assert evil.matches(Row("a" * 100_000, Decimal("-1")))

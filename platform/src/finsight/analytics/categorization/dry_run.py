@@ -27,7 +27,11 @@ from finsight.analytics.categorization.rules import (
     validate_conditions,
 )
 from finsight.analytics.categorization.runner import compiled_rules
-from finsight.analytics.categorization.service import checked_actions, get_rule
+from finsight.analytics.categorization.service import (
+    checked_actions,
+    checked_conditions,
+    get_rule,
+)
 from finsight.analytics.models import CategoryRule
 from finsight.categories.tree import load_tree
 from finsight.errors import InvalidInput
@@ -66,13 +70,16 @@ def dry_run(
     """How many rows the rule matches, how many it would change, how many an earlier rule
     takes first, and the newest matches."""
     stored: CategoryRule | None = None
+    # Conditions sent now are checked like a save's (ids must be the tenant's); a stored
+    # rule's are taken as they are (an account deleted since simply matches nothing).
+    checked = checked_conditions(session, conditions) if conditions is not None else None
     if rule_id is not None:
         stored = get_rule(session, rule_id)
-        conditions = stored.conditions if conditions is None else conditions
+        checked = validate_conditions(stored.conditions) if checked is None else checked
         actions = stored.actions if actions is None else actions
-    elif conditions is None or actions is None:
+    elif checked is None or actions is None:
         raise InvalidInput("send conditions and actions, or rule_id", field="conditions")
-    compiled = CompiledRule.of(validate_conditions(conditions), checked_actions(session, actions))
+    compiled = CompiledRule.of(checked, checked_actions(session, actions))
     earlier = _earlier_rules(session, stored)
     if compiled.exact_in_sql and not earlier:
         return _counted_in_sql(session, compiled)

@@ -7,7 +7,8 @@ walk, so rules after it neither set nor tag anything.
 
 Conditions, as stored (JSON):
 - description_contains: [str]  any of them, case-insensitive substring of the description
-- description_regex: str       Python `re`, case-insensitive, searched in the description
+- description_regex: str       RE2 syntax (linear time: no backreferences or lookaround),
+                               case-insensitive, searched in the description
 - merchant_ids: [uuid]         the merchant analytics grouped the transaction under
 - amount_min, amount_max: str  on the absolute amount, inclusive
 - account_ids: [uuid]
@@ -21,13 +22,13 @@ may disagree on) so a dry run over a large ledger reads only candidate rows.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
+import re2
 from sqlalchemy import ColumnElement, func, or_
 
 from finsight.errors import InvalidInput
@@ -110,13 +111,33 @@ def _amount(value: Any, field: str) -> str:
     return format(amount, "f")
 
 
-def compile_regex(pattern: str, field: str = "conditions.description_regex") -> re.Pattern[str]:
+def _re2_options() -> re2.Options:
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False  # a refused pattern is the caller's 422, not a log line
+    return options
+
+
+_RE2_OPTIONS = _re2_options()
+
+
+def compile_regex(pattern: str, field: str = "conditions.description_regex") -> Any:
+    """A user's pattern, compiled by RE2: matching takes time linear in the text, whatever the
+    pattern (Python's `re` backtracks: `^(a+)+$` on 40 characters runs for hours, in the shared
+    worker). RE2 has no backreferences or lookaround; such patterns are refused here."""
     if len(pattern) > MAX_REGEX_CHARS:
         raise _fail(field, f"at most {MAX_REGEX_CHARS} characters")
     try:
-        return re.compile(pattern, re.IGNORECASE)
-    except re.error as exc:
-        raise _fail(field, f"not a valid regular expression ({exc})") from exc
+        return re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else "invalid"
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        raise _fail(
+            field,
+            f"not a pattern the linear-time engine (RE2) can run ({reason}); backreferences "
+            "and lookaround are not supported",
+        ) from exc
 
 
 def validate_conditions(raw: Any) -> dict[str, Any]:
@@ -186,7 +207,7 @@ class CompiledRule:
     id: uuid.UUID | None  # None: a rule being tried out (dry run) that is not stored
     stop_processing: bool
     contains: tuple[str, ...]
-    regex: re.Pattern[str] | None
+    regex: Any  # a compiled RE2 pattern (re2 ships no type hints)
     merchant_ids: frozenset[uuid.UUID]
     account_ids: frozenset[uuid.UUID]
     amount_min: Decimal | None

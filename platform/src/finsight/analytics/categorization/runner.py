@@ -26,8 +26,12 @@ from finsight.analytics.categorization.rules import CompiledRule, apply_rules, m
 from finsight.analytics.models import AnalyticsRun, CategoryRule
 from finsight.analytics.steps import RunScope
 from finsight.categories.tree import Node, load_tree
+from finsight.errors import InvalidInput
 from finsight.kit.query import advisory_xact_lock
+from finsight.observability.logging import get_logger
 from finsight.transactions.models import Transaction
+
+log = get_logger(__name__)
 
 SUGGESTION = "category_suggestion"  # transactions.metadata key: the model's guess when unsure
 CHUNK = 20_000
@@ -92,11 +96,16 @@ def compiled_rules(
         actions = dict(row.actions)
         if actions.get("category_id") and uuid.UUID(actions["category_id"]) not in live:
             actions.pop("category_id")
-        out.append(
-            CompiledRule.of(
+        try:
+            compiled = CompiledRule.of(
                 row.conditions, actions, rule_id=row.id, stop_processing=row.stop_processing
             )
-        )
+        except InvalidInput as refused:
+            # A rule saved before patterns ran on RE2 may hold one RE2 cannot run (a
+            # backreference): it is left out, and the others still apply.
+            log.warning("analytics.rule.skipped", rule=str(row.id), reason=refused.detail)
+            continue
+        out.append(compiled)
     return out
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from finsight.accounts.models import Account
 from finsight.analytics.categorization import proposals, store
 from finsight.analytics.categorization.rules import (
     validate_actions,
@@ -33,7 +34,7 @@ from finsight.analytics.categorization.rules import (
 )
 from finsight.analytics.categorization.runner import SUGGESTION
 from finsight.analytics.categorization.runner import run_categorize as run_categorize
-from finsight.analytics.models import CategoryRule, RuleProposal
+from finsight.analytics.models import CategoryRule, Merchant, RuleProposal
 from finsight.audit.service import record
 from finsight.categories.models import Category
 from finsight.errors import Conflict, InvalidInput, NotFound
@@ -84,6 +85,29 @@ def checked_actions(session: Session, raw: Any) -> dict[str, Any]:
                 f"category {actions['category_id']} not found", field="actions.category_id"
             )
     return actions
+
+
+def checked_conditions(session: Session, raw: Any) -> dict[str, Any]:
+    """Validated conditions whose account and merchant ids are this tenant's (the session is
+    tenant-scoped, so another tenant's ids are simply not found): a rule must not carry ids it
+    cannot match, nor probe for other tenants' ids."""
+    conditions = validate_conditions(raw)
+    for key, model in (("account_ids", Account), ("merchant_ids", Merchant)):
+        wanted = [uuid.UUID(item) for item in conditions.get(key, ())]
+        if not wanted:
+            continue
+        query = select(model.id).where(model.id.in_(wanted))
+        if model is Account:
+            query = query.where(Account.deleted_at.is_(None))
+        found = set(session.scalars(query))
+        missing = [str(item) for item in wanted if item not in found]
+        if missing:
+            noun = key.removesuffix("_ids")
+            raise InvalidInput(
+                f"conditions.{key}: no {noun} {missing[0]} in this organization",
+                field=f"conditions.{key}",
+            )
+    return conditions
 
 
 def _name(value: Any) -> str:
@@ -150,7 +174,7 @@ def create_rule(
     rule = _insert_rule(
         session,
         name=_name(fields.get("name")),
-        conditions=validate_conditions(fields.get("conditions")),
+        conditions=checked_conditions(session, fields.get("conditions")),
         actions=checked_actions(session, fields.get("actions")),
         enabled=bool(fields.get("enabled", True)),
         stop_processing=bool(fields.get("stop_processing", False)),
@@ -185,7 +209,7 @@ def update_rule(
     if "name" in changes:
         rule.name = _name(changes["name"])
     if "conditions" in changes:
-        rule.conditions = validate_conditions(changes["conditions"])
+        rule.conditions = checked_conditions(session, changes["conditions"])
     if "actions" in changes:
         rule.actions = checked_actions(session, changes["actions"])
     if "enabled" in changes:
