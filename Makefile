@@ -30,13 +30,13 @@ env: ## create .env from .env.example (keeps an existing .env)
 dev: setup ## run the whole platform on embedded PostgreSQL and Redis (Ctrl-C stops it)
 	$(BIN)/finsight dev
 
-test: setup tools browser ## install what the suite needs and run it all in parallel
+test: setup tools browser monitoring-tools ## install what the suite needs and run it all in parallel
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 test-unit: setup ## only tests that need no server
 	$(BIN)/pytest -n $(TEST_WORKERS) -m "not integration and not slow"
 
-test-integration: setup tools browser ## only tests against real PostgreSQL, Redis and HTTP servers
+test-integration: setup tools browser monitoring-tools ## only tests against real PostgreSQL, Redis and HTTP servers
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup -m "integration or slow"
 
 lint: setup ## ruff and mypy
@@ -118,13 +118,37 @@ chart-check: tools chart-crds chart-monitoring ## helm lint and helm template of
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-$(CHROMIUM):
-	@command -v apt-get > /dev/null || { echo "install Chromium at $(CHROMIUM) (Debian: apt-get install chromium)"; exit 1; }
+# Every Debian package the suite needs, in one apt-get (one update) when any of them is missing:
+# Chromium (browser tests), Prometheus and Alertmanager (promtool, amtool, the alerting tests).
+MONITORING_BINARIES := /usr/bin/prometheus /usr/bin/promtool /usr/bin/prometheus-alertmanager /usr/bin/amtool
+DEBIAN_TEST_PACKAGES := chromium prometheus prometheus-alertmanager
+
+$(CHROMIUM) $(MONITORING_BINARIES) &:
+	@command -v apt-get > /dev/null || { echo "install $(DEBIAN_TEST_PACKAGES) (Debian: apt-get install $(DEBIAN_TEST_PACKAGES))"; exit 1; }
 	$(SUDO) apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium > /dev/null
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEBIAN_TEST_PACKAGES) > /dev/null
 	$(CHROMIUM) --version
 
 browser: $(CHROMIUM) ## Debian's Chromium for the browser tests (apt-get, once)
+
+# --- Monitoring (issue 20): promtool and amtool checks of monitoring/, and the alerting tests ---
+.PHONY: monitoring-tools monitoring-check dev-monitoring status health
+monitoring-tools: $(MONITORING_BINARIES) ## Debian's Prometheus and Alertmanager (apt-get, once)
+
+dev-monitoring: setup ## make dev, plus Prometheus (:9090) and Alertmanager (:9093) with monitoring/'s rules
+	$(BIN)/finsight dev --monitoring
+
+status: setup ## of a running make dev: services and URLs, queue lengths, latest imports and runs
+	$(BIN)/finsight status
+
+health: setup ## of a running make dev: one line per service; fails if any is down
+	$(BIN)/finsight health
+
+monitoring-check: setup monitoring-tools ## promtool and amtool on monitoring/ (the tests do more)
+	promtool check rules monitoring/prometheus/rules/*.yaml
+	promtool test rules monitoring/prometheus/tests/*.yaml
+	amtool check-config monitoring/alertmanager/alertmanager.yml
+	$(BIN)/pytest -n $(TEST_WORKERS) tests/monitoring/test_alertmanager_config.py -q
 
 # --- Analytics evaluation (issue 6): a seeded generator with known truth; scores as JSON lines ---
 .PHONY: eval

@@ -11,6 +11,7 @@ import yaml
 
 from finsight.organizations.service import PLANS
 from finsight_operator import builders
+from finsight_operator.kube import contains
 from finsight_operator.settings import OperatorConfig
 from finsight_operator.spec import PLAN_LIMITS, InvalidSpec, Organization, parse_organization
 from finsight_operator.status import (
@@ -81,7 +82,7 @@ def test_worker_deployment_runs_the_tenant_queue_unprivileged():
     pod = deployment["spec"]["template"]["spec"]
     container = pod["containers"][0]
     assert container["image"] == "registry.example/finsight:1.2.3"
-    assert container["command"] == ["finsight", "serve", "worker", "--queues", "org.acme"]
+    assert container["command"][:5] == ["finsight", "serve", "worker", "--queues", "org.acme"]
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert pod["automountServiceAccountToken"] is False
     assert container["securityContext"] == {
@@ -133,7 +134,7 @@ def test_quota_follows_the_plan(plan):
 
 
 def test_network_policy_allows_only_dns_postgres_and_redis():
-    config = OperatorConfig(postgres_egress_cidrs=["10.0.5.0/24"])
+    config = OperatorConfig(postgres_egress_cidrs=["10.0.5.0/24"], monitoring_namespace="")
     policy = builders.network_policy(org(), config, postgres_port=6432, redis_port=6380)["spec"]
     assert policy["ingress"] == []
     dns, postgres, redis = policy["egress"]
@@ -278,3 +279,51 @@ def test_example_is_a_valid_organization():
     assert organization.spec.workers.replicas == 2
     for manifest in all_manifests(organization):
         kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
+
+
+def test_network_policy_lets_the_monitoring_namespace_scrape_the_workers():
+    config = OperatorConfig(monitoring_namespace="observability", worker_metrics_port=9900)
+    policy = builders.network_policy(org(), config, postgres_port=5432, redis_port=6379)["spec"]
+    assert policy["ingress"] == [
+        {
+            "from": [
+                {
+                    "namespaceSelector": {
+                        "matchLabels": {"kubernetes.io/metadata.name": "observability"}
+                    }
+                }
+            ],
+            "ports": [{"protocol": "TCP", "port": 9900}],
+        }
+    ]
+    credentials = builders.WorkerCredentials("u", "p", "postgresql://x/y", "redis://r:6379/0")
+    container = builders.worker_deployment(org(), config, credentials)["spec"]["template"]["spec"][
+        "containers"
+    ][0]
+    assert container["command"][-4:] == ["--metrics-port", "9900", "--metrics-host", "0.0.0.0"]
+    assert container["ports"] == [{"name": "metrics", "containerPort": 9900, "protocol": "TCP"}]
+
+
+@pytest.mark.parametrize(
+    ("live", "desired", "same"),
+    [
+        ({"spec": {"egress": [1]}}, {"spec": {"ingress": [], "egress": [1]}}, True),
+        ({"spec": {}}, {"spec": {"selector": {}}}, True),
+        ({"spec": {"ingress": [1]}}, {"spec": {"ingress": []}}, False),
+        (
+            {"r": {"requests": {"cpu": "250m", "memory": "1Gi"}}},
+            {"r": {"requests": {"cpu": "0.25", "memory": "1024Mi"}}},
+            True,
+        ),
+        ({"r": {"limits": {"cpu": "300m"}}}, {"r": {"limits": {"cpu": "0.25"}}}, False),
+        (
+            {"spec": {"hard": {"limits.memory": "1Gi"}}},
+            {"spec": {"hard": {"limits.memory": "1024Mi"}}},
+            True,
+        ),
+        # Only resource maps hold quantities: elsewhere "1" and "1.0" are different strings.
+        ({"env": {"value": "1"}}, {"env": {"value": "1.0"}}, False),
+    ],
+)
+def test_live_objects_match_what_the_server_makes_of_the_manifest(live, desired, same):
+    assert contains(live, desired) is same

@@ -8,13 +8,14 @@ import hashlib
 import hmac
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 
 from finsight.db import get_engine, get_migration_engine
 from finsight.tenancy import TenantNames, inspect_tenant
 from finsight_operator import builders
 from finsight_operator.handlers.reconcile import TransientFailure
-from finsight_operator.kube import DEPLOYMENT, ORGANIZATION, SECRET
+from finsight_operator.kube import DEPLOYMENT, NETWORK_POLICY, ORGANIZATION, SECRET
 
 from support.kube_emulator import wait_for
 
@@ -182,3 +183,59 @@ def test_operator_restarted_half_way_converges(kube, start_operator, unique_slug
     assert kube.client().get(ORGANIZATION, unique_slug)["metadata"]["finalizers"] == [
         "finsight.io/organization"
     ]
+
+
+def _drift_ticks() -> float:
+    """Drift checks finished without a failure (the operator runs in this process)."""
+    return (
+        REGISTRY.get_sample_value(
+            "finsight_operator_reconciles_total", {"trigger": "drift", "result": "ok"}
+        )
+        or 0.0
+    )
+
+
+@pytest.mark.parametrize(
+    "monitoring_namespace",
+    [
+        "monitoring",
+        # No monitoring namespace: the NetworkPolicy says `ingress: []`, which the API server
+        # drops; that is not drift either.
+        "",
+    ],
+)
+def test_a_drift_tick_on_an_unchanged_organization_changes_nothing(
+    kube, start_operator, unique_slug, monkeypatch, monitoring_namespace
+):
+    """The emulator stores objects as a real API server does (empty lists dropped, quantities
+    canonical), and resources are written the long way: nothing of that is drift."""
+    monkeypatch.setenv("OPERATOR_MONITORING_NAMESPACE", monitoring_namespace)
+    spec = {
+        "owner": f"owner@{unique_slug}.example.com",
+        "workers": {
+            "resources": {
+                "requests": {"cpu": "0.25", "memory": "1024Mi"},
+                "limits": {"cpu": "1000m", "memory": "2048Mi"},
+            }
+        },
+    }
+    namespace = f"org-{unique_slug}"
+    with start_operator():
+        kube.create_organization(unique_slug, spec)
+        kube.wait_for_phase(unique_slug, "Ready")
+        stored = kube.client().get(DEPLOYMENT, builders.WORKER, namespace)
+        resources = stored["spec"]["template"]["spec"]["containers"][0]["resources"]
+        assert resources["requests"] == {"cpu": "250m", "memory": "1Gi"}  # as a server keeps it
+        policy = kube.client().get(NETWORK_POLICY, builders.NETWORK_POLICY, namespace)
+        assert ("ingress" in policy["spec"]) == bool(monitoring_namespace)
+
+        # Past the first drift check (which may still see the status settle), then two more.
+        first = _drift_ticks()
+        wait_for(lambda: _drift_ticks() > first, what="a drift check")
+        writes_before = len(kube.writes())
+        events_before = len(kube.events(unique_slug))
+        settled = _drift_ticks()
+        wait_for(lambda: _drift_ticks() >= settled + 2, what="two more drift checks")
+        assert kube.writes()[writes_before:] == []
+        events = kube.events(unique_slug)
+        assert len(events) == events_before, [e["message"] for e in events[events_before:]]

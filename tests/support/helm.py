@@ -57,6 +57,9 @@ def chart_copy_with_monitoring(target: Path) -> Path:
     chart = target / "finsight"
     shutil.copytree(CHART, chart)
     for kind, pattern in (("rules", "*.yaml"), ("dashboards", "*.json")):
+        # The fixtures alone: the repository's copies (make chart-monitoring) are left out.
+        for copied in (chart / "files" / "monitoring" / kind).glob(pattern):
+            copied.unlink()
         for source in (FIXTURES / "monitoring" / kind).glob(pattern):
             shutil.copy(source, chart / "files" / "monitoring" / kind / source.name)
     return chart

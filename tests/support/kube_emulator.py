@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 import kmock
 from kmock._internal import parsing
 from kubernetes.client import ApiClient, Configuration
+from kubernetes.utils import parse_quantity
 
 from finsight_operator.kube import ORGANIZATION, Kube
 
@@ -65,6 +66,9 @@ parsing.parse_path = _parse_path_with_namespaces
 class ApiServer(kmock.KubernetesEmulator):  # type: ignore[misc]
     deployments_become_available: bool = True
     _revision: int = 0
+    # Every write served (action, resource plural, name, subresource), for tests that check
+    # the operator leaves an unchanged organization alone.
+    writes: list[tuple[str, str, str | None, str | None]]
 
     def _next_revision(self) -> str:
         self._revision += 1
@@ -75,6 +79,14 @@ class ApiServer(kmock.KubernetesEmulator):  # type: ignore[misc]
         # slows down as they pile up; nothing here asserts on past requests: keep the current.
         del self._requests[:-1]
         resource = request.resource
+        if resource is not None and request.action in (
+            kmock.action.CREATE,
+            kmock.action.UPDATE,
+            kmock.action.DELETE,
+        ):
+            self.writes.append(
+                (str(request.action), resource.plural, request.name, request.subresource)
+            )
         data = request.data
         if (
             resource is not None
@@ -93,6 +105,8 @@ class ApiServer(kmock.KubernetesEmulator):  # type: ignore[misc]
                     "creationTimestamp", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
                 )
             if request.action in (kmock.action.CREATE, kmock.action.UPDATE):
+                if not request.subresource:
+                    as_stored(resource.plural, data)
                 self._bump_generation(request, data)
                 if resource.plural == "deployments" and self.deployments_become_available:
                     self._deployment_controller(request, data)
@@ -161,6 +175,58 @@ class ApiServer(kmock.KubernetesEmulator):  # type: ignore[misc]
         }
 
 
+# What a real API server does to an object before it stores it, and kmock does not: empty
+# `omitempty` lists are dropped (a NetworkPolicy's `ingress: []`), resource quantities are
+# canonicalized (`0.25` -> `250m`, `1024Mi` -> `1Gi`). The operator must not take either for
+# drift (DESIGN §7).
+_OMIT_EMPTY = {"networkpolicies": ("ingress", "egress")}
+_QUANTITY_MAPS = ("requests", "limits", "hard")
+_WITH_QUANTITIES = frozenset({"deployments", "resourcequotas", "pods"})
+_BINARY = (("Ei", 2**60), ("Pi", 2**50), ("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10))
+_DECIMAL = (("E", 10**18), ("P", 10**15), ("T", 10**12), ("G", 10**9), ("M", 10**6), ("k", 10**3))
+
+
+def canonical_quantity(value: str) -> str:
+    """Kubernetes' canonical form of a quantity: the input's base (binary when it had an `i`
+    suffix), the largest suffix that leaves a whole number; fractions go to milli units."""
+    amount = parse_quantity(value)
+    if amount == amount.to_integral_value():
+        whole = int(amount)
+        suffixes = _BINARY if value.rstrip().endswith("i") else _DECIMAL
+        for suffix, size in suffixes:
+            if whole and whole % size == 0:
+                return f"{whole // size}{suffix}"
+        return str(whole)
+    milli = amount * 1000
+    if milli == milli.to_integral_value():
+        return f"{int(milli)}m"
+    return f"{int((amount * 10**9).to_integral_value())}n"
+
+
+def as_stored(plural: str, data: dict[str, Any]) -> None:
+    spec = data.get("spec")
+    if isinstance(spec, dict):
+        for key in _OMIT_EMPTY.get(plural, ()):
+            if spec.get(key) == []:
+                del spec[key]
+    if plural in _WITH_QUANTITIES:  # a custom resource's fields are stored as they come
+        _canonicalize_quantities(data)
+
+
+def _canonicalize_quantities(node: Any) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _canonicalize_quantities(item)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key in _QUANTITY_MAPS and isinstance(value, dict):
+                for name, quantity in value.items():
+                    if isinstance(quantity, str):
+                        value[name] = canonical_quantity(quantity)
+            else:
+                _canonicalize_quantities(value)
+
+
 def _merged(base: Any, patch: Any) -> Any:
     """JSON merge patch (RFC 7386), as kmock applies it."""
     if not isinstance(patch, dict):
@@ -208,6 +274,7 @@ class KubeEmulator:
 
     async def _start(self) -> str:
         handler = ApiServer()
+        handler.writes = []
         with warnings.catch_warnings():  # kmock 0.8 reads its bundle with a deprecated call
             warnings.simplefilter("ignore", DeprecationWarning)
             handler.resources.load_bundled()
@@ -241,6 +308,10 @@ class KubeEmulator:
             return await result if asyncio.iscoroutine(result) else result
 
         return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout=30)
+
+    def writes(self) -> list[tuple[str, str, str | None, str | None]]:
+        assert self.handler is not None
+        return list(self.handler.writes)
 
     def set_deployments_available(self, value: bool) -> None:
         assert self.handler is not None

@@ -57,8 +57,11 @@ def owner(client: httpx.Client, unique_slug: str) -> Member:
 def worker_process(
     test_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServerProcess]:
-    """A real `finsight serve worker` following every organization's queue."""
-    log = Path(tmp_path_factory.mktemp("worker")) / "worker.log"
+    """A real `finsight serve worker` following every organization's queue, with its metrics
+    at `worker_process.metrics_url` (for Prometheus in the monitoring tests)."""
+    directory = Path(tmp_path_factory.mktemp("worker"))
+    log = directory / "worker.log"
+    metrics_port = free_port()
     process = ServerProcess(
         finsight_command(
             "serve",
@@ -69,10 +72,15 @@ def worker_process(
             "2",
             "--queue-sync-seconds",
             "0.5",
+            "--metrics-port",
+            str(metrics_port),
+            "--metrics-dir",
+            str(directory / "metrics"),
         ),
         env=test_env,
         log_path=log,
     )
+    process.metrics_url = f"http://127.0.0.1:{metrics_port}"  # type: ignore[attr-defined]
     yield process
     process.stop()
 

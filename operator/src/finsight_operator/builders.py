@@ -159,7 +159,8 @@ def _egress_to(cidrs: list[str]) -> list[dict[str, Any]]:
 def network_policy(
     org: Organization, config: OperatorConfig, *, postgres_port: int, redis_port: int
 ) -> Manifest:
-    """No ingress; egress only to DNS, the PostgreSQL port and the Redis port."""
+    """Ingress only from the monitoring namespace to the workers' metrics port (none without a
+    monitoring namespace); egress only to DNS, the PostgreSQL port and the Redis port."""
     dns = {
         "to": [
             {
@@ -177,6 +178,22 @@ def network_policy(
     redis: dict[str, Any] = {"ports": [{"protocol": "TCP", "port": redis_port}]}
     if config.redis_egress_cidrs:
         redis["to"] = _egress_to(config.redis_egress_cidrs)
+    ingress: list[dict[str, Any]] = []
+    if config.monitoring_namespace:
+        ingress.append(
+            {
+                "from": [
+                    {
+                        "namespaceSelector": {
+                            "matchLabels": {
+                                "kubernetes.io/metadata.name": config.monitoring_namespace
+                            }
+                        }
+                    }
+                ],
+                "ports": [{"protocol": "TCP", "port": config.worker_metrics_port}],
+            }
+        )
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
@@ -184,7 +201,7 @@ def network_policy(
         "spec": {
             "podSelector": {},
             "policyTypes": ["Ingress", "Egress"],
-            "ingress": [],
+            "ingress": ingress,
             "egress": [dns, postgres, redis],
         },
     }
@@ -218,7 +235,20 @@ def worker_deployment(
         "name": "worker",
         "image": config.image,
         "imagePullPolicy": config.image_pull_policy,
-        "command": ["finsight", "serve", "worker", "--queues", queue],
+        "command": [
+            "finsight",
+            "serve",
+            "worker",
+            "--queues",
+            queue,
+            "--metrics-port",
+            str(config.worker_metrics_port),
+            "--metrics-host",
+            "0.0.0.0",  # noqa: S104 (the pod's own address; the NetworkPolicy guards it)
+        ],
+        "ports": [
+            {"name": "metrics", "containerPort": config.worker_metrics_port, "protocol": "TCP"}
+        ],
         "env": [
             {"name": "ENVIRONMENT", "value": "production"},
             {"name": "LOG_FORMAT", "value": "json"},
@@ -262,7 +292,12 @@ def worker_deployment(
             "template": {
                 "metadata": {
                     "labels": {**labels(org.slug, "worker"), **pod_labels},
-                    "annotations": {CREDENTIALS_HASH: credentials.fingerprint},
+                    "annotations": {
+                        CREDENTIALS_HASH: credentials.fingerprint,
+                        # For Prometheus' annotation-based pod discovery.
+                        "prometheus.io/scrape": "true",
+                        "prometheus.io/port": str(config.worker_metrics_port),
+                    },
                 },
                 "spec": {
                     "automountServiceAccountToken": False,
@@ -291,9 +326,11 @@ def alert_rules(org: Organization, config: OperatorConfig) -> list[dict[str, Any
     tenant = {"organization": org.slug, "namespace": ns}
     rules: dict[str, dict[str, Any]] = {}
     if org.spec.alerting.defaults:
+        failed = f'finsight_import_batches_total{{org="{org.slug}",status="failed"}}'
         rules["FinsightImportFailures"] = {
-            "expr": f'sum(increase(finsight_import_batches_total{{org="{org.slug}",'
-            f'status="failed"}}[15m])) > 0',
+            # A series born by its first failure counts whole (increase() needs two samples).
+            "expr": f"sum((increase({failed}[15m]) and {failed} offset 15m)"
+            f" or ({failed} unless {failed} offset 15m)) > 0",
             "for": "1m",
             "severity": "warning",
             "summary": f"Imports are failing for organization {org.slug}",
@@ -307,7 +344,8 @@ def alert_rules(org: Organization, config: OperatorConfig) -> list[dict[str, Any
                 "summary": f"No worker of organization {org.slug} is available",
             }
         rules["FinsightQueueBacklog"] = {
-            "expr": f'sum(finsight_queue_length{{queue="{queue}"}}) '
+            # max, not sum: every api replica reads the same queue from Redis.
+            "expr": f'max(finsight_queue_length{{queue="{queue}"}}) '
             f"> {org.limits.queue_backlog_threshold}",
             "for": "15m",
             "severity": "warning",

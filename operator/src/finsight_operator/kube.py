@@ -19,6 +19,7 @@ import urllib3
 from kubernetes import config as kube_config
 from kubernetes.client import ApiClient, Configuration
 from kubernetes.client.exceptions import ApiException
+from kubernetes.utils import parse_quantity
 
 Manifest = dict[str, Any]
 
@@ -118,11 +119,22 @@ class Outcome(StrEnum):
     UPDATED = "updated"
 
 
-def contains(actual: Any, desired: Any) -> bool:
-    """Whether `actual` holds everything `desired` says (the server adds defaults of its own)."""
+# Maps whose values are resource quantities: the API server stores those in canonical form
+# (`cpu: "0.25"` comes back as `250m`, `1024Mi` as `1Gi`).
+QUANTITY_MAPS = frozenset({"requests", "limits", "hard"})
+
+
+def contains(actual: Any, desired: Any, *, quantities: bool = False) -> bool:
+    """Whether `actual` (as the API server returns it) holds everything `desired` says.
+
+    The server adds defaults of its own, drops empty lists and maps (`ingress: []` is not
+    stored) and canonicalizes quantities; none of that is drift."""
     if isinstance(desired, Mapping):
         return isinstance(actual, Mapping) and all(
-            key in actual and contains(actual[key], value) for key, value in desired.items()
+            contains(actual[key], value, quantities=quantities or key in QUANTITY_MAPS)
+            if key in actual
+            else _empty(value)
+            for key, value in desired.items()
         )
     if isinstance(desired, list):
         return (
@@ -130,7 +142,20 @@ def contains(actual: Any, desired: Any) -> bool:
             and len(actual) == len(desired)
             and all(contains(a, d) for a, d in zip(actual, desired, strict=True))
         )
+    if quantities and actual != desired:
+        return _same_quantity(actual, desired)
     return bool(actual == desired)
+
+
+def _empty(value: Any) -> bool:
+    return isinstance(value, (list, Mapping)) and not value
+
+
+def _same_quantity(actual: Any, desired: Any) -> bool:
+    try:
+        return bool(parse_quantity(actual) == parse_quantity(desired))  # type: ignore[no-untyped-call]
+    except (ValueError, TypeError):
+        return False
 
 
 class Kube:

@@ -45,6 +45,12 @@ class OperatorConfig(BaseSettings):
     )
     # The Redis URL the tenant's workers use; unset: the platform's REDIS_URL.
     worker_redis_url: str | None = None
+    # Workers serve Prometheus metrics here (`finsight serve worker --metrics-port`).
+    worker_metrics_port: int = 9808
+
+    # --- monitoring: Prometheus in this namespace may scrape the workers' metrics port ---------
+    # Empty: the tenant's NetworkPolicy admits no ingress at all.
+    monitoring_namespace: str = "monitoring"
 
     # --- NetworkPolicy: egress only to PostgreSQL, Redis and DNS ------------------------------
     # Empty: any destination on the PostgreSQL / Redis port (ports come from the URLs).

@@ -16,7 +16,7 @@ from finsight.domains import all_domains, import_object
 from finsight.observability.health import metrics_router
 from finsight.observability.health import router as health_router
 from finsight.observability.logging import configure_logging
-from finsight.observability.metrics import register_pool_collector
+from finsight.observability.metrics import register_scrape_collectors
 
 DESCRIPTION = """
 Multi-tenant financial analytics.
@@ -87,7 +87,7 @@ def create_app() -> FastAPI:
     install_problem_handlers(app)
     app.include_router(health_router)
     if settings.enable_monitoring:
-        register_pool_collector()
+        register_scrape_collectors()
         app.include_router(metrics_router)
     for router in domain_routers(settings):
         app.include_router(router)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from sqlalchemy.orm import Session
+
 from finsight.analytics.domain import (
     REFRESH_ANALYTICS_TASK,
     REQUEUE_STALE_ANALYTICS_TASK,
@@ -25,6 +27,7 @@ from finsight.config import get_settings
 from finsight.kit.models import utcnow
 from finsight.kit.query import try_advisory_xact_lock
 from finsight.observability.logging import get_logger
+from finsight.observability.metrics import ANALYTICS_RUNS, after_commit
 from finsight.tenancy import tenant_session, tenant_unit
 from finsight.worker.app import celery_app
 from finsight.worker.queues import live_tenants
@@ -59,7 +62,10 @@ def run_analytics(org_slug: str, run_id: str) -> str:
                 status = current.status if current is not None else "missing"
             if claimed is None:
                 return status
+            kind = claimed.kind
             status = execute_run(session, key)
+            # This delivery claimed the run, so it is the one that finished it: counted once.
+            _count_run(session, org_slug, kind, status)
     except Exception as exc:  # any bug or database error: recorded on the run, not retried
         log.exception("analytics.run.failed", run=run_id, org=org_slug)
         with tenant_session(org_slug) as session:
@@ -67,9 +73,14 @@ def run_analytics(org_slug: str, run_id: str) -> str:
             if run is None or run.status in FINISHED:
                 return run.status if run is not None else "missing"
             fail_run(session, run, f"{type(exc).__name__}: {exc}")
+            _count_run(session, org_slug, run.kind, "failed")
         return "failed"
     log.info("analytics.run.finished", run=run_id, org=org_slug, status=status)
     return status
+
+
+def _count_run(session: Session, org_slug: str, kind: str, status: str) -> None:
+    after_commit(session, lambda: ANALYTICS_RUNS.labels(org_slug, kind, status).inc())
 
 
 def on_rows_landed(

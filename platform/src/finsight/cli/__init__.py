@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import typer
 
-from finsight.cli import analytics, audit, db, dev, imports, org, secrets, serve, shell, user
+from finsight.cli import (
+    analytics,
+    audit,
+    backup,
+    db,
+    dev,
+    imports,
+    org,
+    secrets,
+    serve,
+    shell,
+    status,
+    user,
+)
 from finsight.cli.common import FinsightGroup
 
 app = typer.Typer(
@@ -19,6 +32,10 @@ app.command("dev")(dev.dev)
 app.command("seed")(dev.seed)
 app.command("shell")(shell.shell)
 app.command("import")(imports.import_statement)
+app.command("status")(status.status)
+app.command("health")(status.health)
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore)
 app.add_typer(serve.app, name="serve")
 app.add_typer(db.app, name="db")
 app.add_typer(org.app, name="org")

@@ -24,6 +24,16 @@ def dev(
     data_dir: Annotated[
         Path | None, typer.Option(help="Data folder (default: DATA_DIR, ./.finsight).")
     ] = None,
+    monitoring: Annotated[
+        bool,
+        typer.Option(
+            help="Also run Prometheus and Alertmanager (Debian's packages) with the "
+            "repository's rules; the worker serves metrics."
+        ),
+    ] = False,
+    prometheus_port: Annotated[int, typer.Option(help="With --monitoring.")] = 9090,
+    alertmanager_port: Annotated[int, typer.Option(help="With --monitoring.")] = 9093,
+    worker_metrics_port: Annotated[int, typer.Option(help="With --monitoring.")] = 9808,
 ) -> None:
     """Run the whole platform locally on embedded PostgreSQL and Redis (Ctrl-C stops it)."""
     from finsight.dev.run import DevOptions, run_dev
@@ -34,6 +44,10 @@ def dev(
         api_port=api_port or current.api_port,
         web_port=web_port or int(os.environ.get("WEB_PORT") or 8080),
         worker=worker,
+        monitoring=monitoring,
+        prometheus_port=prometheus_port,
+        alertmanager_port=alertmanager_port,
+        worker_metrics_port=worker_metrics_port,
     )
     raise typer.Exit(run_dev(options, console))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -121,8 +122,35 @@ def worker(
             help="Without --queues: how often to re-read the organizations.",
         ),
     ] = 5.0,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=65535,
+            envvar="WORKER_METRICS_PORT",
+            help="Serve Prometheus metrics of every worker process on this port "
+            "(Kubernetes: 9808).",
+        ),
+    ] = None,
+    metrics_host: Annotated[
+        str,
+        typer.Option(envvar="WORKER_METRICS_HOST", help="Address of the metrics endpoint."),
+    ] = "127.0.0.1",
+    metrics_dir: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="WORKER_METRICS_DIR",
+            help="Directory of the processes' metric files, emptied at start "
+            "(default: a new temporary directory).",
+        ),
+    ] = None,
 ) -> None:
     """A Celery worker."""
+    if metrics_port is not None:
+        from finsight.observability import worker_metrics
+
+        # Before anything defines a metric: every process of the worker writes to these files.
+        worker_metrics.prepare(metrics_dir)
     from finsight.worker.app import DEFAULT_QUEUE, bind
     from finsight.worker.queues import follow_tenant_queues
 
@@ -144,6 +172,8 @@ def worker(
     ]
     if concurrency:
         argv.append(f"--concurrency={concurrency}")
+    if metrics_port is not None:
+        worker_metrics.serve(metrics_host, metrics_port)
     raise typer.Exit(celery_app.start(argv) or 0)
 
 

@@ -21,11 +21,13 @@ from rich.panel import Panel
 
 from finsight.config import JWT_SECRET_FILE, get_settings, kept_secret
 from finsight.db import platform_session, reset_engines
-from finsight.dev import stores
+from finsight.dev import monitoring, stores
 from finsight.dev.demo import DEMO_OWNER_EMAIL, describe, ensure_demo
 from finsight.dev.mailcatcher import MailCatcher
+from finsight.dev.monitoring import MonitoringPlan
 from finsight.dev.state import DevState, remove_state, write_state
 from finsight.dev.supervisor import Supervisor
+from finsight.embedded import free_port
 from finsight.errors import FinsightError
 from finsight.kit.identity import Actor
 from finsight.organizations.upgrade import upgrade_all
@@ -39,6 +41,11 @@ class DevOptions:
     api_port: int
     web_port: int = 8080
     worker: bool = True
+    # `--monitoring`: Prometheus and Alertmanager with the repository's rules (dev/monitoring.py).
+    monitoring: bool = False
+    prometheus_port: int = 9090
+    alertmanager_port: int = 9093
+    worker_metrics_port: int = 9808
 
 
 class _Stop(Exception):
@@ -96,7 +103,7 @@ def _wait_for_api(url: str, supervisor: Supervisor) -> None:
     raise FinsightError(f"the API did not answer {url} within {API_READY_TIMEOUT_SECONDS:.0f}s")
 
 
-def _banner(options: DevOptions, login: str) -> Panel:
+def _banner(options: DevOptions, login: str, watching: MonitoringPlan | None = None) -> Panel:
     api = f"http://127.0.0.1:{options.api_port}"
     lines = [
         f"[bold]Dashboard[/]  http://127.0.0.1:{options.web_port}",
@@ -105,9 +112,14 @@ def _banner(options: DevOptions, login: str) -> Panel:
         f"[bold]Demo login[/] {login}",
         f"[bold]Mail[/]       http://127.0.0.1:{options.web_port}/dev/mail (caught, not sent)",
         f"[bold]Data[/]       {options.data_dir}",
-        "",
-        "Ctrl-C stops everything.",
     ]
+    if watching is not None:
+        lines += [
+            f"[bold]Prometheus[/]   {watching.prometheus_url} "
+            f"({len(watching.rule_files)} rule files)",
+            f"[bold]Alertmanager[/] {watching.alertmanager_url} (routes only: nothing is sent)",
+        ]
+    lines += ["", "`make status` / `make health` in another shell; Ctrl-C stops everything."]
     return Panel("\n".join(lines), title="finsight dev", expand=False)
 
 
@@ -169,17 +181,34 @@ def run_dev(options: DevOptions, console: Console) -> int:
                     f"http://127.0.0.1:{options.api_port}",
                 ),
             )
+            worker_metrics = options.worker_metrics_port if options.monitoring else None
             if options.worker:
-                supervisor.start("worker", _finsight("serve", "worker"))
+                metrics_args = ["--metrics-port", str(worker_metrics)] if worker_metrics else []
+                supervisor.start("worker", _finsight("serve", "worker", *metrics_args))
                 supervisor.start("beat", _finsight("serve", "beat"))
+            watching = None
+            if options.monitoring:
+                watching = monitoring.plan(
+                    data_dir / "monitoring",
+                    api_port=options.api_port,
+                    worker_metrics_port=worker_metrics if options.worker else None,
+                    prometheus_port=options.prometheus_port,
+                    alertmanager_port=options.alertmanager_port,
+                    cluster_port=free_port(),
+                )
+                supervisor.start("prometheus", watching.prometheus)
+                supervisor.start("alertmanager", watching.alertmanager)
             _wait_for_api(f"http://127.0.0.1:{options.api_port}/healthz", supervisor)
             _wait_for_api(f"http://127.0.0.1:{options.web_port}/healthz", supervisor)
+            if watching is not None:
+                _wait_for_api(watching.prometheus_url + "/-/ready", supervisor)
+                _wait_for_api(watching.alertmanager_url + "/-/ready", supervisor)
 
             if demo.generated_owner_password:
                 login = f"{DEMO_OWNER_EMAIL} / {demo.generated_owner_password} (shown once)"
             else:
                 login = f"{DEMO_OWNER_EMAIL} (password as first shown, or DEMO_PASSWORD)"
-            console.print(_banner(options, login))
+            console.print(_banner(options, login, watching))
             # Commands in other shells find this stack through it (finsight.dev.state).
             write_state(
                 data_dir,
@@ -189,6 +218,12 @@ def run_dev(options: DevOptions, console: Console) -> int:
                     redis_url=redis_url,
                     api_url=f"http://127.0.0.1:{options.api_port}",
                     web_url=f"http://127.0.0.1:{options.web_port}",
+                    children={child.name: child.pid for child in supervisor.children},
+                    worker_metrics_url=f"http://127.0.0.1:{worker_metrics}"
+                    if worker_metrics and options.worker
+                    else None,
+                    prometheus_url=watching.prometheus_url if watching else None,
+                    alertmanager_url=watching.alertmanager_url if watching else None,
                 ),
             )
             cleanup.callback(remove_state, data_dir, os.getpid())

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 STATE_FILE = "dev.json"
@@ -24,6 +24,11 @@ class DevState:
     redis_url: str
     api_url: str
     web_url: str
+    # For `finsight status` / `health`: the children's pids, and what `--monitoring` adds.
+    children: dict[str, int] = field(default_factory=dict)
+    worker_metrics_url: str | None = None
+    prometheus_url: str | None = None
+    alertmanager_url: str | None = None
 
 
 def state_path(data_dir: Path) -> Path:
@@ -53,7 +58,7 @@ def remove_state(data_dir: Path, pid: int) -> None:
 def read_state(data_dir: Path) -> DevState | None:
     """The running `finsight dev`'s state, or None (no file, unreadable, or its process gone)."""
     state = _read(state_path(data_dir))
-    if state is None or not _alive(state.pid):
+    if state is None or not process_alive(state.pid):
         return None
     return state
 
@@ -61,12 +66,15 @@ def read_state(data_dir: Path) -> DevState | None:
 def _read(path: Path) -> DevState | None:
     try:
         fields = json.loads(path.read_text())
-        return DevState(**{name: fields[name] for name in DevState.__dataclass_fields__})
+        # Optional fields may be absent (a file from an older finsight): their defaults hold.
+        return DevState(
+            **{name: fields[name] for name in DevState.__dataclass_fields__ if name in fields}
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -43,6 +43,7 @@ from finsight.kit.models import utcnow
 from finsight.kit.query import advisory_xact_lock, try_advisory_xact_lock
 from finsight.ledger.service import land, stored_fingerprints
 from finsight.observability.logging import get_logger
+from finsight.observability.metrics import IMPORT_BATCHES, IMPORT_ROWS, after_commit
 from finsight.tenancy import TenantLocation, TenantNames, locate, scope_to_tenant, tenant_session
 
 log = get_logger(__name__)
@@ -113,7 +114,7 @@ def run_import(slug: str, batch_id: uuid.UUID) -> str:
             assert batch is not None
             if batch.status in ("succeeded", "failed"):
                 return batch.status
-            _finish_failed(session, batch, org_id, rejected)
+            _finish_failed(session, slug, batch, org_id, rejected)
         return "failed"
 
 
@@ -143,7 +144,7 @@ def _claim(slug: str, org_id: uuid.UUID, batch_id: uuid.UUID) -> str | None:
             return batch.status
         if batch.attempts >= MAX_ATTEMPTS:
             _finish_failed(
-                session, batch, org_id, Rejected(f"gave up after {batch.attempts} attempts")
+                session, slug, batch, org_id, Rejected(f"gave up after {batch.attempts} attempts")
             )
             return "failed"
         batch.status, batch.attempts = "running", batch.attempts + 1
@@ -152,8 +153,9 @@ def _claim(slug: str, org_id: uuid.UUID, batch_id: uuid.UUID) -> str | None:
 
 
 def _finish_failed(
-    session: Session, batch: ImportBatch, org_id: uuid.UUID, rejected: Rejected
+    session: Session, slug: str, batch: ImportBatch, org_id: uuid.UUID, rejected: Rejected
 ) -> None:
+    after_commit(session, lambda: IMPORT_BATCHES.labels(slug, "failed").inc())
     batch.status, batch.error, batch.finished_at = "failed", rejected.message, utcnow()
     batch.errors = rejected.errors[:ISSUES_KEPT]
     batch.warnings = rejected.warnings[:ISSUES_KEPT]
@@ -235,6 +237,9 @@ def _load(session: Session, location: TenantLocation, batch_id: uuid.UUID) -> st
             "transfers": pairs,
         },
     )
+    after_commit(
+        session, lambda: _count_success(slug, summary.inserted, summary.duplicates, issues)
+    )
     log.info(
         "import.succeeded",
         batch=str(batch.id),
@@ -243,6 +248,13 @@ def _load(session: Session, location: TenantLocation, batch_id: uuid.UUID) -> st
         skipped=len(issues),
     )
     return "succeeded"
+
+
+def _count_success(slug: str, inserted: int, duplicates: int, issues: list[Issue]) -> None:
+    IMPORT_BATCHES.labels(slug, "succeeded").inc()
+    IMPORT_ROWS.labels(slug, "inserted").inc(inserted)
+    IMPORT_ROWS.labels(slug, "duplicate").inc(duplicates)
+    IMPORT_ROWS.labels(slug, "skipped").inc(len(issues))
 
 
 def _job(session: Session, batch: ImportBatch) -> Job:

@@ -18,6 +18,7 @@ from finsight.config import Settings, get_settings
 from finsight.db import reset_engines
 from finsight.domains import all_domains
 from finsight.errors import FinsightError
+from finsight.observability import celery_metrics
 from finsight.observability.logging import configure_logging
 
 DEFAULT_QUEUE = "default"
@@ -129,3 +130,4 @@ def _after_fork(**_: Any) -> None:
 
 setup_logging.connect(_configure_logging, weak=False)
 worker_process_init.connect(_after_fork, weak=False)
+celery_metrics.connect()  # task metrics, and the publish time that gives queues an age
