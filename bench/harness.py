@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import platform
@@ -20,11 +21,15 @@ from sqlalchemy import text
 
 from finsight.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
 
-# Added to the stores' environment: the settings production runs with.
+# Added to the stores' environment: the settings production runs with (random keys per run,
+# as an operator generates them: `finsight secrets generate-key`, an Ed25519 signing key).
 PRODUCTION = {
     "ENVIRONMENT": "production",
     "JWT_SECRET": "bench-" + "s" * 48,
     "LOG_LEVEL": "WARNING",
+    "DATA_ENCRYPTION_KEYS": json.dumps({"k1": base64.b64encode(os.urandom(32)).decode()}),
+    "DATA_ENCRYPTION_KEY_ID": "k1",
+    "AUDIT_SIGNING_KEY": "ed25519:" + base64.b64encode(os.urandom(32)).decode(),
 }
 
 

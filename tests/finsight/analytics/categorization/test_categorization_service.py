@@ -376,7 +376,7 @@ def test_review_queue_lists_uncategorized_and_unsure_rows_with_suggestions(org: 
             .values(
                 category_id=None,
                 category_source=None,
-                extra={SUGGESTION: {"category_id": str(groceries), "confidence": 0.31}},
+                extra={SUGGESTION: {"category_id": str(groceries), "confidence": 0.41}},
             )
         )
     with tenant_session(org) as session:
@@ -386,7 +386,7 @@ def test_review_queue_lists_uncategorized_and_unsure_rows_with_suggestions(org: 
         ]
         open_rows = service.review_queue(session, reason="uncategorized", after=None, limit=10)
         assert [r.transaction.id for r in open_rows] == [ids[0], ids[2]]
-        assert (open_rows[1].suggested_category_id, open_rows[1].confidence) == (groceries, 0.31)
+        assert (open_rows[1].suggested_category_id, open_rows[1].confidence) == (groceries, 0.41)
         first = service.review_queue(session, reason=None, after=None, limit=2)
         assert [r.transaction.id for r in first] == [ids[0], ids[1]]
         last = first[-1].transaction
