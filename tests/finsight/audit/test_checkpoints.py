@@ -50,13 +50,30 @@ def _invoke(*args: str):
     return runner.invoke(app, list(args))
 
 
+def _chain_length(org_slug: str) -> int:
+    with get_engine().connect() as conn:
+        return int(
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM platform.audit_log a JOIN platform.orgs o "
+                    "ON o.id = a.org_id WHERE o.slug = :s"
+                ),
+                {"s": org_slug},
+            ).scalar_one()
+        )
+
+
 @pytest.fixture
-def org(checkpoint_dir, unique_slug) -> tuple[str, uuid.UUID]:
-    """An organization with 5 entries, checkpointed at seq 3 and at seq 5."""
+def org(checkpoint_dir, unique_slug) -> tuple[str, uuid.UUID, int]:
+    """An organization whose creation wrote its first entries (the record, the owner's
+    invitation), then two suspend/resume pairs, checkpointed after each pair. Returns the slug,
+    the id and the offset of seq numbers: creation counted as one entry, the chain is 5 entries
+    checkpointed at seq 3 and 5; each test adds the offset to those numbers."""
     created = _invoke(
         "org", "create", unique_slug, "--name", "Anchored", "--owner-email", f"o@{unique_slug}.test"
     )
     assert created.exit_code == 0, created.output
+    offset = _chain_length(unique_slug) - 1
     assert _invoke("org", "suspend", unique_slug).exit_code == 0
     assert _invoke("org", "resume", unique_slug).exit_code == 0
     assert _invoke("audit", "checkpoint").exit_code == 0
@@ -67,7 +84,7 @@ def org(checkpoint_dir, unique_slug) -> tuple[str, uuid.UUID]:
         org_id = conn.execute(
             text("SELECT id FROM platform.orgs WHERE slug = :s"), {"s": unique_slug}
         ).scalar_one()
-    return unique_slug, org_id
+    return unique_slug, org_id, offset
 
 
 def _as_superuser(test_env, sql: str) -> None:
@@ -118,7 +135,7 @@ def _without_checkpoints(tmp_path: Path, monkeypatch, *args: str):
 
 
 def test_checkpoints_are_signed_write_once_files(org, checkpoint_dir):
-    slug, org_id = org
+    slug, org_id, k = org
     files = sorted((checkpoint_dir / "default").glob("*.json"))
     assert len(files) == 2
     for path in files:
@@ -129,7 +146,7 @@ def test_checkpoints_are_signed_write_once_files(org, checkpoint_dir):
 
     printed = _invoke("audit", "public-key").stdout.strip()
     assert parse_verify_key(printed).key_id == latest["signature"]["key_id"]
-    assert {"org_id": str(org_id), "seq": 5} in [
+    assert {"org_id": str(org_id), "seq": 5 + k} in [
         {"org_id": c["org_id"], "seq": c["seq"]} for c in latest["body"]["chains"]
     ]
     again = _invoke("audit", "checkpoint")  # nothing moved: nothing written
@@ -137,70 +154,71 @@ def test_checkpoints_are_signed_write_once_files(org, checkpoint_dir):
     assert len(list((checkpoint_dir / "default").glob("*.json"))) == 2
     verified = _invoke("audit", "verify", "--org", slug)
     assert verified.exit_code == 0, verified.output
-    assert verified.stdout.splitlines()[1] == f"{slug}: 5 entries, intact"
+    assert verified.stdout.splitlines()[1] == f"{slug}: {5 + k} entries, intact"
 
 
 def test_rewrite_with_recomputed_hashes_is_caught(test_env, org, tmp_path, monkeypatch):
-    slug, org_id = org
-    _rewrite_and_recompute(test_env, org_id, 2)
+    slug, org_id, k = org
+    _rewrite_and_recompute(test_env, org_id, 2 + k)
     # The database alone cannot tell: the chain is consistent again.
     blind = _without_checkpoints(tmp_path, monkeypatch, "audit", "verify", "--org", slug)
     assert blind.exit_code == 0, blind.output
     result = _invoke("audit", "verify", "--org", slug)
     assert result.exit_code == 1
     line = result.stdout.splitlines()[1]
-    assert line.startswith(f"{slug}: BROKEN at seq 3: hash differs from the checkpoint of ")
-    assert "an entry between seq 1 and 3 was rewritten" in line
+    assert line.startswith(f"{slug}: BROKEN at seq {3 + k}: hash differs from the checkpoint of ")
+    assert f"an entry between seq 1 and {3 + k} was rewritten" in line
     assert result.stderr.strip() == f"error: audit chain broken: {slug}"
 
 
 def test_a_rewrite_after_the_first_checkpoint_is_placed_between_them(test_env, org):
-    slug, org_id = org
-    _rewrite_and_recompute(test_env, org_id, 5)
+    slug, org_id, k = org
+    _rewrite_and_recompute(test_env, org_id, 5 + k)
     result = _invoke("audit", "verify", "--org", slug)
     assert result.exit_code == 1
-    assert "BROKEN at seq 5: hash differs" in result.stdout
-    assert "an entry between seq 4 and 5 was rewritten" in result.stdout
+    assert f"BROKEN at seq {5 + k}: hash differs" in result.stdout
+    assert f"an entry between seq {4 + k} and {5 + k} was rewritten" in result.stdout
 
 
 def test_deleted_tail_is_caught(test_env, org, tmp_path, monkeypatch):
-    slug, org_id = org
-    _delete_from(test_env, org_id, 4)
+    slug, org_id, k = org
+    _delete_from(test_env, org_id, 4 + k)
     blind = _without_checkpoints(tmp_path, monkeypatch, "audit", "verify", "--org", slug)
-    assert blind.exit_code == 0 and f"{slug}: 3 entries, intact" in blind.stdout
+    assert blind.exit_code == 0 and f"{slug}: {3 + k} entries, intact" in blind.stdout
     result = _invoke("audit", "verify", "--org", slug)
     assert result.exit_code == 1
-    assert f"{slug}: BROKEN at seq 5: missing: the checkpoint of " in result.stdout
+    assert f"{slug}: BROKEN at seq {5 + k}: missing: the checkpoint of " in result.stdout
     assert (
-        "the chain now ends at seq 3 (entries deleted: truncated or rolled back)" in result.stdout
+        f"the chain now ends at seq {3 + k} (entries deleted: truncated or rolled back)"
+        in result.stdout
     )
 
 
 def test_rollback_then_new_entries_is_caught(test_env, org):
-    slug, org_id = org
-    _delete_from(test_env, org_id, 4)
-    # New, genuine entries take seq 4 and 5 again, through the application.
+    slug, org_id, k = org
+    _delete_from(test_env, org_id, 4 + k)
+    # New, genuine entries take the deleted seq numbers again, through the application.
     assert _invoke("org", "suspend", slug).exit_code == 0
     assert _invoke("org", "resume", slug).exit_code == 0
     result = _invoke("audit", "verify", "--org", slug)
     assert result.exit_code == 1
-    assert f"{slug}: BROKEN at seq 5: hash differs from the checkpoint" in result.stdout
+    assert f"{slug}: BROKEN at seq {5 + k}: hash differs from the checkpoint" in result.stdout
 
 
 def test_whole_chain_deleted_with_its_organization_row_is_caught(test_env, org):
-    _, org_id = org
+    _, org_id, k = org
     _delete_from(test_env, org_id, 1)
     with psycopg.connect(superuser_dsn(test_env), autocommit=True) as conn:
         conn.execute("DELETE FROM platform.memberships WHERE org_id = %s", (org_id,))
         conn.execute("DELETE FROM platform.orgs WHERE id = %s", (org_id,))
     result = _invoke("audit", "verify")
     assert result.exit_code == 1
-    assert f"org {org_id}: BROKEN at seq 3: missing" in result.stdout
+    assert f"org {org_id}: BROKEN at seq {3 + k}: missing" in result.stdout
     assert "the chain now is empty" in result.stdout
 
 
 def test_altered_or_foreign_checkpoints_are_reported(org, checkpoint_dir, monkeypatch):
-    slug, _ = org
+    slug, _, _ = org
     first = sorted((checkpoint_dir / "default").glob("*.json"))[0]
     document = json.loads(first.read_text())
     document["body"]["chains"][0]["hash"] = "0" * 64
@@ -232,7 +250,7 @@ def test_altered_or_foreign_checkpoints_are_reported(org, checkpoint_dir, monkey
 
 
 def test_post_quantum_checkpoints_carry_both_signatures(org, checkpoint_dir, monkeypatch):
-    slug, _ = org
+    slug, _, _ = org
     monkeypatch.setenv("ENABLE_POST_QUANTUM_CRYPTO", "true")
     get_settings.cache_clear()
     assert _invoke("org", "suspend", slug).exit_code == 0
@@ -260,7 +278,7 @@ def test_beat_checkpoints_every_five_minutes(org, checkpoint_dir):
     assert entry["schedule"] == 300.0
     from finsight.audit.tasks import checkpoint_task
 
-    slug, _ = org
+    slug, _, _ = org
     assert checkpoint_task() == []  # nothing moved since the fixture's checkpoint
     assert _invoke("org", "suspend", slug).exit_code == 0
     [location] = checkpoint_task()
