@@ -33,7 +33,7 @@ from finsight.audit.service import record
 from finsight.errors import InvalidInput, NotFound
 from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
-from finsight.kit.query import advisory_xact_lock
+from finsight.kit.query import advisory_xact_lock, newest_first
 from finsight.transactions.models import Transaction as LedgerRow
 from finsight.worker.enqueue import enqueue_after_commit
 
@@ -147,15 +147,10 @@ def list_runs(
     before_id: uuid.UUID | None = None,
     limit: int,
 ) -> list[AnalyticsRun]:
-    """Newest first (ids are time-ordered UUIDv7), `limit` rows after the cursor's id."""
-    query = select(AnalyticsRun)
-    if kind:
-        query = query.where(AnalyticsRun.kind == kind)
-    if status:
-        query = query.where(AnalyticsRun.status == status)
-    if before_id:
-        query = query.where(AnalyticsRun.id < before_id)
-    return list(session.scalars(query.order_by(AnalyticsRun.id.desc()).limit(limit)))
+    """Newest first, `limit` rows after the cursor's id."""
+    return newest_first(
+        session, AnalyticsRun, before_id=before_id, limit=limit, kind=kind, status=status
+    )
 
 
 def abandon_queued_run(session: Session, run_id: uuid.UUID, reason: str) -> bool:

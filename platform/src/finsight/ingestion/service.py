@@ -26,6 +26,7 @@ from finsight.ingestion.mapping import ColumnMapping
 from finsight.ingestion.models import ColumnMappingRecord, ImportBatch, ImportFile
 from finsight.ingestion.records import StatementError
 from finsight.kit.identity import Actor
+from finsight.kit.query import newest_first
 from finsight.worker.enqueue import enqueue_after_commit
 
 DETECTION_BYTES = 64 * 1024
@@ -190,15 +191,10 @@ def list_imports(
     before_id: uuid.UUID | None,
     limit: int,
 ) -> list[ImportBatch]:
-    """Imports, newest first (ids are time-ordered)."""
-    query = select(ImportBatch)
-    if account_id:
-        query = query.where(ImportBatch.account_id == account_id)
-    if status:
-        query = query.where(ImportBatch.status == status)
-    if before_id:
-        query = query.where(ImportBatch.id < before_id)
-    return list(session.scalars(query.order_by(ImportBatch.id.desc()).limit(limit)))
+    """Imports, newest first."""
+    return newest_first(
+        session, ImportBatch, before_id=before_id, limit=limit, account_id=account_id, status=status
+    )
 
 
 def _check_statement(

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, text
+import uuid
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
+
+Row = TypeVar("Row")
 
 
 def escape_like(text: str) -> str:
@@ -30,3 +35,23 @@ def try_advisory_xact_lock(executor: Connection | Session, key: str) -> bool:
         text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
     ).scalar_one()
     return bool(held)
+
+
+def newest_first(
+    session: Session,
+    model: type[Row],
+    *,
+    before_id: uuid.UUID | None,
+    limit: int,
+    **equal: Any,
+) -> list[Row]:
+    """A keyset page of `model`'s rows newest first (ids are time-ordered UUIDv7), those whose
+    columns equal the given values (None: not filtered), below the cursor's id."""
+    table: Any = model
+    query = select(model)
+    for column, value in equal.items():
+        if value is not None:
+            query = query.where(getattr(table, column) == value)
+    if before_id is not None:
+        query = query.where(table.id < before_id)
+    return list(session.scalars(query.order_by(table.id.desc()).limit(limit)))
