@@ -3,6 +3,8 @@ recovery codes. Changing it takes a current code; wrong codes count like wrong p
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from fastapi import APIRouter, status
@@ -69,14 +71,17 @@ def setup(principal: CurrentPrincipal, db: DB, client: Client) -> TwoFactorSetup
     return TwoFactorSetup(secret=enrolment.secret, otpauth_uri=enrolment.otpauth_uri)
 
 
-def _throttled(principal: Principal, client: ClientInfo) -> LoginThrottle:
+@contextmanager
+def _code_checked(principal: Principal, client: ClientInfo) -> Iterator[None]:
+    """A code from the person's app: refused while they are throttled, counted when wrong
+    (like a wrong password)."""
     throttle = LoginThrottle(get_redis(), get_settings())
     throttle.check(principal.email, client.ip)
-    return throttle
-
-
-def _counting(throttle: LoginThrottle, principal: Principal, client: ClientInfo) -> None:
-    throttle.record_failure(principal.email, client.ip)
+    try:
+        yield
+    except InvalidInput:
+        throttle.record_failure(principal.email, client.ip)
+        raise
 
 
 @router.post(
@@ -89,14 +94,10 @@ def _counting(throttle: LoginThrottle, principal: Principal, client: ClientInfo)
 def enable(
     body: TwoFactorCode, principal: CurrentPrincipal, db: DB, client: Client
 ) -> RecoveryCodes:
-    throttle = _throttled(principal, client)
-    try:
+    with _code_checked(principal, client):
         codes = two_factor.confirm_enrolment(
             db, get_user(db, principal.user_id), body.code, principal.acting_from(client)
         )
-    except InvalidInput:
-        _counting(throttle, principal, client)
-        raise
     return RecoveryCodes(recovery_codes=codes)
 
 
@@ -108,14 +109,10 @@ def enable(
     responses=problem_responses(401, 409, 422, 429),
 )
 def disable(body: TwoFactorCode, principal: CurrentPrincipal, db: DB, client: Client) -> None:
-    throttle = _throttled(principal, client)
-    try:
+    with _code_checked(principal, client):
         two_factor.disable(
             db, get_user(db, principal.user_id), body.code, principal.acting_from(client)
         )
-    except InvalidInput:
-        _counting(throttle, principal, client)
-        raise
 
 
 @router.post(
@@ -128,12 +125,8 @@ def disable(body: TwoFactorCode, principal: CurrentPrincipal, db: DB, client: Cl
 def new_recovery_codes(
     body: TwoFactorCode, principal: CurrentPrincipal, db: DB, client: Client
 ) -> RecoveryCodes:
-    throttle = _throttled(principal, client)
-    try:
+    with _code_checked(principal, client):
         codes = two_factor.regenerate_recovery_codes(
             db, get_user(db, principal.user_id), body.code, principal.acting_from(client)
         )
-    except InvalidInput:
-        _counting(throttle, principal, client)
-        raise
     return RecoveryCodes(recovery_codes=codes)
