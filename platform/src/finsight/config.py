@@ -116,9 +116,7 @@ class Settings(BaseSettings):
     invitation_ttl_hours: int = 7 * 24
     # How long the "second factor required" challenge of a sign-in stays valid.
     two_factor_challenge_ttl_seconds: int = 300
-    # The key that seals secrets at rest (TOTP secrets), any length; unset: derived from
-    # JWT_SECRET (then rotating JWT_SECRET without JWT_PREVIOUS_SECRETS loses them).
-    secrets_encryption_key: SecretStr | None = None
+
     # --- secrets at rest, audit anchoring, post-quantum option (finsight.crypto) -------------
     # JSON key id -> key-encryption key (`finsight secrets generate-key`); the active one wraps
     # new secrets, the others still decrypt (rotation). Development generates them in DATA_DIR.

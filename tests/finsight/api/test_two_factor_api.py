@@ -10,7 +10,7 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from finsight.auth.secretbox import unseal
+from finsight.crypto.envelope import decrypt_secret
 from finsight.db import platform_session
 from finsight.users.models import User
 
@@ -53,7 +53,9 @@ def test_enrol_then_sign_in_needs_a_code_and_each_code_works_once(
         user = session.scalar(select(User).where(User.email == email))
         assert user is not None and user.totp_secret is not None
         assert totp.secret.encode() not in user.totp_secret
-        assert unseal(user.totp_secret, f"totp:{user.id}").decode() == totp.secret
+        sealed = user.totp_secret.decode()
+        assert sealed.startswith("fs1:") and totp.secret not in sealed
+        assert decrypt_secret(sealed, context=f"totp:{user.id}".encode()) == totp.secret
 
     answer = client.post("/api/auth/login", json={"email": email, "password": PASSWORD}).json()
     assert answer["second_factor_required"] is True and "access_token" not in answer

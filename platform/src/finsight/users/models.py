@@ -26,7 +26,7 @@ class User(IdMixin, TimestampMixin, SoftDeleteMixin, MetadataMixin, PlatformBase
     password_changed_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), default=None
     )
-    # Two-factor sign-in (finsight.auth.two_factor): TOTP secrets sealed (auth.secretbox).
+    # Two-factor sign-in (finsight.auth.two_factor); TOTP secrets encrypted (finsight.crypto).
     totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     totp_pending_secret: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
