@@ -66,3 +66,17 @@ class ServerProcess:
 
 def finsight_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "finsight.cli", *args]
+
+
+def run_finsight(
+    *args: str, env: dict[str, str], cwd: Path | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`finsight ARGS` to its end, as a person runs it: text output captured."""
+    return subprocess.run(
+        finsight_command(*args), env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def bare_environment(home: Path, **settings: str) -> dict[str, str]:
+    """A minimal environment (no settings of this session), plus `settings`."""
+    return {"PATH": "/usr/bin:/bin", "HOME": str(home), **settings}

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from finsight.cli import app
 
-from support.processes import finsight_command
+from support.processes import bare_environment, finsight_command, run_finsight
 
 runner = CliRunner()
 
@@ -103,29 +103,15 @@ def test_serve_api_refuses_insecure_production_secret(tmp_path):
         "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
         "JWT_SECRET": "change-me",
     }
-    done = subprocess.run(
-        finsight_command("serve", "api"),
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_finsight("serve", "api", env=env, cwd=tmp_path)
     assert done.returncode == 1
     assert len(done.stderr.splitlines()) == 1
     assert done.stderr.startswith("error: JWT_SECRET must be a random value of at least 32 bytes")
 
 
 def test_worker_without_redis_url_is_one_line(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ENVIRONMENT": "development"}
-    done = subprocess.run(
-        finsight_command("serve", "worker"),
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    env = bare_environment(tmp_path, ENVIRONMENT="development")
+    done = run_finsight("serve", "worker", env=env, cwd=tmp_path)
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
         "error: REDIS_URL is not set: the worker, beat and task senders need Redis "

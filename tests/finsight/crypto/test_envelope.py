@@ -132,25 +132,15 @@ def test_keys_never_show_in_repr(written):
 
 
 def test_serve_api_stops_at_start_without_encryption_keys(tmp_path):
-    import subprocess
+    from support.processes import bare_environment, run_finsight
 
-    from support.processes import finsight_command
-
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "ENVIRONMENT": "production",
-        "HOME": str(tmp_path),
-        "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
-        "JWT_SECRET": "k" * 48,
-    }
-    done = subprocess.run(
-        finsight_command("serve", "api"),
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    env = bare_environment(
+        tmp_path,
+        ENVIRONMENT="production",
+        DATABASE_URL="postgresql://nobody@127.0.0.1:1/none",
+        JWT_SECRET="k" * 48,
     )
+    done = run_finsight("serve", "api", env=env, cwd=tmp_path)
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
         "error: DATA_ENCRYPTION_KEYS must hold at least one key when ENVIRONMENT=production "
