@@ -110,13 +110,11 @@ def list_organizations(session: Session) -> list[Organization]:
 def tenant_database(session: Session, cluster: str) -> Iterator[Connection]:
     """The default cluster shares the caller's transaction, so creating an organization there is
     atomic; another cluster gets its own transaction, and a rerun converges (each step is
-    idempotent). Another cluster carries the platform schema too: its tenants' audit chains
-    live there, next to their data, so a change and its audit entry commit together."""
+    idempotent)."""
     if cluster == "default":
         yield session.connection()
         return
     with get_engine(cluster).begin() as connection:
-        upgrade_platform(connection)
         yield connection
 
 
@@ -179,6 +177,11 @@ def ensure_organization(
         session.add(org)
         session.flush()
     with tenant_database(session, org.database_cluster) as connection:
+        if org.database_cluster != "default":
+            # Another cluster carries the platform schema too: its tenants' audit chains live
+            # there, next to their data, so a change and its audit entry commit together. Made
+            # here, at provisioning (and by `db upgrade`), not on every use of the cluster.
+            upgrade_platform(connection)
         provision_tenant(connection, org.slug)
         if org.database_cluster != "default":
             _mirror_on_cluster(connection, org)
