@@ -11,8 +11,9 @@ Kinds in use (name them `<domain>.<subject>.<what happened>`):
 - `analytics.run.finished`: an analytics run ended (subject: the run id; data: kind, status).
 - `plaid.item.state_changed`, `plaid.sync.failed`, `plaid.sync.succeeded` (subject: the item id).
 
-Delivery is after commit and at most once (a process dying between the commit and the send
-loses it): subscribers that must not miss a condition also look for it on a beat schedule.
+Delivery is after commit and at most once (a process dying between the commit and the send,
+or a broker that is down then, loses it; the change itself is never failed for it):
+subscribers that must not miss a condition also look for it on a beat schedule.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from finsight.config import get_settings
 from finsight.domains import all_domains
-from finsight.worker.enqueue import enqueue_after_commit
+from finsight.worker.enqueue import notify_after_commit
 
 IMPORT_FAILED = "import.failed"
 ANALYTICS_RUN_FINISHED = "analytics.run.finished"
@@ -59,5 +60,5 @@ def publish_event(session: Session, org_slug: str, event: DomainEvent) -> list[s
     Each subscriber is called as `task(org_slug=..., kind=..., subject_id=..., data=...)`."""
     tasks = event_subscribers()
     for task in tasks:
-        enqueue_after_commit(session, task, org_slug, **event.payload())
+        notify_after_commit(session, task, org_slug, **event.payload())
     return tasks
