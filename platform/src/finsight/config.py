@@ -43,6 +43,13 @@ class Settings(BaseSettings):
 
     # --- identity ----------------------------------------------------------------------------
     jwt_secret: SecretStr | None = None
+    # The root of every organization's category-model signing key (each organization's key is
+    # derived from it); unset, the JWT secret serves. Given to the api, the shared workers and
+    # the operator, never to a tenant's namespace.
+    model_signing_key: SecretStr | None = None
+    # Set only in a tenant's own worker (the operator writes it into the tenant's Secret): that
+    # organization's derived key, so the worker never holds the root.
+    tenant_model_signing_key: SecretStr | None = None
     # Earlier secrets still accepted for verification while tokens signed with them live.
     jwt_previous_secrets: list[SecretStr] = Field(default_factory=list)
     access_token_ttl_seconds: int = 900
@@ -188,6 +195,12 @@ class Settings(BaseSettings):
             self.require_safe_secrets()
             self.jwt_secret = SecretStr(kept_secret(self.data_dir / JWT_SECRET_FILE))
         return self.jwt_secret.get_secret_value()
+
+    def model_signing_root(self) -> str:
+        """MODEL_SIGNING_KEY, or the JWT secret when it is unset."""
+        if self.model_signing_key is not None:
+            return self.model_signing_key.get_secret_value()
+        return self.signing_secret()
 
 
 def kept_secret(path: Path) -> str:
