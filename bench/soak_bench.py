@@ -138,7 +138,7 @@ async def _soak(url: str, token: str, account: str, worker: Worker, api_pid: int
     uploads: list[tuple[int, str]] = []  # (statement number, import id)
     runs: list[str] = []
     reads: Counter[str] = Counter()
-    memory: list[tuple[float, int, int]] = []
+    memory: list[tuple[float, int, int, int]] = []  # (seconds, api KiB, worker KiB, kills so far)
     began = time.monotonic()
     stop = began + SECONDS
     kills_at = [began + SECONDS / 3, began + 2 * SECONDS / 3]
@@ -194,7 +194,12 @@ async def _soak(url: str, token: str, account: str, worker: Worker, api_pid: int
                     await asyncio.sleep(3)
                     worker.start()
                 memory.append(
-                    (time.monotonic() - began, resident_kib(api_pid), resident_kib(worker.pid))
+                    (
+                        time.monotonic() - began,
+                        resident_kib(api_pid),
+                        resident_kib(worker.pid),
+                        worker.kills,
+                    )
                 )
                 await asyncio.sleep(SAMPLE_EVERY)
 
@@ -260,20 +265,20 @@ def _books(slug: str) -> dict[str, object]:
     }
 
 
-def _memory_figures(samples: list[tuple[float, int, int]]) -> dict[str, object]:
+def _memory_figures(samples: list[tuple[float, int, int, int]]) -> dict[str, object]:
+    """The api's resident set after warm-up and at the end (it runs throughout); the worker's
+    whole tree at its peak in each life (it restarts after each kill), to compare lives."""
     after = [sample for sample in samples if sample[0] >= WARM_UP] or samples
-    first, last = after[0], after[-1]
+    lives: dict[int, int] = {}
+    for _, _, worker_kib, kills in samples:
+        lives[kills] = max(lives.get(kills, 0), worker_kib)
     return {
         "api_rss_mib": {
-            "after_warm_up": round(first[1] / 1024, 1),
-            "end": round(last[1] / 1024, 1),
+            "after_warm_up": round(after[0][1] / 1024, 1),
+            "end": round(after[-1][1] / 1024, 1),
             "max": round(max(s[1] for s in after) / 1024, 1),
         },
-        "worker_tree_rss_mib": {
-            "after_warm_up": round(first[2] / 1024, 1),
-            "end": round(last[2] / 1024, 1),
-            "max": round(max(s[2] for s in after) / 1024, 1),
-        },
+        "worker_tree_peak_rss_mib_per_life": [round(kib / 1024, 1) for kib in lives.values()],
     }
 
 
