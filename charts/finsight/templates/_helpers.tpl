@@ -258,3 +258,21 @@ topologySpreadConstraints:
       name: {{ default (include "finsight.generatedSecretName" .) .Values.keys.existingSecret }}
       key: {{ if .Values.keys.existingSecret }}{{ .Values.keys.modelSigningKeyKey }}{{ else }}MODEL_SIGNING_KEY{{ end }}
 {{- end }}
+
+{{/* The owners' URLs (two roles): only for the migration Job and the operator. */}}
+{{- define "finsight.migrationEnv" -}}
+{{- if .Values.database.migrationKey }}
+- name: MIGRATION_DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.database.existingSecret }}
+      key: {{ .Values.database.migrationKey }}
+{{- end }}
+{{- if .Values.database.migrationClustersKey }}
+- name: MIGRATION_DATABASE_CLUSTERS
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.database.existingSecret }}
+      key: {{ .Values.database.migrationClustersKey }}
+{{- end }}
+{{- end }}

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     migration_database_url: str | None = None
     # Other PostgreSQL clusters by name, for `spec.database.cluster`; "default" is DATABASE_URL.
     database_clusters: dict[str, str] = Field(default_factory=dict)
+    # The owner of each other cluster's platform schema (JSON name -> URL), as
+    # MIGRATION_DATABASE_URL is for the default one: migrations and provisioning only. A cluster
+    # missing here is single-role (its DATABASE_CLUSTERS login owns its platform schema).
+    migration_database_clusters: dict[str, str] = Field(default_factory=dict)
     redis_url: str | None = None
     data_dir: Path = Path(".finsight")
     db_pool_size: int = 10
