@@ -43,11 +43,13 @@ def _run_lock(run_id: uuid.UUID) -> str:
 def run_analytics(org_slug: str, run_id: str) -> str:
     """Run one analytics run to its end; returns its final status.
 
-    The run's work happens in one transaction that holds the run's advisory lock: a second
+    A transaction held open for the whole run holds the run's advisory lock: a second
     delivery of the same run (the sweeper, or acks_late after a lost worker) finds the lock
     held and leaves, so a run is never worked on twice at once; a killed worker's connection
-    drops the lock, and the next delivery takes over. A failure is recorded on the run and
-    not raised: the run is finished, and raising would only have Celery log it again."""
+    drops the lock, and the next delivery takes over. The steps work in transactions of their
+    own (`execute_run`), so what they lock is held only while each works. A failure is
+    recorded on the run and not raised: the run is finished, and raising would only have
+    Celery log it again."""
     key = uuid.UUID(run_id)
     try:
         with tenant_session(org_slug) as session:
@@ -63,7 +65,7 @@ def run_analytics(org_slug: str, run_id: str) -> str:
             if claimed is None:
                 return status
             kind = claimed.kind
-            status = execute_run(session, key)
+            status = execute_run(org_slug, key)
             # This delivery claimed the run, so it is the one that finished it: counted once.
             _count_run(session, org_slug, kind, status)
     except Exception as exc:  # any bug or database error: recorded on the run, not retried

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from finsight.auth.principal import load_principal
 from finsight.auth.tokens import decode_access_token
+from finsight.config import get_settings
 from finsight.db import session_factory
 from finsight.errors import NotAuthenticated, PermissionDenied
 from finsight.kit.identity import Actor, ClientInfo, OrgRef, Principal
@@ -110,13 +111,15 @@ def tenant_context(permission: str) -> Callable[..., Iterator[TenantContext]]:
     ) -> Iterator[TenantContext]:
         org = principal.require_org()
         actor = principal.acting_from(client)
+        # A request never waits long for a lock (a run's, an import's): 409 with Retry-After.
+        lock_timeout = get_settings().request_lock_timeout_ms
         if org.cluster == "default":
             # The request's own transaction: one round trip, and platform reads made before
             # (the principal) stay in it.
-            scope_to_tenant(db, TenantNames.for_slug(org.slug))
+            scope_to_tenant(db, TenantNames.for_slug(org.slug), lock_timeout_ms=lock_timeout)
             yield TenantContext(db, principal, org, actor)
             return
-        with scoped_session(org.slug, org.cluster) as session:
+        with scoped_session(org.slug, org.cluster, lock_timeout_ms=lock_timeout) as session:
             yield TenantContext(session, principal, org, actor)
 
     dependency.__name__ = f"tenant_{permission.replace(':', '_')}"
