@@ -30,10 +30,15 @@ from finsight.observability.logging import get_logger
 from finsight.observability.metrics import ANALYTICS_RUNS, after_commit
 from finsight.tenancy import tenant_session, tenant_unit
 from finsight.worker.app import celery_app
+from finsight.worker.enqueue import send_task
 from finsight.worker.queues import live_tenants
 from finsight.worker.requeue import requeue_stale
+from finsight.worker.slots import long_task_slot
 
 log = get_logger(__name__)
+
+# A run that found no free long-task slot is sent again this many seconds later.
+DEFER_SECONDS = 5
 
 
 def _run_lock(run_id: uuid.UUID) -> str:
@@ -50,6 +55,17 @@ def run_analytics(org_slug: str, run_id: str) -> str:
     own (`execute_run`), so what they lock is held only while each works. A failure is
     recorded on the run and not raised: the run is finished, and raising would only have
     Celery log it again."""
+    with long_task_slot() as slot:
+        if not slot:
+            # Every long-task slot of this worker is taken: back of the queue, so this process
+            # serves short work (another organization's import) meanwhile.
+            send_task(RUN_ANALYTICS_TASK, org_slug, countdown=DEFER_SECONDS, run_id=run_id)
+            log.info("analytics.run.deferred", run=run_id, org=org_slug)
+            return "deferred"
+        return _run_analytics(org_slug, run_id)
+
+
+def _run_analytics(org_slug: str, run_id: str) -> str:
     key = uuid.UUID(run_id)
     try:
         with tenant_session(org_slug) as session:
