@@ -8,7 +8,7 @@ scoped to its role and schema, committed before the response is sent.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -52,11 +52,12 @@ def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def require(permission: str) -> Callable[..., Principal]:
+def require(permission: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency that admits callers whose role in the token's organization holds
     `permission` (every endpoint declares exactly one)."""
 
-    def dependency(principal: CurrentPrincipal) -> Principal:
+    # async: pure checks run on the event loop, not as another hop through the thread pool.
+    async def dependency(principal: CurrentPrincipal) -> Principal:
         principal.require_org()
         if permission not in principal.permissions:
             raise PermissionDenied(f"your role lacks the permission {permission!r}")
@@ -66,7 +67,7 @@ def require(permission: str) -> Callable[..., Principal]:
     return dependency
 
 
-def require_platform_admin(principal: CurrentPrincipal) -> Principal:
+async def require_platform_admin(principal: CurrentPrincipal) -> Principal:
     if not principal.is_platform_admin:
         raise PermissionDenied("only platform administrators manage organizations")
     return principal
@@ -75,7 +76,7 @@ def require_platform_admin(principal: CurrentPrincipal) -> Principal:
 PlatformAdmin = Annotated[Principal, Depends(require_platform_admin)]
 
 
-def client_info(request: Request) -> ClientInfo:
+async def client_info(request: Request) -> ClientInfo:
     return ClientInfo(
         ip=request.client.host if request.client else None,
         user_agent=request.headers.get("user-agent"),
