@@ -10,11 +10,11 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Row, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from finsight.accounts.models import Account
-from finsight.accounts.service import adjust_balance, deleted_account_ids
+from finsight.accounts.service import adjust_balance
 from finsight.audit.service import record, record_change
 from finsight.categories.models import Category
 from finsight.categories.tree import load_tree
@@ -40,11 +40,7 @@ def prepare_filter(session: Session, where: q.TransactionFilter) -> q.Transactio
                 widened.add(current)
                 pending.extend(children.get(current, []))
         category_ids = tuple(sorted(widened))
-    return replace(
-        where,
-        category_ids=category_ids,
-        hidden_accounts=tuple(deleted_account_ids(session)),
-    )
+    return replace(where, category_ids=category_ids)
 
 
 def list_transactions(
@@ -54,9 +50,11 @@ def list_transactions(
     sort: q.Sort,
     cursor: dict[str, Any] | None,
     limit: int,
-) -> list[Transaction]:
+) -> list[Row[Any]]:
+    """A page of rows (q.LISTED columns), in `sort` order after `cursor`."""
     query = q.page_after(q.filtered(prepare_filter(session, where)), sort, cursor)
-    return list(session.scalars(q.ordered(query, sort).limit(limit)))
+    listed = q.ordered(query, sort).limit(limit).with_only_columns(*q.LISTED)
+    return list(session.execute(listed).all())
 
 
 def get_transaction(session: Session, transaction_id: uuid.UUID) -> Transaction:
