@@ -6,20 +6,36 @@
   it fires on any row. Plus the issue's own rows (GEICO, a gym, iCloud, Prime, Netflix and Hulu
   with different bank categories, rent, PG&E), every one of which must be right.
 
+- forecasts (point 20): on the generator's series, forecast from the month under way as the
+  product now does (the current month whole, then three more) at the last ORIGINS month-ends'
+  middles: the share of series whose points are not all on an edge of their 80% band (the
+  issue's forecast sat on the top edge every month; a spending point of zero at the band's
+  floor is not on an edge, it is the floor), and whether a monthly rent paid on the 1st of the
+  month under way is in that month's forecast (it was left out when the month was not
+  forecast at all).
+
 Scored per tenant, pooled; every case is a target on the `targets` line.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+
+from bench.eval.forecasting import _known_streams, _series
 from bench.eval.generator import generate_ledger
+from bench.eval.metrics import GroupingCounts
 from finsight.analytics.categorization.bootstrap import bootstrap_classifier
 from finsight.analytics.categorization.defaults import default_category
 from finsight.analytics.categorization.features import Example
 from finsight.analytics.descriptors import clean_descriptor
+from finsight.analytics.forecasting.forecast import HISTORY_MONTHS, forecast_series
+from finsight.analytics.forecasting.placement import KnownStream
+from finsight.analytics.recurring import detect_recurring
+from finsight.analytics.schedules import month_index, month_start
 
 TENANTS = 4
 BILL_PATHS = frozenset(
@@ -42,7 +58,10 @@ TARGETS = {
     "first_hour_default_bills_accuracy": 0.95,
     "first_hour_defaults_precision": 0.97,
     "first_hour_issue_bills_right": 1.0,
+    "first_hour_forecast_series_off_the_edge": 0.95,
+    "first_hour_forecast_current_month_has_its_rent": 1.0,
 }
+ORIGINS = 3
 
 # The rows of issue 21, point 14: (descriptor, amount, the bank's category, truth).
 ISSUE_BILLS = (
@@ -73,6 +92,45 @@ def _product_category(descriptor: str, amount: Decimal, bank: str | None) -> str
 
 def _ratio(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
+
+
+def _forecast_cases(seed: int, tenants: int, years: int, end: date) -> dict[str, float]:
+    from bench.eval.runner import label_merchants  # the runner imports this module
+
+    off_edge = counted = 0
+    for index in range(min(tenants, TENANTS)):
+        ledger = generate_ledger(seed, index, years, end)
+        txns = label_merchants(ledger, GroupingCounts())
+        first, series = _series(ledger)
+        months = month_index(ledger.end) - first + 1
+        for origin in range(months - ORIGINS, months):
+            # The 15th of the month at `origin`: complete months before it, that month under way.
+            as_of = month_start(first + origin) + timedelta(days=14)
+            start = max(0, origin - HISTORY_MONTHS)
+            since = month_start(first + start)
+            known = [t for t in txns if since <= t.date <= as_of]
+            streams = _known_streams(ledger, detect_recurring(known, as_of))
+            for key, values in series.items():
+                history = values[start:origin]
+                if not np.any(history):
+                    continue
+                result = forecast_series(history, since, streams.get(key, []), months=4)
+                edges = [
+                    p.lower < p.upper and p.point != 0 and p.point in (p.lower, p.upper)
+                    for p in result.points
+                ]
+                counted += 1
+                off_edge += not all(edges)
+    # Rent on the 1st of every month, a year of it, and the 1st of the month under way paid.
+    year = [date(2024, m, 1) for m in range(1, 13)] + [date(2025, 1, 1)]
+    rent = KnownStream("monthly", tuple((d, 1000.0) for d in year), date(2025, 2, 1))
+    under_way = forecast_series([1000.0] * 12, date(2024, 1, 1), [rent], months=4)
+    return {
+        "first_hour_forecast_series_off_the_edge": _ratio(off_edge, counted),
+        "first_hour_forecast_current_month_has_its_rent": float(
+            under_way.points[0].recurring == 1000.0
+        ),
+    }
 
 
 def evaluate_first_hour(
@@ -108,10 +166,11 @@ def evaluate_first_hour(
         "first_hour_default_bills_accuracy": _ratio(bills_right, bills),
         "first_hour_defaults_precision": _ratio(fired_right, fired),
         "first_hour_issue_bills_right": _ratio(sum(t == p for _, t, p in issue), len(issue)),
+        **_forecast_cases(seed, tenants, years, end),
     }
     lines: list[dict[str, Any]] = [
         {
-            "suite": "first_hour_categories",
+            "suite": "first_hour",
             "seed": seed,
             "tenants": min(tenants, TENANTS),
             "bill_rows": bills,
