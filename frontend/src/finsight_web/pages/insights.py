@@ -76,7 +76,7 @@ def pick_series(forecast: dict[str, Any] | None, account_id: str | None) -> dict
     """The chosen account's series, else the one with the most history (then the most money
     moved): the account a person uses most, not whichever sorts first."""
     series = list((forecast or {}).get("series") or [])
-    chosen = [s for s in series if str(s.get("account_id")) == account_id]
+    chosen: list[dict[str, Any]] = [s for s in series if str(s.get("account_id")) == account_id]
     if chosen:
         return chosen[0]
 
