@@ -15,6 +15,9 @@ BENCHMARKS = {
     "ingestion": "bench.ingestion_bench",
     "web": "bench.web_bench",
     "analytics": "bench.analytics_bench",
+    "analytics_scaling": "bench.analytics_scaling_bench",
+    "fairness": "bench.fairness_bench",
+    "api": "bench.api_bench",
     "load": "bench.load_bench",
     "upgrade": "bench.upgrade_bench",
 }

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     # one from the beat (recurring statuses, forecasts and this month's pace depend on the
     # date, not only on imports); 0 turns the refresh off.
     analytics_refresh_hours: int = 24
+    # A request waits at most this long for a lock (PostgreSQL lock_timeout), then answers 409
+    # with Retry-After: a person's edit never hangs behind a run or a long import; 0 waits.
+    request_lock_timeout_ms: int = 2000
 
     # --- hardening (issue 19) -----------------------------------------------------------------
     # Refusals of anonymous callers are counted per address, action and status in windows of

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Engine, create_engine
+import psycopg
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from finsight.config import get_settings
@@ -30,10 +34,35 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+# A pooled connection idle longer than this is pinged before use (a restarted or failed-over
+# server, a proxy's idle timeout); one in use moments ago is not: a ping per checkout was one
+# extra round trip per request.
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
 def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
-    return create_engine(
-        normalize_url(url), pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
-    )
+    engine = create_engine(normalize_url(url), pool_size=pool_size, max_overflow=max_overflow)
+    event.listen(engine, "checkin", _note_checkin)
+    event.listen(engine, "checkout", _ping_if_idle)
+    return engine
+
+
+def _note_checkin(dbapi_connection: Any, record: Any) -> None:
+    record.info["checked_in"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """SQLAlchemy's pessimistic disconnect handling, for connections idle a while: a dead one
+    is discarded and the pool connects again (DisconnectionError makes it retry)."""
+    checked_in = record.info.get("checked_in")
+    if checked_in is None or time.monotonic() - checked_in < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        dbapi_connection.execute("SELECT 1")
+        if dbapi_connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            dbapi_connection.rollback()
+    except psycopg.Error as exc:
+        raise DisconnectionError(str(exc)) from exc
 
 
 def cluster_url(cluster: str) -> str:

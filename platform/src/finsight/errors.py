@@ -56,6 +56,18 @@ class Conflict(FinsightError):
     title = "Conflict"
 
 
+class Busy(Conflict):
+    """What the request would change is held by other work (an analytics run, an import) for
+    longer than a request waits (`request_lock_timeout_ms`): try again shortly."""
+
+    code = "busy"
+    title = "Busy"
+
+    def __init__(self, detail: str, *, retry_after: int = 5) -> None:
+        super().__init__(detail)
+        self.headers["Retry-After"] = str(retry_after)
+
+
 class TooManyRequests(FinsightError):
     status = 429
     code = "too_many_requests"

@@ -34,6 +34,7 @@ from finsight.errors import InvalidInput, NotFound
 from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
 from finsight.kit.query import advisory_xact_lock, newest_first
+from finsight.tenancy import tenant_session
 from finsight.transactions.models import Transaction as LedgerRow
 from finsight.worker.enqueue import enqueue_after_commit
 
@@ -182,29 +183,46 @@ def fail_run(session: Session, run: AnalyticsRun, error: str) -> None:
     run.status, run.finished_at, run.error = "failed", utcnow(), error[:ERROR_CHARS]
 
 
-def execute_run(session: Session, run_id: uuid.UUID, *, as_of: date | None = None) -> str:
-    """Run a claimed run to its end in the caller's transaction; returns its final status."""
-    run = session.get(AnalyticsRun, run_id, populate_existing=True)
-    if run is None:
-        return "missing"
-    if run.status in FINISHED:
-        return run.status
-    if run.kind not in RUN_KINDS:  # a row written by a newer release than this worker's
-        fail_run(session, run, f"this worker cannot run kind {run.kind!r}")
-        return run.status
-    batch = run.parameters.get("import_batch_id")
-    scope = RunScope(
-        as_of=as_of or utcnow().date(), import_batch_id=uuid.UUID(batch) if batch else None
-    )
+def execute_run(org_slug: str, run_id: uuid.UUID, *, as_of: date | None = None) -> str:
+    """Run a claimed run to its end; returns its final status.
+
+    Each step works and commits in a transaction of its own, with its counts and timings on
+    the run: a step's locks (the merchants' advisory lock a person's rename also takes, the
+    rows categorizing rewrites) are held while that step works, not for the whole run. A
+    step's answer still replaces the previous one as a whole (its own transaction), and each
+    step reads what the steps before it committed. A failing step raises: the caller records
+    the failure on the run; the steps before it keep their answers, which are complete."""
+    with tenant_session(org_slug) as session:
+        run = session.get(AnalyticsRun, run_id, populate_existing=True)
+        if run is None:
+            return "missing"
+        if run.status in FINISHED:
+            return run.status
+        if run.kind not in RUN_KINDS:  # a row written by a newer release than this worker's
+            fail_run(session, run, f"this worker cannot run kind {run.kind!r}")
+            return run.status
+        batch = run.parameters.get("import_batch_id")
+        scope = RunScope(
+            as_of=as_of or utcnow().date(), import_batch_id=uuid.UUID(batch) if batch else None
+        )
+        kinds = STEP_ORDER if run.kind == "all" else (run.kind,)
     step_of = steps()
-    for kind in STEP_ORDER if run.kind == "all" else (run.kind,):
-        started = time.perf_counter()
-        counts = step_of[kind](session, run, scope)
-        run.counts = {**run.counts, **{f"{kind}.{k}": v for k, v in counts.items()}}
-        run.timings = {**run.timings, f"{kind}_s": round(time.perf_counter() - started, 3)}
-    run.parameters = {**run.parameters, "as_of": scope.as_of.isoformat()}
-    run.status, run.finished_at, run.error = "succeeded", utcnow(), None
-    return run.status
+    for kind in kinds:
+        with tenant_session(org_slug) as session:
+            run = session.get(AnalyticsRun, run_id, populate_existing=True)
+            if run is None:
+                return "missing"
+            started = time.perf_counter()
+            counts = step_of[kind](session, run, scope)
+            run.counts = {**run.counts, **{f"{kind}.{k}": v for k, v in counts.items()}}
+            run.timings = {**run.timings, f"{kind}_s": round(time.perf_counter() - started, 3)}
+    with tenant_session(org_slug) as session:
+        run = session.get(AnalyticsRun, run_id, populate_existing=True)
+        if run is None:
+            return "missing"
+        run.parameters = {**run.parameters, "as_of": scope.as_of.isoformat()}
+        run.status, run.finished_at, run.error = "succeeded", utcnow(), None
+        return run.status
 
 
 def _merchant_names(

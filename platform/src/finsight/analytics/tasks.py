@@ -30,10 +30,15 @@ from finsight.observability.logging import get_logger
 from finsight.observability.metrics import ANALYTICS_RUNS, after_commit
 from finsight.tenancy import tenant_session, tenant_unit
 from finsight.worker.app import celery_app
+from finsight.worker.enqueue import send_task
 from finsight.worker.queues import live_tenants
 from finsight.worker.requeue import requeue_stale
+from finsight.worker.slots import long_task_slot
 
 log = get_logger(__name__)
+
+# A run that found no free long-task slot is sent again this many seconds later.
+DEFER_SECONDS = 5
 
 
 def _run_lock(run_id: uuid.UUID) -> str:
@@ -43,11 +48,24 @@ def _run_lock(run_id: uuid.UUID) -> str:
 def run_analytics(org_slug: str, run_id: str) -> str:
     """Run one analytics run to its end; returns its final status.
 
-    The run's work happens in one transaction that holds the run's advisory lock: a second
+    A transaction held open for the whole run holds the run's advisory lock: a second
     delivery of the same run (the sweeper, or acks_late after a lost worker) finds the lock
     held and leaves, so a run is never worked on twice at once; a killed worker's connection
-    drops the lock, and the next delivery takes over. A failure is recorded on the run and
-    not raised: the run is finished, and raising would only have Celery log it again."""
+    drops the lock, and the next delivery takes over. The steps work in transactions of their
+    own (`execute_run`), so what they lock is held only while each works. A failure is
+    recorded on the run and not raised: the run is finished, and raising would only have
+    Celery log it again."""
+    with long_task_slot() as slot:
+        if not slot:
+            # Every long-task slot of this worker is taken: back of the queue, so this process
+            # serves short work (another organization's import) meanwhile.
+            send_task(RUN_ANALYTICS_TASK, org_slug, countdown=DEFER_SECONDS, run_id=run_id)
+            log.info("analytics.run.deferred", run=run_id, org=org_slug)
+            return "deferred"
+        return _run_analytics(org_slug, run_id)
+
+
+def _run_analytics(org_slug: str, run_id: str) -> str:
     key = uuid.UUID(run_id)
     try:
         with tenant_session(org_slug) as session:
@@ -63,7 +81,7 @@ def run_analytics(org_slug: str, run_id: str) -> str:
             if claimed is None:
                 return status
             kind = claimed.kind
-            status = execute_run(session, key)
+            status = execute_run(org_slug, key)
             # This delivery claimed the run, so it is the one that finished it: counted once.
             _count_run(session, org_slug, kind, status)
     except Exception as exc:  # any bug or database error: recorded on the run, not retried

@@ -8,7 +8,7 @@ scoped to its role and schema, committed before the response is sent.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from finsight.auth.principal import load_principal
 from finsight.auth.tokens import decode_access_token
+from finsight.config import get_settings
 from finsight.db import session_factory
 from finsight.errors import NotAuthenticated, PermissionDenied
 from finsight.kit.identity import Actor, ClientInfo, OrgRef, Principal
@@ -51,11 +52,12 @@ def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def require(permission: str) -> Callable[..., Principal]:
+def require(permission: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency that admits callers whose role in the token's organization holds
     `permission` (every endpoint declares exactly one)."""
 
-    def dependency(principal: CurrentPrincipal) -> Principal:
+    # async: pure checks run on the event loop, not as another hop through the thread pool.
+    async def dependency(principal: CurrentPrincipal) -> Principal:
         principal.require_org()
         if permission not in principal.permissions:
             raise PermissionDenied(f"your role lacks the permission {permission!r}")
@@ -65,7 +67,7 @@ def require(permission: str) -> Callable[..., Principal]:
     return dependency
 
 
-def require_platform_admin(principal: CurrentPrincipal) -> Principal:
+async def require_platform_admin(principal: CurrentPrincipal) -> Principal:
     if not principal.is_platform_admin:
         raise PermissionDenied("only platform administrators manage organizations")
     return principal
@@ -74,7 +76,7 @@ def require_platform_admin(principal: CurrentPrincipal) -> Principal:
 PlatformAdmin = Annotated[Principal, Depends(require_platform_admin)]
 
 
-def client_info(request: Request) -> ClientInfo:
+async def client_info(request: Request) -> ClientInfo:
     return ClientInfo(
         ip=request.client.host if request.client else None,
         user_agent=request.headers.get("user-agent"),
@@ -110,13 +112,15 @@ def tenant_context(permission: str) -> Callable[..., Iterator[TenantContext]]:
     ) -> Iterator[TenantContext]:
         org = principal.require_org()
         actor = principal.acting_from(client)
+        # A request never waits long for a lock (a run's, an import's): 409 with Retry-After.
+        lock_timeout = get_settings().request_lock_timeout_ms
         if org.cluster == "default":
             # The request's own transaction: one round trip, and platform reads made before
             # (the principal) stay in it.
-            scope_to_tenant(db, TenantNames.for_slug(org.slug))
+            scope_to_tenant(db, TenantNames.for_slug(org.slug), lock_timeout_ms=lock_timeout)
             yield TenantContext(db, principal, org, actor)
             return
-        with scoped_session(org.slug, org.cluster) as session:
+        with scoped_session(org.slug, org.cluster, lock_timeout_ms=lock_timeout) as session:
             yield TenantContext(session, principal, org, actor)
 
     dependency.__name__ = f"tenant_{permission.replace(':', '_')}"

@@ -11,14 +11,16 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg.errors import LockNotAvailable
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from finsight.api.validation_text import in_words
 from finsight.audit.anonymous import Refusal, record_anonymous_refusal
 from finsight.audit.service import record
 from finsight.db import platform_session
-from finsight.errors import FinsightError
+from finsight.errors import Busy, FinsightError
 from finsight.kit.identity import Actor
 from finsight.observability.logging import get_logger
 
@@ -187,6 +189,18 @@ def install_problem_handlers(app: FastAPI) -> None:
             str(exc.detail),
             headers=getattr(exc, "headers", None),
         )
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        if isinstance(exc.orig, LockNotAvailable):
+            # The request's lock_timeout ran out: other work holds what this would change.
+            busy = Busy(
+                "this is being updated by other work (an analytics run or an import); "
+                "nothing was changed: try again in a few seconds"
+            )
+            log.info("request.busy", path=request.url.path)
+            return await finsight_error(request, busy)
+        return await unexpected_error(request, exc)
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:

@@ -43,6 +43,9 @@ def load_principal(session: Session, claims: AccessClaims) -> Principal:
     if row is None:
         raise NotAuthenticated("session not found; sign in again")
     user, auth_session, membership, org, role = row
+    # The session's identity map holds rows weakly: keep the caller's user for the request, so
+    # a route reading it again (GET /api/users/me) finds it there instead of querying again.
+    session.info["principal_user"] = user
     if user.deleted_at is not None or not user.is_active:
         raise NotAuthenticated("account disabled")
     if auth_session.revoked_at is not None or auth_session.expires_at <= utcnow():

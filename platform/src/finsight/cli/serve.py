@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import os
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -172,6 +174,14 @@ def worker(
     ]
     if concurrency:
         argv.append(f"--concurrency={concurrency}")
+    # Long tasks (analytics runs) take one of this worker's long-task slots: one fewer than
+    # its processes, so one always serves short work (worker/slots.py).
+    from finsight.worker import slots
+
+    processes = concurrency or os.cpu_count() or 1
+    slots.configure(
+        Path(tempfile.mkdtemp(prefix="finsight-worker-slots-")), slots.long_slots_for(processes)
+    )
     if metrics_port is not None:
         worker_metrics.serve(metrics_host, metrics_port)
     raise typer.Exit(celery_app.start(argv) or 0)

@@ -19,17 +19,30 @@ from finsight.db import session_factory
 from finsight.tenancy.directory import TenantLocation, locate
 from finsight.tenancy.names import TenantNames
 
+_SCOPE = text("SELECT set_config('role', :role, true), set_config('search_path', :schema, true)")
+_SCOPE_WAITING = text(
+    "SELECT set_config('role', :role, true), set_config('search_path', :schema, true), "
+    "set_config('lock_timeout', :lock_timeout, true)"
+)
 
-def scope_to_tenant(bind: Session | Connection, names: TenantNames) -> None:
+
+def scope_to_tenant(
+    bind: Session | Connection, names: TenantNames, *, lock_timeout_ms: int | None = None
+) -> None:
     """Make the rest of the current transaction run as the tenant's role inside its schema.
 
     From here on PostgreSQL itself refuses any other tenant's schema, whatever SQL runs.
+    `lock_timeout_ms` (requests) bounds every lock wait of the transaction: waiting longer
+    fails with LockNotAvailable, which the API answers as 409.
     """
-    # set_config(..., is_local => true) is SET LOCAL: both in one round trip, as bound values.
-    bind.execute(
-        text("SELECT set_config('role', :role, true), set_config('search_path', :schema, true)"),
-        {"role": names.role, "schema": names.schema},
-    )
+    # set_config(..., is_local => true) is SET LOCAL: all in one round trip, as bound values.
+    if lock_timeout_ms is None:
+        bind.execute(_SCOPE, {"role": names.role, "schema": names.schema})
+    else:
+        bind.execute(
+            _SCOPE_WAITING,
+            {"role": names.role, "schema": names.schema, "lock_timeout": f"{lock_timeout_ms}ms"},
+        )
 
 
 def unscope(bind: Session | Connection) -> None:
@@ -55,11 +68,13 @@ class TenantUnit:
 
 
 @contextmanager
-def scoped_session(slug: str, cluster: str) -> Iterator[Session]:
+def scoped_session(
+    slug: str, cluster: str, *, lock_timeout_ms: int | None = None
+) -> Iterator[Session]:
     """A transaction on `cluster` scoped to tenant `slug`: commits on success, rolls back on
     error."""
     with session_factory(cluster)() as session, session.begin():
-        scope_to_tenant(session, TenantNames.for_slug(slug))
+        scope_to_tenant(session, TenantNames.for_slug(slug), lock_timeout_ms=lock_timeout_ms)
         yield session
 
 

@@ -38,7 +38,7 @@ CanWrite = Annotated[TenantContext, tenant("transactions:write")]
 Amount = Annotated[Decimal | None, Query(max_digits=19, decimal_places=4)]
 
 
-def transaction_filter(
+async def transaction_filter(  # async: pure parsing, on the event loop (no thread-pool hop)
     account_id: Annotated[list[uuid.UUID], Query(description="Repeatable")] = [],  # noqa: B006
     date_from: Annotated[date | None, Query(description="Inclusive")] = None,
     date_to: Annotated[date | None, Query(description="Inclusive")] = None,

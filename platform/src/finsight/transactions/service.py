@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from finsight.accounts.models import Account
-from finsight.accounts.service import adjust_balance, deleted_account_ids
+from finsight.accounts.service import adjust_balance
 from finsight.audit.service import record, record_change
 from finsight.categories.models import Category
 from finsight.categories.tree import load_tree
@@ -40,11 +40,7 @@ def prepare_filter(session: Session, where: q.TransactionFilter) -> q.Transactio
                 widened.add(current)
                 pending.extend(children.get(current, []))
         category_ids = tuple(sorted(widened))
-    return replace(
-        where,
-        category_ids=category_ids,
-        hidden_accounts=tuple(deleted_account_ids(session)),
-    )
+    return replace(where, category_ids=category_ids)
 
 
 def list_transactions(

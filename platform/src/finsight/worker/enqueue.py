@@ -79,6 +79,20 @@ def require_reachable_broker(settings: Settings) -> None:
         ) from exc
 
 
+def send_task(task_name: str, org_slug: str, *, countdown: float = 0, **kwargs: Any) -> str:
+    """Send `task_name(org_slug=..., **kwargs)` to `org.<slug>` now (from a task: no
+    transaction to wait for), to run no sooner than `countdown` seconds from now."""
+    task_id = str(uuid.uuid4())
+    bind().send_task(
+        task_name,
+        kwargs={"org_slug": org_slug, **kwargs},
+        queue=TenantNames.for_slug(org_slug).queue,
+        task_id=task_id,
+        countdown=countdown or None,
+    )
+    return task_id
+
+
 def _send_pending(session: Session) -> None:
     pending: list[tuple[str, str, str, dict[str, Any]]] = session.info.pop(_PENDING, [])
     if not pending:

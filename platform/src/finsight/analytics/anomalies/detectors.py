@@ -12,6 +12,7 @@ from datetime import date
 
 import numpy as np
 
+from finsight.analytics.anomalies import windows
 from finsight.analytics.anomalies.model import (
     Anomaly,
     FloatArray,
@@ -21,10 +22,10 @@ from finsight.analytics.anomalies.model import (
     Settings,
     money,
     money_weight,
-    robust_center,
     short_money,
     squash,
 )
+from finsight.analytics.anomalies.windows import DayIndex
 from finsight.analytics.schedules import month_index, month_start
 
 
@@ -42,24 +43,26 @@ def spikes(history: History, candidates: Iterable[int], settings: Settings) -> l
         t = history.expenses[p]
         amount, day = float(history.amounts[p]), int(history.ordinals[p])
         series = history.merchants[t.merchant]
-        window = series.amounts[series.before(day, settings.history_days)]
+        window = series.before(day, settings.history_days)
+        size = int(window.stop - window.start)
         basis, weight = "merchant", 1.0
-        if len(window) < settings.spike_min_history:
-            if len(window) == 0 or not t.category or t.category not in history.categories:
+        if size < settings.spike_min_history:
+            if size == 0 or not t.category or t.category not in history.categories:
                 continue
-            if amount < 2.0 * float(window.max()):
+            if amount < 2.0 * float(series.amounts[window].max()):
                 continue  # the merchant's own few charges already reached about this much
-            category = history.categories[t.category]
-            window = category.amounts[category.before(day, settings.history_days)]
-            if len(window) < settings.category_min_history:
+            series = history.categories[t.category]
+            window = series.before(day, settings.history_days)
+            size = int(window.stop - window.start)
+            if size < settings.category_min_history:
                 continue
             # A category mixes merchants and prices: weaker evidence than the merchant's own.
             basis, weight = "category", 0.5
-        median, spread = robust_center(
-            window, settings.spike_relative_floor, settings.spike_absolute_floor
+        median, spread = history.center(
+            series, window, settings.spike_relative_floor, settings.spike_absolute_floor
         )
         # A median and MAD of a few charges understate the spread: widen it while few.
-        spread *= 1.0 + 4.0 / len(window)
+        spread *= 1.0 + 4.0 / size
         excess = amount - median
         ratio = amount / median if median > 0 else math.inf
         z = excess / spread
@@ -91,41 +94,41 @@ def spikes(history: History, candidates: Iterable[int], settings: Settings) -> l
                     "usual": round(median, 2),
                     "ratio": round(ratio, 2),
                     "z": round(min(z, 1000.0), 2),
-                    "history": len(window),
+                    "history": size,
                 },
             )
         )
     return found
 
 
-def _day_counts(days: IntArray) -> tuple[IntArray, IntArray]:
-    """The distinct days in `days` (sorted ordinals) and how many charges each had."""
-    unique, counts = np.unique(days, return_counts=True)
-    return unique.astype(np.int64), counts.astype(np.int64)
-
-
-def _busier_day_odds(counts: IntArray, n: int, rate: float) -> float:
+def _busier_day_odds(days: DayIndex, lo: int, hi: int, n: int, rate: float) -> float:
     """How much likelier a day with `n` charges at the merchant is than one with `n - 1`, among
     days with at least one (n >= 2): a cafe visited once a day at most makes a day with two
     charges very unlikely, a person who often buys twice a day does not. Smoothed by half a
     day (as the shares below are by half a charge) whose extra charges come at the merchant's
     daily visit `rate`."""
     rate = min(max(rate, 1.0 / 365), 0.5)
-    more = np.count_nonzero(counts == n) + 0.5 * (1.0 - rate) * rate ** (n - 1)
-    fewer = np.count_nonzero(counts == n - 1) + 0.5 * (1.0 - rate) * rate ** (n - 2)
+    more = days.days_with(n, lo, hi) + 0.5 * (1.0 - rate) * rate ** (n - 1)
+    fewer = days.days_with(n - 1, lo, hi) + 0.5 * (1.0 - rate) * rate ** (n - 2)
     return float(more / fewer)
 
 
 def _amount_share(spent: FloatArray, amount: float) -> float:
-    """The chance that a visit costs exactly `amount`. A merchant's prices may be fixed (a
-    subscription, a latte always $4.50): then how often it cost exactly this says it. Or they
-    vary (a coffee and a pastry): then a price seen once or twice before is luck, and the
-    density of nearby amounts (within 50 cents or 5%, per cent) says it better. Which one
-    applies is how surprising the exact repeats are under the density (a Poisson tail)."""
-    visits = len(spent)
+    """`_share_of_amount` of the amounts `spent` (all of them)."""
     same = int(np.count_nonzero(np.abs(spent - amount) < 0.005))
     half = max(0.5, 0.05 * amount)
     near = int(np.count_nonzero(np.abs(spent - amount) <= half + 0.005))
+    return _share_of_amount(len(spent), same, near, amount)
+
+
+def _share_of_amount(visits: int, same: int, near: int, amount: float) -> float:
+    """The chance that a visit costs exactly `amount`, from a window's `visits` charges, `same`
+    of which cost exactly that and `near` within 50 cents or 5% of it. A merchant's prices may
+    be fixed (a subscription, a latte always $4.50): then how often it cost exactly this says
+    it. Or they vary (a coffee and a pastry): then a price seen once or twice before is luck,
+    and the density of nearby amounts (within 50 cents or 5%, per cent) says it better. Which one
+    applies is how surprising the exact repeats are under the density (a Poisson tail)."""
+    half = max(0.5, 0.05 * amount)
     cents = 2.0 * round(half * 100) + 1.0
     density = (near + 0.5) / ((visits + 1.0) * cents)
     exact = (same + 0.5) / (visits + 1.0)
@@ -140,23 +143,50 @@ def _amount_share(spent: FloatArray, amount: float) -> float:
     return luck * min(density, exact) + (1.0 - luck) * exact
 
 
-def _return_odds(unique: IntArray, end: int, gap: int, weekday: int, span: int) -> float:
+def _count_near(
+    history: History, series: Series, window: slice, amount: float, tolerance: float, strict: bool
+) -> int:
+    """How many of the window's amounts are within `tolerance` of `amount`."""
+    if window.stop - window.start < windows.SMALL:
+        distance = np.abs(series.amounts[window] - amount)
+        return int(np.count_nonzero(distance < tolerance if strict else distance <= tolerance))
+    values = history.index.sorted(series.amounts, window.start, window.stop)
+    return windows.count_within(values, amount, tolerance, strict)
+
+
+def _return_odds(
+    days: DayIndex, lo: int, hi: int, end: int, gap: int, weekday: int, span: int
+) -> float:
     """The odds that a day `gap` days after a visit to the merchant (the earlier one falling on
     `weekday`) has a visit too, from the visits in the year before `end`: the merchant's own
     rate, and on that weekday (a cafe visited every workday is not visited on Saturdays),
     shrunk toward it by two visits' worth. A rarely visited merchant's few visits are shrunk
     toward visits spread evenly in time (by half a visit)."""
-    judged = unique[unique <= end - gap]  # those whose follower is inside the window
-    followed = np.isin(judged + gap, unique)
-    base = max(len(unique), 1) / span
-    overall = (float(np.count_nonzero(followed)) + 0.5 * base) / (len(judged) + 0.5)
-    on_day = (judged + 6) % 7 == weekday  # ordinal 1 is a Monday
+    # The visits whose follower is inside the window (the window's days lo:hi end before
+    # `end + 1`, so a follower `gap` days after one of them is in the window when it is a day
+    # of the series at all).
+    judged = max(lo, min(hi, int(np.searchsorted(days.days, end - gap, side="right"))))
+    followed, followed_on = days.followed(gap)
+    base = max(hi - lo, 1) / span
+    overall = (float(followed[judged] - followed[lo]) + 0.5 * base) / (judged - lo + 0.5)
+    on_day = float(days.on_weekday[judged, weekday] - days.on_weekday[lo, weekday])
     rate = min(
-        (float(np.count_nonzero(followed[on_day])) + 2.0 * overall)
-        / (float(np.count_nonzero(on_day)) + 2.0),
+        (float(followed_on[judged, weekday] - followed_on[lo, weekday]) + 2.0 * overall)
+        / (on_day + 2.0),
         0.98,  # a visit every day is still not certain
     )
     return rate / (1.0 - rate)
+
+
+def _same_text(history: History, series: Series, window: slice, text: str) -> int:
+    """How many of the window's charges read exactly `text`."""
+    by_text = history.index.text_positions(
+        id(series.positions), lambda: [history.expenses[q].descriptor for q in series.positions]
+    )
+    where = by_text.get(text)
+    if where is None:
+        return 0
+    return int(np.searchsorted(where, window.stop) - np.searchsorted(where, window.start))
 
 
 def duplicates(history: History, candidates: Iterable[int], settings: Settings) -> list[Anomaly]:
@@ -182,25 +212,30 @@ def duplicates(history: History, candidates: Iterable[int], settings: Settings) 
             first, second = history.expenses[a], history.expenses[b]
             series = history.merchants[first.merchant]
             window = series.before(day, settings.history_days)
-            spent = series.amounts[window]
             amount = float(history.amounts[b])
-            visits = len(spent)
+            visits = int(window.stop - window.start)
             # The later day's charges at the merchant, the pair's own included.
             on_day = int(
                 np.searchsorted(series.ordinals, later, "right")
                 - np.searchsorted(series.ordinals, later, "left")
             )
-            unique, counts = _day_counts(series.ordinals[window])
+            days = history.index.days(series.ordinals)
+            lo, hi = days.span(day - settings.history_days, day)
             if on_day >= 2:
-                day_odds = _busier_day_odds(counts, on_day, max(visits, 1) / settings.history_days)
+                rate = max(visits, 1) / settings.history_days
+                day_odds = _busier_day_odds(days, lo, hi, on_day, rate)
             else:
-                day_odds = _return_odds(unique, day - 1, gap, (day + 6) % 7, settings.history_days)
-            same = int(np.count_nonzero(np.abs(spent - amount) < 0.005))
-            amount_share = _amount_share(spent, amount)
+                weekday = (day + 6) % 7
+                day_odds = _return_odds(days, lo, hi, day - 1, gap, weekday, settings.history_days)
+            same = _count_near(history, series, window, amount, 0.005, strict=True)
+            half = max(0.5, 0.05 * amount)
+            near = _count_near(history, series, window, amount, half + 0.005, strict=False)
+            amount_share = _share_of_amount(visits, same, near, amount)
             # A resubmitted charge repeats the bank's text (reference codes included); chance
             # repeats it as often as the merchant's charges read that way.
-            texts = [history.expenses[q].descriptor for q in series.positions[window]]
-            text_share = (sum(text == first.descriptor for text in texts) + 0.5) / (visits + 1)
+            text_share = (_same_text(history, series, window, first.descriptor) + 0.5) / (
+                visits + 1
+            )
             if first.descriptor == second.descriptor:
                 descriptor_share = text_share / (1.0 - settings.duplicate_text_change)
             else:
@@ -253,15 +288,15 @@ def large_first_charges(
             continue  # too little history for anything to be "new"
         if amount < settings.first_charge_min_amount:
             continue
-        tenant = history.tenant.amounts[history.tenant.before(day, settings.history_days)]
-        if len(tenant) < 30:
+        tenant = history.tenant.before(day, settings.history_days)
+        if tenant.stop - tenant.start < 30:
             continue
-        reference = float(np.percentile(tenant, 95))
+        reference = history.percentile(history.tenant, tenant, 95)
         if t.category and t.category in history.categories:
             category = history.categories[t.category]
-            spent = category.amounts[category.before(day, settings.history_days)]
-            if len(spent) >= 5:
-                reference = max(reference, float(np.percentile(spent, 90)))
+            spent = category.before(day, settings.history_days)
+            if spent.stop - spent.start >= 5:
+                reference = max(reference, history.percentile(category, spent, 90))
         ratio = amount / max(reference, 1.0)
         if ratio < settings.first_charge_min_ratio:
             continue
@@ -288,19 +323,21 @@ def _month_start(day: date, back: int = 0) -> date:
     return month_start(month_index(day) - back)
 
 
-def _month_spend(series: Series, start: date) -> tuple[list[int], list[float], list[int]]:
+def _month_spend(series: Series, start: date) -> tuple[IntArray, FloatArray, list[int]]:
     """A month's charges: day of month, cumulative spend, positions."""
     end = _month_start(start, -1)
     lo = int(np.searchsorted(series.ordinals, start.toordinal(), side="left"))
     hi = int(np.searchsorted(series.ordinals, end.toordinal(), side="left"))
-    days = [int(o) - start.toordinal() + 1 for o in series.ordinals[lo:hi]]
-    cumulative = np.cumsum(series.amounts[lo:hi]).tolist()
-    return days, cumulative, series.positions[lo:hi]
+    days = series.ordinals[lo:hi] - start.toordinal() + 1
+    return days, np.cumsum(series.amounts[lo:hi]), series.positions[lo:hi]
 
 
-def _spent_by(days: list[int], cumulative: list[float], day: int) -> float:
-    i = int(np.searchsorted(np.asarray(days), day, side="right"))
-    return cumulative[i - 1] if i else 0.0
+def _spent_by(days: IntArray, cumulative: FloatArray, by: IntArray) -> FloatArray:
+    """What a month had spent by each day of `by` (0 before its first charge)."""
+    if not len(days):
+        return np.zeros(len(by))
+    i = np.searchsorted(days, by, side="right")
+    return np.where(i > 0, cumulative[np.maximum(i - 1, 0)], 0.0)
 
 
 def category_pace(history: History, candidates: Iterable[int], settings: Settings) -> list[Anomaly]:
@@ -324,7 +361,7 @@ def category_pace(history: History, candidates: Iterable[int], settings: Setting
         ]
         if len(previous) < settings.pace_min_months:
             continue
-        totals = np.asarray([c[-1] if c else 0.0 for _, c, _ in previous])
+        totals = np.asarray([float(c[-1]) if len(c) else 0.0 for _, c, _ in previous])
         usual_month = float(np.median(totals))
         if (
             usual_month < settings.pace_min_usual_month
@@ -332,21 +369,30 @@ def category_pace(history: History, candidates: Iterable[int], settings: Setting
         ):
             continue  # not a category the tenant spends on every month
         days, cumulative, positions = _month_spend(series, start)
-        for day, spent, position in zip(days, cumulative, positions, strict=True):
-            ahead = day + settings.pace_lookahead_days
-            by_day = np.asarray([_spent_by(d, c, ahead) for d, c, _ in previous])
-            usual = float(np.median(by_day))
-            mad = float(np.median(np.abs(by_day - usual)))
-            spread = max(1.4826 * mad, 0.15 * usual_month, 25.0)
-            excess = spent - max(usual, 0.5 * usual_month)
-            ratio = spent / max(usual, 0.1 * usual_month, 1.0)
-            z = excess / spread
-            if (
-                z < settings.pace_min_z
-                or ratio < settings.pace_min_ratio
-                or excess < settings.pace_min_excess
-            ):
-                continue
+        if not len(days):
+            continue
+        # Every charge of the month at once: what each previous month had spent by the day
+        # (plus the lookahead) of each charge, one row per charge, and the same tests as one
+        # charge at a time (np.median along a row is np.median of that row).
+        by_day = np.stack(
+            [_spent_by(d, c, days + settings.pace_lookahead_days) for d, c, _ in previous], axis=1
+        )
+        usuals = np.median(by_day, axis=1)
+        mads = np.median(np.abs(by_day - usuals[:, None]), axis=1)
+        spreads = np.maximum(np.maximum(1.4826 * mads, 0.15 * usual_month), 25.0)
+        excesses = cumulative - np.maximum(usuals, 0.5 * usual_month)
+        ratios = cumulative / np.maximum(np.maximum(usuals, 0.1 * usual_month), 1.0)
+        zs = excesses / spreads
+        crossed = np.flatnonzero(
+            (zs >= settings.pace_min_z)
+            & (ratios >= settings.pace_min_ratio)
+            & (excesses >= settings.pace_min_excess)
+        )
+        # One per category and month: the first charge that crossed.
+        for k in crossed[:1].tolist():
+            day, spent, position = int(days[k]), float(cumulative[k]), positions[k]
+            usual, ratio, z = float(usuals[k]), float(ratios[k]), float(zs[k])
+            excess = float(excesses[k])
             t = history.expenses[position]
             evidence = (
                 math.log2(min(ratio, 1000.0) / settings.pace_min_ratio)
@@ -359,9 +405,7 @@ def category_pace(history: History, candidates: Iterable[int], settings: Setting
                 f"{_times(ratio)} your usual {short_money(usual, t.currency)} by then "
                 f"({short_money(usual_month, t.currency)} in a usual whole month)"
             )
-            month_ids = tuple(
-                history.expenses[q].id for q in positions[: positions.index(position)][-50:]
-            )
+            month_ids = tuple(history.expenses[q].id for q in positions[:k][-50:])
             found.append(
                 Anomaly(
                     kind="category_pace",
@@ -386,5 +430,4 @@ def category_pace(history: History, candidates: Iterable[int], settings: Setting
                     },
                 )
             )
-            break  # one per category and month: the first charge that crossed
     return found

@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from finsight.analytics.anomalies import windows
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -202,6 +204,32 @@ class History:
         for series in self.merchants.values():
             for j, p in enumerate(series.positions):
                 self.merchant_index[p] = j
+        self.index = windows.SeriesIndex()
+
+    def center(
+        self, series: Series, window: slice, relative_floor: float, absolute_floor: float
+    ) -> tuple[float, float]:
+        """`robust_center` of the series' amounts in `window` (windows move forward in time:
+        a large one is kept sorted rather than sorted again)."""
+        if window.stop - window.start < windows.SMALL:
+            return robust_center(series.amounts[window], relative_floor, absolute_floor)
+        values = self.index.sorted(series.amounts, window.start, window.stop)
+        median = windows.median(values)
+        mad = windows.mad(values, median)
+        return median, max(1.4826 * mad, relative_floor * median, absolute_floor)
+
+    def median(self, series: Series, window: slice) -> float:
+        """np.median of the series' amounts in `window` (not empty)."""
+        if window.stop - window.start < windows.SMALL:
+            return float(np.median(series.amounts[window]))
+        return windows.median(self.index.sorted(series.amounts, window.start, window.stop))
+
+    def percentile(self, series: Series, window: slice, q: float) -> float:
+        """np.percentile of the series' amounts in `window` (not empty)."""
+        if window.stop - window.start < windows.SMALL:
+            return float(np.percentile(series.amounts[window], q))
+        values = self.index.sorted(series.amounts, window.start, window.stop)
+        return windows.percentile(values, q)
 
 
 def robust_center(

@@ -17,7 +17,6 @@ from finsight.analytics.anomalies.model import (
     Settings,
     money,
     money_weight,
-    robust_center,
     short_money,
     squash,
 )
@@ -44,22 +43,26 @@ def _features(
     amount, day = float(history.amounts[p]), int(history.ordinals[p])
     series = history.merchants[t.merchant]
     window = series.before(day, settings.history_days)
-    spent = series.amounts[window]
-    visits = len(spent)
+    visits = int(window.stop - window.start)
     if visits >= 3:
-        median, spread = robust_center(
-            spent, settings.spike_relative_floor, settings.spike_absolute_floor
+        median, spread = history.center(
+            series, window, settings.spike_relative_floor, settings.spike_absolute_floor
         )
         ratio, z = math.log(amount / max(median, 0.01)), (amount - median) / spread
-        weekdays = [(int(o) + 6) % 7 for o in series.ordinals[window]]  # ordinal 1 is a Monday
-        rarity = 1.0 - weekdays.count((day + 6) % 7) / visits
+        # The window's charges on this charge's weekday (ordinal 1 is a Monday).
+        by_weekday = history.index.weekday_counts(series.ordinals)
+        weekday = (day + 6) % 7
+        same_weekday = int(by_weekday[window.stop, weekday] - by_weekday[window.start, weekday])
+        rarity = 1.0 - same_weekday / visits
     else:
-        median = float(np.median(spent)) if visits else amount
+        median = history.median(series, window) if visits else amount
         ratio, z, rarity = 0.0, 0.0, 6 / 7
-    since = day - int(series.ordinals[window][-1]) if visits else 400
+    since = day - int(series.ordinals[window.stop - 1]) if visits else 400
     if day not in typical_by_day:
-        tenant = history.tenant.amounts[history.tenant.before(day, settings.history_days)]
-        typical_by_day[day] = float(np.median(tenant)) if len(tenant) else None
+        tenant = history.tenant.before(day, settings.history_days)
+        typical_by_day[day] = (
+            history.median(history.tenant, tenant) if tenant.stop > tenant.start else None
+        )
     typical = typical_by_day[day]
     if typical is None:
         typical = amount
