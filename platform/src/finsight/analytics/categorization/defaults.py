@@ -1,5 +1,6 @@
 """Default categories for the bills everybody has: rent, utilities, insurance, streaming,
-fitness, phone and internet come out right without a rule (issue 21, point 14).
+fitness, phone and internet come out right without a rule (issue 21, point 14); and card
+payments and transfers to one's own accounts are transfers (point 17).
 
 The model alone left rent uncategorized (it abstained below its threshold), put GEICO under
 Utilities and a gym under Healthcare, and the bank's category stood over it, so Netflix on one
@@ -109,6 +110,26 @@ DEFAULTS: tuple[Default, ...] = (
     ),
 )
 
+# Money moved between a person's own accounts, either way: a card's payment as the paying
+# account and the card print it, a transfer to savings or a brokerage. In a transfer category,
+# anomalies, recurring bills and spending leave it out (issue 21, point 17).
+TRANSFERS: tuple[Default, ...] = (
+    _d(
+        r"(?:chase|discover|capital one|capitalone|amex|american express|citi|citibank|barclaycard"
+        r"|synchrony|apple ?card|bank of america|bk of amer|wells fargo|us bank|usaa|card)"
+        r"(?: \w+){0,3} (?:payment|pymt|pmt|e payment|epayment|epay|autopay|auto pay|crcardpmt)"
+        r"|card payment|payment thank you|payment received|autopay payment|directpay full balance"
+        r"|chase card",
+        "Transfers/Credit card payment",
+    ),
+    _d(
+        r"(?:online |mobile |internal |funds )?(?:transfer|xfer) (?:to|from)|online transfer"
+        r"|to savings|from savings|to sav|from sav|to chk|from chk|schwab|vanguard|fidelity"
+        r"|robinhood|betterment|wealthfront|umbuchung|uebertrag",
+        "Transfers/Account transfer",
+    ),
+)
+
 # Words that make a row not the bill its other words suggest.
 _NOT_A_BILL = re.compile(
     r"\b(?:rent a car|car rental|rental car|enterprise rent|budget rent|hertz|avis|rent the"
@@ -128,8 +149,21 @@ def _match(description: str, merchant: str) -> Default | None:
     return None
 
 
+@lru_cache(maxsize=65_536)
+def _transfer(description: str, merchant: str) -> str | None:
+    text = f"{descriptor_key(description)} {descriptor_key(merchant)}"
+    for default in TRANSFERS:
+        if default.pattern.search(text):
+            return default.path
+    return None
+
+
 def default_category(description: str, merchant: str | None, amount: Decimal) -> str | None:
-    """The seed category path a well-known bill belongs to, or None."""
+    """The seed category path a transfer (either way) or a well-known bill belongs to, or
+    None."""
+    transfer = _transfer(description, merchant or "")
+    if transfer is not None:
+        return transfer
     if amount >= 0:
         return None
     found = _match(description, merchant or "")
