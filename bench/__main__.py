@@ -20,6 +20,7 @@ BENCHMARKS = {
     "api": "bench.api_bench",
     "load": "bench.load_bench",
     "upgrade": "bench.upgrade_bench",
+    "soak": "bench.soak_bench",
 }
 
 
