@@ -115,3 +115,42 @@ def test_transfers_are_neither_anomalies_nor_bills(test_env, unique_slug: str) -
     with tenant_session(slug) as session:
         subjects = {r.transaction_id for r in session.scalars(select(AnomalyRecord))}
     assert paired not in subjects
+
+
+@pytest.mark.integration
+def test_a_run_withdraws_day_one_noise_it_no_longer_shows(test_env, unique_slug: str) -> None:
+    """Issue 21, point 18: an anomaly an earlier run stored on a year-old ordinary charge goes
+    when a run judges that charge again and does not show it; one a person confirmed stays."""
+    slug = unique_slug
+    create_org(slug)
+    account = make_account(slug)
+    old_day = TODAY - timedelta(days=300)
+    ids = insert_transactions(
+        slug,
+        account,
+        [
+            {"day": old_day, "amount": "-29.10", "description": "KROGER"},
+            {"day": old_day + timedelta(days=1), "amount": "-31.40", "description": "KROGER"},
+        ],
+    )
+    with tenant_session(slug) as session:
+        for tid, status in zip(ids, ("new", "confirmed"), strict=True):
+            session.add(
+                AnomalyRecord(
+                    kind="spike",
+                    dedupe_key=f"spike:{tid}",
+                    transaction_id=tid,
+                    occurred_on=old_day,
+                    amount=Decimal("29.10"),
+                    currency="USD",
+                    score=0.4,
+                    reason="$29.10 at Kroger is 3.0x your usual",
+                    details={},
+                    status=status,
+                )
+            )
+    counts = _run(slug, run_anomalies)
+    assert counts["withdrawn"] == 1
+    with tenant_session(slug) as session:
+        left = {(r.transaction_id, r.status) for r in session.scalars(select(AnomalyRecord))}
+    assert left == {(ids[1], "confirmed")}

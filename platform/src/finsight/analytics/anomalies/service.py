@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, literal_column, select
+from sqlalchemy import delete, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -152,6 +152,7 @@ def run_anomalies(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[
     shown = worth_showing(found, latest or scope.as_of)
     counts["set_aside"] = len(found) - len(shown)
     found = shown
+    counts["withdrawn"] += _withdraw_unfound(session, candidates, [a.dedupe_key for a in found])
     stored = _upsert(session, found, run.id)
     new = [a for a in found if stored[a.dedupe_key][1]]
     events = [_event(stored[a.dedupe_key][0], a) for a in new if a.score >= ALERT_THRESHOLD]
@@ -171,6 +172,20 @@ def _withdraw_stale(session: Session) -> int:
             AnomalyRecord.transaction_id.is_not(None),
             AnomalyRecord.transaction_id.not_in(spending),
         )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _withdraw_unfound(session: Session, judged: list[str], kept: list[str]) -> int:
+    """New anomalies on charges this run judged that it no longer shows (an older run listed a
+    year of day-one noise): the run's answer stands for what it looked at."""
+    result = session.execute(
+        text(
+            "DELETE FROM anomalies WHERE status = 'new' "
+            "AND transaction_id = ANY(CAST(:judged AS uuid[])) "
+            "AND NOT (dedupe_key = ANY(CAST(:kept AS text[])))"
+        ),
+        {"judged": judged, "kept": kept},
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
