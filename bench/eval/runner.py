@@ -9,6 +9,7 @@ from typing import Any
 
 from bench.eval.anomalies import evaluate_anomalies
 from bench.eval.categorization import evaluate_categorization
+from bench.eval.first_hour import evaluate_first_hour
 from bench.eval.forecasting import evaluate_forecasts
 from bench.eval.generator import Ledger, generate_ledger
 from bench.eval.merchants import evaluate_merchants
@@ -89,6 +90,10 @@ def evaluate(
         seed, tenants, years, LEDGER_END
     )
     met = {**met, **forecast_met}
+    first_hour_lines, first_hour_targets, first_hour_met = evaluate_first_hour(
+        seed, tenants, years, LEDGER_END
+    )
+    met = {**met, **first_hour_met}
     total_errors.sort()
     return [
         *merchant_lines,
@@ -103,6 +108,7 @@ def evaluate(
         *anomaly_lines,
         *category_lines,
         *forecast_lines,
+        *first_hour_lines,
         {
             "suite": "targets",
             **run,
@@ -112,6 +118,7 @@ def evaluate(
                 **merchant_targets,
                 **category_targets,
                 **forecast_targets,
+                **first_hour_targets,
             },
             "met": met,
             "beats_baseline": beats,

@@ -278,3 +278,37 @@ def test_usable_at_375_px_and_keyboard(
     page.goto(web_url + "/transactions")
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_a_long_file_name_does_not_widen_the_overview(
+    page: Page, web_url: str, unique_slug: str, width: int
+):
+    """Issue 21, point 21: an import's long file name widened the page to 1321 px at 1280 and
+    391 px at 375."""
+    from finsight.ingestion.models import ImportBatch
+    from finsight.tenancy import tenant_session
+
+    email = create_org(unique_slug)
+    account = make_account(unique_slug, bank="chase", name="Sapphire")
+    name = "Chase_Sapphire_Statement_" + "20251101_to_20251130_" * 6 + "final.csv"  # no breaks
+    with tenant_session(unique_slug) as session:
+        session.add(
+            ImportBatch(
+                account_id=account,
+                status="succeeded",
+                filename=name,
+                file_sha256="0" * 64,
+                file_size=1,
+            )
+        )
+    insert_transactions(
+        unique_slug, account, [{"day": date.today(), "amount": "-4.25", "description": name}]
+    )
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, web_url, email)
+    expect(page.get_by_role("link", name=name)).to_be_visible()
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 1, overflow

@@ -12,7 +12,12 @@ import pytest
 from finsight_web.app import make_templates
 from finsight_web.charts import forecast_chart, forecast_rows
 from finsight_web.client import ApiError
-from finsight_web.pages.insights import horizon_of, pick_series, transaction_link
+from finsight_web.pages.insights import (
+    category_tables,
+    horizon_of,
+    pick_series,
+    transaction_link,
+)
 from finsight_web.pages.merchants import merge_body
 from finsight_web.pages.review import review_params
 from finsight_web.pages.rules import (
@@ -204,6 +209,29 @@ def test_horizon_and_series() -> None:
     assert pick_series(forecast, None) == {"account_id": "a"}
     assert pick_series(forecast, "gone") == {"account_id": "a"}
     assert pick_series({"series": []}, None) is None and pick_series(None, "a") is None
+    # Issue 21, point 20: by default the account with the most history, not the first one.
+    month = [{"month": "2026-01-01", "actual": "-10.00"}]
+    short = {"account_id": "a", "history": month * 2}
+    longest = {"account_id": "b", "history": month * 12}
+    assert pick_series({"series": [short, longest]}, None) is longest
+
+
+def test_category_forecast_tables_per_currency_with_names() -> None:
+    point = {"month": "2026-02-01", "point": "10", "lower": "5", "upper": "15"}
+    forecast = {
+        "series": [
+            {"category_id": "g", "currency": "USD", "points": [point]},
+            {"category_id": None, "currency": "USD", "points": [point]},
+            {"category_id": "g", "currency": "EUR", "points": [point]},
+            {"category_id": "gone", "currency": "EUR", "points": [point]},
+        ]
+    }
+    tables = category_tables(forecast, {"g": "Groceries"})
+    assert [t["currency"] for t in tables] == ["EUR", "USD"]
+    assert [[c["name"] for c in t["categories"]] for t in tables] == [
+        ["Groceries", "Other category"],
+        ["Groceries", "Uncategorized"],
+    ]
 
 
 def test_transaction_link_lands_on_the_row() -> None:
@@ -442,9 +470,13 @@ def insights_values(writer: bool) -> dict[str, Any]:
         "chart": forecast_chart(history, points, "USD"),
         "category_forecasts": [
             {
-                "name": "Food:Coffee",
                 "currency": "USD",
-                "rows": [r for r in forecast_rows([], points) if r.point is not None],
+                "categories": [
+                    {
+                        "name": "Food:Coffee",
+                        "rows": [r for r in forecast_rows([], points) if r.point is not None],
+                    }
+                ],
             }
         ],
         "anomalies": [
@@ -475,8 +507,13 @@ def test_insights_forecast_and_anomalies(writer: bool) -> None:
     table = html.split('id="forecast-table"')[1].split("</table>")[0]
     assert "Jan 2026" in table and "$300.00" in table and "\u2212$100.00" in table
     assert table.count("<tr>") == 1 + 14
-    spend = html.split('id="category-forecast"')[1].split("</table>")[0]
-    assert "Food:Coffee" in spend and "$310.00" in spend and "$760.00" in spend
+    spend = html.split('id="category-forecast-usd"')[1].split("</table>")[0]
+    assert (
+        "Spending in USD" in spend
+        and "Food:Coffee" in spend
+        and "$310.00" in spend
+        and "$760.00" in spend
+    )
     assert "Charged twice within a day" in html and 'href="/transactions?x#t-t1"' in html
     assert ('action="/insights/anomalies/a1"' in html) is writer
     assert "Older" not in html  # one page only
@@ -496,7 +533,7 @@ def test_insights_anomalies_pages() -> None:
 def test_insights_without_a_forecast_yet() -> None:
     values = {**insights_values(True), "chart": None, "series": None, "category_forecasts": []}
     html = render("insights.html", True, **values)
-    assert "No forecast yet" in html and 'id="category-forecast"' not in html
+    assert "No forecast yet" in html and 'id="category-forecast' not in html
 
 
 def test_navigation_offers_the_analytics_pages_only_with_analytics_read() -> None:

@@ -343,3 +343,32 @@ def test_file_head_default_size() -> None:
     assert head.endswith(b"\n")
     assert len(head) % len(line) == 0
     assert PREVIEW_BYTES - len(head) < len(line)
+
+
+def test_overview_latest_months_net_worth_and_currencies() -> None:
+    """Issue 21, point 21: the overview's month window, net worth and currency order."""
+    from decimal import Decimal
+
+    from finsight_web.pages.overview import currencies_by_volume, latest_months, net_worth
+
+    today = date(2026, 12, 8)
+    recent = [{"key": "2026-11", "currency": "USD", "income": "1", "spending": "2", "count": 3}]
+    months, current = latest_months(recent, "USD", today)
+    assert (months[0], months[-1], len(months), current) == ("2026-01", "2026-12", 12, True)
+    old = [{"key": "2024-05", "currency": "USD", "income": "1", "spending": "2", "count": 3}]
+    months, current = latest_months(old, "USD", today)
+    assert (months[0], months[-1], len(months), current) == ("2023-06", "2024-05", 12, False)
+    # Nothing at all: the last 12 months, as before.
+    assert latest_months([], "USD", today)[0][-1] == "2026-12"
+    accounts = [
+        {"currency": "USD", "current_balance": "1000.00", "bank_balance": None},
+        {"currency": "USD", "current_balance": "-250.50", "bank_balance": None},
+        {"currency": "EUR", "current_balance": "5", "bank_balance": {"balance": "18342.17"}},
+    ]
+    assert net_worth(accounts) == [("EUR", Decimal("18342.17")), ("USD", Decimal("749.50"))]
+    totals = [
+        {"currency": "EUR", "income": "0", "spending": "10"},
+        {"currency": "USD", "income": "100", "spending": "50"},
+    ]
+    assert currencies_by_volume(totals, "USD") == ["USD", "EUR"]
+    assert currencies_by_volume([], "EUR") == ["EUR"]

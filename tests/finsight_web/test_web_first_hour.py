@@ -197,3 +197,46 @@ def test_review_suggests_only_what_it_is_fairly_sure_of(
     buttons = re.findall(r"<button[^>]*>([^<]+)<", review)
     assert "Apply" not in buttons  # the filter says Show; the bulk action says what it does
     assert "Show" in buttons and "Set the category of the selected" in buttons
+
+
+def test_overview_shows_old_months_net_worth_and_each_currency(
+    web: WebClient, client: httpx.Client, tenant
+):
+    """Issue 21, point 21: a statement older than a year still shows its months (never "No
+    transactions yet" when there are some), the balances add up to a net worth, and euro
+    accounts get their own charts instead of a note that they are left out."""
+    slug, email, owner = tenant
+    checking = _account(client, owner, "Checking")
+    girokonto = _account(client, owner, "Girokonto", "EUR")
+    old = date.today().replace(day=10) - timedelta(days=600)
+    insert_transactions(
+        slug,
+        checking,
+        [
+            {"day": old, "amount": "2500.00", "description": "ACME PAYROLL"},
+            {"day": old + timedelta(days=2), "amount": "-80.25", "description": "KROGER"},
+        ],
+    )
+    insert_transactions(
+        slug,
+        girokonto,
+        [{"day": date.today() - timedelta(days=3), "amount": "-10.99", "currency": "EUR",
+          "description": "REWE SAGT DANKE"}],
+    )  # fmt: skip
+    web.sign_in(email)
+    html = web.get("/").text
+    assert "No transactions yet" not in html
+    assert 'id="monthly-chart"' in html and 'id="monthly-chart-eur"' in html
+    assert "left out of them" not in html
+    usd = html.split('aria-labelledby="monthly-h"')[1].split("</section>")[0]
+    assert old.strftime("%b %Y") in usd and "The latest twelve months with transactions" in usd
+    assert 'id="category-chart-eur"' in html or "Spending by category, EUR" in html
+    balances = html.split('id="balances"')[1].split("</table>")[0]
+    assert "Net worth in EUR" in balances and "Net worth in USD" in balances
+    assert "$2,419.75" in balances and "€10.99" in balances  # the minus sign is its own span
+
+
+def test_overview_with_nothing_says_so(web: WebClient, tenant):
+    _, email, _ = tenant
+    web.sign_in(email)
+    assert "No transactions yet" in web.get("/").text

@@ -96,3 +96,32 @@ def test_first_words_agree_allows_truncation_only_from_four_letters() -> None:
     assert not first_words_agree("sta", "starbucks")
     assert first_words_agree("shell", "shellys")  # truncation is possible: similarity decides
     assert not first_words_agree("city", "austin")
+
+
+# Issue 21, point 13: names that read badly in the first hour of a new user.
+FIRST_HOUR_CASES = [
+    ("TRADER JOE S #552 OAKLAND CA", "Trader Joe's"),  # the bank dropped the apostrophe
+    ("Trader Joe S", "Trader Joe's"),
+    ("PGANDE WEB ONLINE DEC 26", "PG&E"),  # a date and "WEB ONLINE" are not the name
+    ("Pgande Web Online Dec 26", "PG&E"),
+    ("INTERNET PAYMENT - THANK YOU", "Card Payment"),  # not "Internet"
+    ("Internet Payment", "Card Payment"),
+    ("TO Chase Card", "Chase Card"),
+    ("PAYMENT TO CHASE CARD ENDING IN 1234", "Chase Card"),
+    ("Gehalt November", "Gehalt"),  # one payer, whatever the month
+    ("Gehalt Oktober", "Gehalt"),
+    ("ZELLE PAYMENT TO SARAH KIM JPM99AB3CD4E", "Zelle to Sarah Kim"),
+    ("Zelle Payment To Sarah Kim Jpm99ab3cd4e", "Zelle to Sarah Kim"),
+    ("Amazon Mktpl Kpuhsc", "Amazon Marketplace"),
+    ("WHOLEFDS MKT 10234", "Whole Foods"),
+    ("CAFE MAY", "Cafe May"),  # a short month name alone may be a name
+]
+
+
+@pytest.mark.parametrize(("raw", "display"), FIRST_HOUR_CASES)
+def test_first_hour_names(raw: str, display: str) -> None:
+    assert clean_descriptor(raw).display == display
+
+
+def test_months_do_not_split_a_payer() -> None:
+    assert clean_descriptor("GEHALT NOVEMBER").key == clean_descriptor("GEHALT OKTOBER").key

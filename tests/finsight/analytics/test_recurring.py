@@ -256,3 +256,26 @@ def test_two_years_of_groceries_are_a_habit(seed: int) -> None:
     txns = _groceries(seed, 730)
     for as_of_day in range(400, 731, 30):
         assert detect_recurring(txns, as_of=date(2024, 1, 1) + timedelta(days=as_of_day)) == []
+
+
+def test_an_annual_premium_a_year_apart_and_dearer_is_an_early_stream() -> None:
+    """Issue 21, point 19: an insurance premium paid twice, a year apart, 6% dearer the second
+    time, is an annual stream (early) due again a year later."""
+    days = [date(2024, 3, 14), date(2025, 3, 13)]
+    stream = _only(
+        detect_recurring(_ledger(days, ["-1180.00", "-1250.80"], "geico"), as_of=date(2025, 6, 1))
+    )
+    assert (stream.cadence, stream.status) == (Cadence.ANNUAL, Status.EARLY)
+    assert stream.last_amount == Decimal("-1250.80") or stream.last_amount == Decimal("1250.80")
+    assert stream.next_date is not None and stream.next_date.year == 2026
+
+
+def test_two_annual_charges_far_apart_in_price_are_not_a_stream() -> None:
+    days = [date(2024, 3, 14), date(2025, 3, 13)]
+    ledger = _ledger(days, ["-400.00", "-1250.80"], "geico")
+    assert detect_recurring(ledger, as_of=date(2025, 6, 1)) == []
+
+
+def test_two_monthly_charges_still_need_the_same_price() -> None:
+    days = [date(2024, 5, 2), date(2024, 6, 2)]
+    assert detect_recurring(_ledger(days, ["-20.00", "-21.20"]), as_of=date(2024, 6, 10)) == []

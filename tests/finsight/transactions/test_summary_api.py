@@ -39,6 +39,8 @@ def test_totals_by_month_and_category_leave_out_transfers_and_exclusions(
             {"day": "2026-02-03", "amount": "-500.00", "category_id": card_payment},
             {"day": "2026-02-04", "amount": "-99.00", "excluded": True},
             {"day": "2026-02-05", "amount": "-10.00", "transfer_id": checking["id"]},
+            # Money back at the grocer: it reduces Groceries, it is not income.
+            {"day": "2026-02-06", "amount": "20.00", "category_id": groceries},
         ],
     )
     ledger(
@@ -50,12 +52,12 @@ def test_totals_by_month_and_category_leave_out_transfers_and_exclusions(
     assert [(m["key"], m["currency"], m["income"], m["spending"], m["net"]) for m in months] == [
         ("2026-01", "USD", "3000.00", "84.75", "2915.25"),
         ("2026-02", "EUR", "0.00", "7.00", "-7.00"),
-        ("2026-02", "USD", "0.00", "5.00", "-5.00"),
+        ("2026-02", "USD", "0.00", "-15.00", "15.00"),
     ]
     by_category = _summary(client, owner, group_by="category")
     usd = [(c["label"], c["spending"], c["count"]) for c in by_category if c["currency"] == "USD"]
     assert usd == [
-        ("Groceries", "80.25", 1),
+        ("Groceries", "60.25", 2),
         ("Restaurants", "9.50", 2),  # Coffee shops rolled up into Restaurants
         ("Uncategorized", "0.00", 1),
     ]
@@ -64,7 +66,10 @@ def test_totals_by_month_and_category_leave_out_transfers_and_exclusions(
     february = _summary(
         client, owner, group_by="category", date_from="2026-02-01", account_id=checking["id"]
     )
-    assert [(c["label"], c["spending"]) for c in february] == [("Restaurants", "5.00")]
+    assert [(c["label"], c["spending"]) for c in february] == [
+        ("Restaurants", "5.00"),
+        ("Groceries", "-20.00"),
+    ]
 
 
 def test_a_bad_filter_names_the_field(client, owner):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -72,11 +73,34 @@ def transaction_link(anomaly: dict[str, Any]) -> str | None:
 
 
 def pick_series(forecast: dict[str, Any] | None, account_id: str | None) -> dict[str, Any] | None:
-    """The chosen account's series, else the first one."""
+    """The chosen account's series, else the one with the most history (then the most money
+    moved): the account a person uses most, not whichever sorts first."""
     series = list((forecast or {}).get("series") or [])
-    chosen = [s for s in series if str(s.get("account_id")) == account_id]
-    found: dict[str, Any] | None = (chosen or series or [None])[0]
-    return found
+    chosen: list[dict[str, Any]] = [s for s in series if str(s.get("account_id")) == account_id]
+    if chosen:
+        return chosen[0]
+
+    def weight(item: dict[str, Any]) -> tuple[int, Decimal]:
+        history = item.get("history") or []
+        moved = sum((abs(Decimal(str(h["actual"]))) for h in history), Decimal(0))
+        return len(history), moved
+
+    return max(series, key=weight) if series else None
+
+
+def category_tables(forecast: dict[str, Any] | None, paths: dict[str, str]) -> list[dict[str, Any]]:
+    """The spending forecast as one table per currency (amounts in different currencies are
+    never side by side), each row named by its category ("Uncategorized" for none)."""
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for s in (forecast or {}).get("series") or []:
+        category = s.get("category_id")
+        name = paths.get(str(category), "Other category") if category else "Uncategorized"
+        rows = [r for r in forecast_rows([], s["points"]) if r.point is not None]
+        tables.setdefault(str(s["currency"]), []).append({"name": name, "rows": rows})
+    return [
+        {"currency": currency, "categories": sorted(found, key=lambda c: str(c["name"]))}
+        for currency, found in sorted(tables.items())
+    ]
 
 
 @router.get("/insights")
@@ -117,16 +141,8 @@ async def insights(page: SignedIn) -> Response:
     chart = (
         forecast_chart(series["history"], series["points"], series["currency"]) if series else None
     )
-    category_paths = {c["id"]: c["path"] for c in categories}
-    category_forecasts = [
-        {
-            "name": category_paths.get(s.get("category_id"), "Uncategorized"),
-            "currency": s["currency"],
-            "rows": [r for r in forecast_rows([], s["points"]) if r.point is not None],
-        }
-        for s in (by_category or {}).get("series") or []
-    ]
-    category_forecasts.sort(key=lambda item: str(item["name"]))
+    category_paths = {str(c["id"]): c["path"] for c in categories}
+    category_forecasts = category_tables(by_category, category_paths)
     streams = recurring["streams"]  # the API's order: soonest next date first, cancelled last
     anomaly_items = (anomalies or {}).get("items") or []
     return await page.render(

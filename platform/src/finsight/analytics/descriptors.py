@@ -46,8 +46,42 @@ _ALIASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^FACEBK\b", "FACEBOOK"),
         (r"^MSFT\b", "MICROSOFT"),
         (r"^WM SUPERCENTER\b|^WAL-MART\b|^WALMART\.COM\b", "WALMART"),
+        (r"^WHOLEFDS\b", "WHOLE FOODS"),
+        (r"^PGANDE\b|^PG ?& ?E\b|^PG AND E\b", "PG&E"),
     )
 )
+
+# Whole descriptors that name no merchant but say what happened: a card's payment as the card
+# statement prints it ("INTERNET PAYMENT - THANK YOU", "AUTOPAY PAYMENT"), whose cleaned words
+# would otherwise read "Internet". Matched after the bank's prefix is gone.
+_NAMED: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), name)
+    for pattern, name in (
+        (r"^(?:INTERNET|ONLINE|MOBILE|ELECTRONIC|AUTOPAY|AUTOMATIC|AUTO|E-?|WEB)?\s*"
+         r"(?:PAYMENT|PYMT|PMT)?\s*-?\s*(?:THANK\s*YOU|RECEIVED)\b", "Card Payment"),
+        (r"^(?:INTERNET|ONLINE|MOBILE|ELECTRONIC|AUTOPAY|AUTOMATIC|E-?)\s*(?:PAYMENT|PYMT|PMT)$",
+         "Card Payment"),
+    )
+)  # fmt: skip
+
+# Month names (English and German, full and short) and what follows them (a day, a year) are
+# when, not who: "PGANDE WEB ONLINE DEC 26", "GEHALT NOVEMBER" and "GEHALT OKTOBER" (one payer).
+_LONG_MONTHS = (
+    "JANUARY|JANUAR|FEBRUARY|FEBRUAR|MARCH|MAERZ|APRIL|JUNE|JUNI|JULY|JULI|AUGUST|SEPTEMBER"
+    "|OCTOBER|OKTOBER|NOVEMBER|DECEMBER|DEZEMBER"
+)
+_SHORT_MONTHS = "JAN|FEB|MAR|APR|MAY|MAI|JUN|JUL|AUG|SEP|SEPT|OCT|OKT|NOV|DEC|DEZ"
+# A long name alone is a month; a short one ("MAY", "MAR") only with a day after it.
+_MONTH_DATE = re.compile(
+    rf"(?<=\S)\s+(?:(?:{_LONG_MONTHS})\.?(?:\s+\d{{1,4}}\b)*"
+    rf"|(?:{_SHORT_MONTHS})\.?(?:\s+\d{{1,4}}\b)+)(?=\s|$)"
+)
+# "ENDING IN 1234" after a card's name: which card, not who.
+_ENDING_IN = re.compile(r"\s+ENDING(?:\s+IN)?\b.*$")
+# A payment app's "PAYMENT" between its name and the person: "ZELLE PAYMENT TO SARAH KIM".
+_APP_PAYMENT = re.compile(r"^(ZELLE|VENMO|CASH APP|PAYPAL)\s+(?:PAYMENT|PMT|TRANSFER|XFER)\b")
+# Words joining the parts of a name, lower case inside it ("Zelle to Sarah Kim").
+_JOINING = frozenset({"TO", "FROM", "OF", "FOR", "AND"})
 
 # Bank wrappers before the merchant: "POS DEBIT", "CHECKCARD 0412", "PURCHASE AUTHORIZED ON 04/12".
 _BANK_PREFIX = re.compile(
@@ -75,7 +109,9 @@ _URL_PREFIX = re.compile(r"\b(?:HTTPS?://)?WWW\.")
 _DOMAIN = re.compile(
     r"\b(?:[A-Z0-9-]+\.)*([A-Z0-9-]+)\.(?:COM|NET|ORG|IO|CO|US|APP|AI|XYZ|TV|ME|CO\.UK|DE)\b"
 )
-_LEGAL_SUFFIX = frozenset({"INC", "LLC", "LTD", "CORP", "CO", "CORPORATION", "LIMITED", "PLC"})
+_LEGAL_SUFFIX = frozenset(
+    {"INC", "LLC", "LTD", "CORP", "CO", "CORPORATION", "LIMITED", "PLC", "GMBH", "AG", "KG"}
+)
 
 
 def _words(text: str) -> frozenset[str]:
@@ -156,12 +192,14 @@ def _strip_trailing_noise(tokens: list[str]) -> list[str]:
 
 # Words banks append after the name: "ACH DEBIT PG&E WEB ONLINE", "UBER EATS PENDING".
 _TRAILING_NOISE = _words(
-    "PENDING WEB ONLINE PPD CCD ID PMT PAYMENT AUTOPAY AUTO-PAY DEBIT ACH BILL INTERNET "
+    "PENDING WEB ONLINE PPD CCD ID PMT PYMT PAYMENT AUTOPAY AUTO-PAY DEBIT ACH BILL INTERNET "
     "ECOMMERCE E-COMMERCE RECURRING PURCHASE POS US USA OF AT THE AND"
 )
 
 
 def _title(word: str) -> str:
+    if "&" in word:
+        return word  # "PG&E", "H&M", "AT&T"
     if len(word) <= 2 or (len(word) == 3 and not any(v in word for v in "AEIOUY")):
         # Short words without vowels are initials ("CVS", "BP", "TJ").
         return word
@@ -186,6 +224,16 @@ def clean_descriptor(raw: str) -> CleanDescriptor:
     for _ in range(2):  # "PAYPAL *SQ *NAME" happens
         text = _PROCESSOR_PREFIX.sub("", text).strip()
     text = _SHOPIFY_PREFIX.sub("", text)
+    for pattern, fixed in _NAMED:
+        if pattern.search(text):
+            return CleanDescriptor(display=fixed, key=descriptor_key(fixed))
+    text = _APP_PAYMENT.sub(r"\1", text)
+    # A leading "TO"/"FROM" is what is left of "PAYMENT TO CHASE CARD": the card is the name.
+    text = re.sub(r"^(?:TO|FROM)\s+(?=\S)", "", text)
+    text = _ENDING_IN.sub("", text)
+    text = _MONTH_DATE.sub(" ", text)
+    # A bank's "JOE S" is "JOE'S" with the apostrophe dropped: "TRADER JOE S" -> "Trader Joe's".
+    text = re.sub(r"(?<=[A-Z]{2}) S\b", "'S", text)
     for pattern, name in _ALIASES:
         if pattern.search(text):
             text = name
@@ -212,7 +260,10 @@ def clean_descriptor(raw: str) -> CleanDescriptor:
     # from a name word here. Grouping and user merges handle it.
     if not tokens:
         tokens = [t for t in re.split(r"\W+", raw.upper()) if t][:1] or ["UNKNOWN"]
-    display = " ".join(_title(t) for t in tokens)
+    display = " ".join(
+        t.lower() if 0 < i < len(tokens) - 1 and t in _JOINING else _title(t)
+        for i, t in enumerate(tokens)
+    )
     return CleanDescriptor(display=display, key=descriptor_key(display))
 
 

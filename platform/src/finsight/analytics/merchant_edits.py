@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, delete, exists, func, or_, select, tuple_,
 from sqlalchemy.orm import Session
 
 from finsight.analytics.descriptors import descriptor_key
-from finsight.analytics.merchant_store import MAX_NAME, lock_merchants
+from finsight.analytics.merchant_store import MAX_NAME, lock_merchants, sync_merchant_names
 from finsight.analytics.models import CategoryRule, Merchant, MerchantKey
 from finsight.audit.service import record
 from finsight.errors import InvalidInput, NotFound
@@ -144,6 +144,7 @@ def rename_merchant(
     before = merchant.name
     merchant.name, merchant.name_source = new_name, "user"
     session.flush()
+    sync_merchant_names(session, [merchant.id])
     record(
         session,
         org_id=org_id,
@@ -193,6 +194,7 @@ def merge_merchants(
         .values(merchant_id=target.id)
         .execution_options(synchronize_session=False)
     )
+    sync_merchant_names(session, [target.id])
     rules = _point_rules_at(session, sources, target.id)
     session.execute(delete(Merchant).where(Merchant.id.in_(sources)))
     record(
@@ -280,6 +282,7 @@ def split_merchant(
         .values(merchant_id=created.id)
         .execution_options(synchronize_session=False)
     )
+    sync_merchant_names(session, [created.id])
     record(
         session,
         org_id=org_id,

@@ -41,6 +41,7 @@ __all__ = [
     "regroup",
     "run_merchants",
     "source_key",
+    "sync_merchant_names",
 ]
 
 LOCK_KEY = "finsight.analytics.merchants:"
@@ -129,8 +130,10 @@ def run_merchants(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[
     counts = _write(session, plan, existing, display_of, unused)
     assigned = session.execute(
         text(
-            "UPDATE transactions t SET merchant_id = k.merchant_id FROM merchant_keys k "  # noqa: S608
-            f"WHERE t.merchant_key = k.key AND t.merchant_id IS DISTINCT FROM k.merchant_id"
+            "UPDATE transactions t SET merchant_id = k.merchant_id, merchant_name = m.name "  # noqa: S608
+            "FROM merchant_keys k JOIN merchants m ON m.id = k.merchant_id "
+            "WHERE t.merchant_key = k.key AND (t.merchant_id IS DISTINCT FROM k.merchant_id "
+            "OR t.merchant_name IS DISTINCT FROM m.name)"
             f"{' AND ' + _BATCH_SCOPE if batch is not None else ''}"
         ),
         params,
@@ -324,6 +327,23 @@ def _write(
         "renamed_merchants": len(plan.renames),
         "deleted_merchants": removed,
     }
+
+
+def sync_merchant_names(session: Session, merchant_ids: Iterable[uuid.UUID]) -> int:
+    """Write these merchants' names onto their rows (after a rename, merge or split): the
+    transactions domain shows `merchant_name` without reading analytics' tables."""
+    ids = list(dict.fromkeys(merchant_ids))
+    if not ids:
+        return 0
+    result = session.execute(
+        text(
+            "UPDATE transactions t SET merchant_name = m.name FROM merchants m "
+            "WHERE m.id = ANY(CAST(:ids AS uuid[])) AND t.merchant_id = m.id "
+            "AND t.merchant_name IS DISTINCT FROM m.name"
+        ),
+        {"ids": ids},
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def delete_empty_merchants(session: Session) -> int:

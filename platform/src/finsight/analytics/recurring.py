@@ -65,6 +65,8 @@ _MISSING_SHARE = 0.2  # skipped periods over the stream's life
 # which repeats any price by chance now and then) needs more occurrences.
 _BUSY_MERCHANT = 24
 _EXACT_PRICE_MIN_BUSY = 6
+# Two annual charges may differ by a renewal's price change (premiums, memberships).
+_EARLY_ANNUAL_PRICE_CHANGE = Decimal("0.15")
 
 
 class Status(StrEnum):
@@ -183,10 +185,12 @@ def _fit(spec: CadenceSpec, txns: Sequence[Transaction], allow_early: bool) -> _
 def _early_ok(
     spec: CadenceSpec, kept: Sequence[Transaction], residuals: Sequence[int], extras: int
 ) -> bool:
-    # Two charges are a stream only when nothing else blurs them: same price (within 2%),
+    # Two charges are a stream only when nothing else blurs them: same price (within 2%; a year
+    # apart, within a plausible price rise: an insurance premium 6% dearer on renewal),
     # nothing else at the merchant, and the gap right for the cadence.
     first, last = abs(kept[0].amount), abs(kept[-1].amount)
-    same_price = abs(first - last) <= Decimal("0.02") * max(first, last)
+    rise = _EARLY_ANNUAL_PRICE_CHANGE if spec.cadence is Cadence.ANNUAL else Decimal("0.02")
+    same_price = abs(first - last) <= rise * max(first, last)
     return extras == 0 and same_price and max(abs(r) for r in residuals) <= spec.median_tolerance
 
 

@@ -28,7 +28,7 @@ from finsight.analytics.recurring import (
     detect_recurring,
     monthly_subscription_total,
 )
-from finsight.analytics.steps import RunScope, Step, live_ledger
+from finsight.analytics.steps import RunScope, Step, live_ledger, not_a_transfer
 from finsight.audit.service import record
 from finsight.errors import InvalidInput, NotFound
 from finsight.kit.identity import Actor
@@ -274,10 +274,19 @@ def run_recurring(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[
     when = scope.as_of
     accounts = None
     if scope.import_batch_id is not None:
+        batch_transfers = select(LedgerRow.transfer_id).where(
+            LedgerRow.import_batch_id == scope.import_batch_id,
+            LedgerRow.transfer_id.is_not(None),
+        )
+        # The import's accounts, and those whose rows it paired as transfers: a savings
+        # transfer found a bill there before its other side came in.
         accounts = list(
             session.scalars(
                 select(LedgerRow.account_id)
-                .where(LedgerRow.import_batch_id == scope.import_batch_id)
+                .where(
+                    (LedgerRow.import_batch_id == scope.import_batch_id)
+                    | LedgerRow.transfer_id.in_(batch_transfers)
+                )
                 .distinct()
             )
         )
@@ -292,7 +301,7 @@ def run_recurring(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[
             LedgerRow.merchant_id,
         ).where(
             *live_ledger(),
-            LedgerRow.transfer_id.is_(None),
+            *not_a_transfer(),
             LedgerRow.account_id.in_(accounts) if accounts is not None else true(),
         )
     ).all()

@@ -8,10 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from finsight.analytics.models import AnalyticsRun
+from finsight.categories.models import Category
 from finsight.transactions.models import Transaction
 from finsight.transactions.query import in_live_account
 
@@ -31,3 +32,15 @@ def live_ledger() -> list[ColumnElement[bool]]:
     """The rows a step reads: not deleted, not excluded, in an account that is not deleted.
     Steps that look at spending and income also leave out transfers."""
     return [Transaction.deleted_at.is_(None), Transaction.excluded.is_(False), in_live_account()]
+
+
+def not_a_transfer() -> list[ColumnElement[bool]]:
+    """Rows that are spending or income, not money moved between a person's own accounts:
+    neither side of a detected transfer nor in a transfer category (a card payment whose other
+    side was never imported, a savings transfer). Anomalies, recurring bills and spending
+    forecasts read only these: a card payment is not a charge, a savings transfer not a bill."""
+    transfer_categories = select(Category.id).where(Category.kind == "transfer")
+    return [
+        Transaction.transfer_id.is_(None),
+        or_(Transaction.category_id.is_(None), Transaction.category_id.not_in(transfer_categories)),
+    ]

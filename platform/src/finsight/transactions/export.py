@@ -69,7 +69,7 @@ def _csv_cells(
         "account": accounts.get(row.account_id, ""),
         "currency": row.currency,
         "description": row.description,
-        "merchant": row.merchant or "",
+        "merchant": row.merchant_name or row.merchant or "",
         "category": categories.get(row.category_id, "") if row.category_id else "",
         "original_category": row.original_category or "",
         "pending": "true" if row.pending else "false",

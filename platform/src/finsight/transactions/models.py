@@ -49,6 +49,10 @@ class Transaction(IdMixin, TimestampMixin, SoftDeleteMixin, MetadataMixin, Tenan
     # Set by analytics runs: the cleaned descriptor key and the merchant it belongs to.
     merchant_key: Mapped[str | None] = mapped_column(Text, default=None)
     merchant_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), default=None)
+    # The merchant's name as Merchants shows it (a person's rename or merge included), written
+    # by analytics with merchant_id: lists, search and exports show it without reading
+    # analytics' tables.
+    merchant_name: Mapped[str | None] = mapped_column(Text, default=None)
     category_confidence: Mapped[float | None] = mapped_column(Float, default=None)
     category_rule_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), default=None)
     mcc: Mapped[int | None] = mapped_column(SmallInteger, default=None)

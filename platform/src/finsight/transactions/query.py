@@ -26,7 +26,8 @@ SORTS: tuple[Sort, ...] = ("-date", "date", "-amount", "amount")
 
 # Exactly the expression of ix_transactions_search, or the index is not used.
 SEARCH_MATCH = (
-    "to_tsvector('simple', description || ' ' || coalesce(merchant, '')) "
+    "to_tsvector('simple', description || ' ' || coalesce(merchant, '') || ' ' "
+    "|| coalesce(merchant_name, '')) "
     "@@ to_tsquery('simple', :tsquery)"
 )
 _WORD = re.compile(r"[^\W_]+")

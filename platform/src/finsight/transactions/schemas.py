@@ -27,6 +27,11 @@ class TransactionOut(BaseModel):
     description_raw: str
     merchant: str | None
     merchant_id: uuid.UUID | None = Field(description="The merchant analytics grouped it under")
+    merchant_name: str | None = Field(
+        default=None,
+        description="That merchant's name as Merchants shows it (after a rename or merge); "
+        "null until analytics has grouped the row, or when a person typed the merchant",
+    )
     mcc: int | None = Field(description="Merchant category code, where the source has one")
     original_category: str | None = Field(description="The bank's own category, as exported")
     category_id: uuid.UUID | None

@@ -112,7 +112,8 @@ def update_transaction(
         transaction.category_confidence = transaction.category_rule_id = None
     if "merchant" in changes:
         # The next analytics run keys the row again, from the person's text.
-        transaction.merchant_key = transaction.merchant_id = None
+        # Until then the person's text is the name shown.
+        transaction.merchant_key = transaction.merchant_id = transaction.merchant_name = None
     transaction.user_fields = sorted(set(transaction.user_fields) | set(changes))
     session.flush()
     record_change(

@@ -2,7 +2,9 @@
 
 What counts: live transactions that are not excluded from reports, not one side of a detected
 transfer, and not in a category of kind `transfer` (a card payment is neither income nor
-spending). Income is the sum of money in, spending the sum of money out (as a positive number).
+spending). Income is the sum of money in, spending the sum of money out (as a positive number),
+less the money that came back in a spending category: a refund in Shopping reduces Shopping's
+spending instead of counting as income.
 Totals are per currency: amounts in different currencies are never added together.
 """
 
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from finsight.categories.tree import load_tree
@@ -62,9 +64,15 @@ def summarize(
     With `rollup`, subcategories count towards their top-level category."""
     tree = load_tree(session)
     transfer_categories = [node.id for node in tree if node.kind == "transfer"]
+    expense_categories = [node.id for node in tree if node.kind == "expense"]
     base = _counted(q.filtered(prepare_filter(session, where)), transfer_categories).subquery()
-    money_in = func.coalesce(func.sum(base.c.amount).filter(base.c.amount > 0), 0)
-    money_out = func.coalesce(-func.sum(base.c.amount).filter(base.c.amount < 0), 0)
+    refund = and_(
+        base.c.amount > 0,
+        base.c.category_id.is_not(None),
+        base.c.category_id.in_(expense_categories),
+    )
+    money_in = func.coalesce(func.sum(base.c.amount).filter(base.c.amount > 0, ~refund), 0)
+    money_out = func.coalesce(-func.sum(base.c.amount).filter(or_(base.c.amount < 0, refund)), 0)
     if group_by == "month":
         month = func.to_char(base.c.transaction_date, "YYYY-MM")
         rows = session.execute(

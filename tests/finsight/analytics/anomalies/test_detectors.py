@@ -293,3 +293,51 @@ def test_the_amount_share_is_exact_for_fixed_prices_and_a_density_for_varying_on
     assert _amount_share(fixed, 10.99) > 0.9
     # A price the fixed-price merchant never charged is unlikely.
     assert _amount_share(fixed, 12.49) < 0.01
+
+
+# --- Issue 21, point 18: what a first import shows, and reasons that are true ---------------
+
+
+def test_only_recent_or_truly_odd_anomalies_are_shown() -> None:
+    from finsight.analytics.anomalies.engine import RECENT_DAYS, worth_showing
+    from finsight.analytics.anomalies.model import Anomaly
+
+    latest = date(2025, 6, 30)
+
+    def anomaly(tid: str, day: date, score: float) -> Anomaly:
+        t = charge(tid, day, 50.0, "Shop")
+        return Anomaly.of_charge("spike", t, score=score, reason="r", details={})
+
+    recent = anomaly("recent", latest - timedelta(days=RECENT_DAYS - 1), 0.3)
+    old_mild = anomaly("old-mild", latest - timedelta(days=300), 0.5)
+    old_odd = anomaly("old-odd", latest - timedelta(days=300), ALERT_THRESHOLD + 0.05)
+    shown = worth_showing([recent, old_mild, old_odd], latest)
+    assert [a.transaction_id for a in shown] == ["old-odd", "recent"]
+
+
+def test_an_outlier_at_the_usual_amount_is_never_unlike_the_usual() -> None:
+    from finsight.analytics.anomalies.outliers import FEATURES, _reason
+
+    t = charge("s", date(2025, 6, 2), 1200.0, "Schwab")
+    usual = dict.fromkeys(FEATURES, 0.0) | {
+        "log_merchant_visits": float(np.log1p(12)),
+        "log_days_since_visit": float(np.log1p(30)),
+        "weekday_rarity": 0.5,
+    }
+    assert _reason(1200.0, 1200.0, usual, t) is None  # "usually $1,200 there" was false
+    high = _reason(3000.0, 1200.0, usual, t)
+    assert high is not None and "2.5\N{MULTIPLICATION SIGN} your usual" in high
+
+
+def test_a_category_of_one_cheap_merchant_is_no_usual_for_a_dinner() -> None:
+    """ "Chipotle $70.96 is 12x your usual $6.15 on Restaurants": the usual was coffee."""
+    txns = [
+        charge(f"c{d}", START + timedelta(days=d), 6.15, "Starbucks", category="Restaurants")
+        for d in range(0, 200, 3)
+    ]
+    txns += [
+        charge("ch1", START + timedelta(days=100), 11.0, "Chipotle", category="Restaurants"),
+        charge("ch2", START + timedelta(days=210), 70.96, "Chipotle", category="Restaurants"),
+    ]
+    found = detect_anomalies(txns, candidates=["ch2"])
+    assert "spike" not in kinds(found, "ch2")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +27,7 @@ from support.ledger import insert_transactions
 
 pytestmark = pytest.mark.integration
 
-AS_OF = date(2025, 1, 15)  # January under way: history to December, forecasts Feb-Apr
+AS_OF = date(2025, 1, 15)  # January under way: history to December, forecasts Jan-Apr
 RENT = "-1500.00"
 
 
@@ -85,7 +85,7 @@ def _run(slug: str, expect: tuple[int, int] = (1, 2)) -> uuid.UUID:
         run_recurring(session, run, scope)
         counts = run_forecast(session, run, scope)
         assert (counts["account_series"], counts["category_series"]) == expect, counts
-        assert counts["points"] == 3 * sum(expect)
+        assert counts["points"] == 4 * sum(expect)  # January under way, then three months
         methods = run.metrics["forecast"]["methods"]
         assert (
             sum(methods.values()) == sum(expect)
@@ -101,7 +101,8 @@ def test_forecast_endpoint_serves_the_run(client: httpx.Client, unique_slug: str
 
     body = client.get("/api/analytics/forecast", headers=owner.headers).json()
     assert body["run_id"] == str(run_id) and body["generated_at"]
-    assert body["months"] == ["2025-02-01", "2025-03-01", "2025-04-01"]
+    # The month under way comes first (issue 21, point 20), then three whole months.
+    assert body["months"] == ["2025-01-01", "2025-02-01", "2025-03-01", "2025-04-01"]
     [series] = body["series"]
     assert (series["scope"], series["account_id"], series["category_id"], series["currency"]) == (
         "account",
@@ -114,6 +115,9 @@ def test_forecast_endpoint_serves_the_run(client: httpx.Client, unique_slug: str
     assert (history[0]["month"], history[-1]["month"]) == ("2024-01-01", "2024-12-01")
     assert len(history) == 12
     assert all(Decimal(h["actual"]) == sums[date.fromisoformat(h["month"])] for h in history)
+    january, *later = series["points"]
+    assert Decimal(january["to_date"]) == sums[date(2025, 1, 1)]  # what January is so far
+    assert all(p["to_date"] is None for p in later)
     for point in series["points"]:
         assert Decimal(point["recurring"]) == Decimal(RENT)  # rent, placed exactly
         low, mid, high = (Decimal(point[k]) for k in ("lower", "point", "upper"))
@@ -126,7 +130,7 @@ def test_forecast_endpoint_serves_the_run(client: httpx.Client, unique_slug: str
         headers=owner.headers,
         params={"scope": "account", "account_id": str(account), "months": 1},
     ).json()
-    assert one["months"] == ["2025-02-01"] and len(one["series"][0]["points"]) == 1
+    assert one["months"] == ["2025-01-01", "2025-02-01"] and len(one["series"][0]["points"]) == 2
     elsewhere = client.get(
         "/api/analytics/forecast", headers=owner.headers, params={"account_id": str(uuid.uuid4())}
     ).json()
@@ -152,7 +156,7 @@ def test_forecast_endpoint_serves_the_run(client: httpx.Client, unique_slug: str
     # A second run replaces the forecasts rather than adding to them.
     _run(unique_slug)
     with tenant_session(unique_slug) as session:
-        assert session.scalar(select(func.count()).select_from(ForecastRecord)) == 9
+        assert session.scalar(select(func.count()).select_from(ForecastRecord)) == 12
 
 
 def test_forecast_parameters_are_checked(client: httpx.Client, unique_slug: str) -> None:
@@ -253,7 +257,65 @@ def test_a_forecast_run_on_the_worker(
     assert run["counts"]["forecast.account_series"] == 1 and run["metrics"]["forecast"]["methods"]
     body = client.get("/api/analytics/forecast", headers=owner.headers).json()
     current = today.year * 12 + today.month - 1
+    # The month under way first, unless today ends it (then it is history).
+    ended = (today + timedelta(days=1)).day == 1
     assert body["months"] == [
-        date((current + k) // 12, (current + k) % 12 + 1, 1).isoformat() for k in (1, 2, 3)
+        date((current + k) // 12, (current + k) % 12 + 1, 1).isoformat()
+        for k in ((1, 2, 3) if ended else (0, 1, 2, 3))
     ]
     assert all(Decimal(p["point"]) == Decimal("-42") for p in body["series"][0]["points"])
+
+
+def test_short_histories_spending_only_and_bands_around_the_point(
+    client: httpx.Client, unique_slug: str
+) -> None:
+    """Issue 21, point 20: an account with two months of rows shows two months, not ten zeros
+    before them; the spending forecast leaves out income and transfer categories; every point
+    lies inside its band, not on its edge."""
+    owner = login(client, create_org(unique_slug), unique_slug)
+    account, _, groceries, _ = _ledger(unique_slug)
+    with tenant_session(unique_slug) as session:
+        young = Account(name="New card", type="credit_card", currency="USD")
+        session.add(young)
+        session.flush()
+        young_id = young.id
+    salary = _category(unique_slug, "Salary")
+    card_payment = _category(unique_slug, "Credit card payment")
+    insert_transactions(
+        unique_slug,
+        young_id,
+        [
+            {"day": date(2024, 11, 2), "amount": "-40.00", "category_id": groceries},
+            {"day": date(2024, 12, 2), "amount": "-60.00", "category_id": groceries},
+        ],
+    )
+    insert_transactions(
+        unique_slug,
+        account,
+        [
+            {"day": date(2024, m, 25), "amount": "3000.00", "category_id": salary}
+            for m in range(1, 13)
+        ]
+        + [
+            {"day": date(2024, m, 26), "amount": "-500.00", "category_id": card_payment}
+            for m in range(1, 13)
+        ],
+    )
+    _run(unique_slug, expect=(2, 2))
+    accounts = client.get("/api/analytics/forecast", headers=owner.headers).json()["series"]
+    by_account = {s["account_id"]: s for s in accounts}
+    assert [h["month"] for h in by_account[str(young_id)]["history"]] == [
+        "2024-11-01",
+        "2024-12-01",
+    ]
+    assert len(by_account[str(account)]["history"]) == 12
+    spending = client.get(
+        "/api/analytics/forecast", headers=owner.headers, params={"scope": "category"}
+    ).json()["series"]
+    assert str(salary) not in {s["category_id"] for s in spending}
+    assert str(card_payment) not in {s["category_id"] for s in spending}
+    for series in accounts + spending:
+        for p in series["points"]:
+            low, mid, high = (Decimal(p[k]) for k in ("lower", "point", "upper"))
+            assert low <= mid <= high
+            assert low == high or low < mid < high, (series["category_id"], p)

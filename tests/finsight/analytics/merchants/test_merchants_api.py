@@ -196,3 +196,49 @@ def test_another_organization_sees_no_merchants(client: httpx.Client, unique_slu
     assert _field(merge) == "source_ids"
     rows = client.get("/api/transactions", headers=other.headers, params={"merchant_id": some})
     assert rows.json()["items"] == []
+
+
+def test_one_merchant_name_everywhere(client: httpx.Client, unique_slug: str):
+    """Issue 21 point 12: a rename or merge reaches the transactions list, search and export."""
+    owner, _ = _tenant(client, unique_slug)
+    h = owner.headers
+    named = _by_name(client, owner)
+
+    def shown(params: dict[str, Any]) -> list[tuple[str, str | None]]:
+        rows = client.get("/api/transactions", headers=h, params={**params, "limit": 100})
+        assert rows.status_code == 200, rows.text
+        return sorted((r["description"], r["merchant_name"]) for r in rows.json()["items"])
+
+    # Grouped before any edit: the cleaner's name, without the descriptor's codes.
+    assert ("TARGET 00012345", "Target") in shown({})
+    whole = named["Whole Foods Market"]["id"]
+    assert client.patch(f"{URL}/{whole}", headers=h, json={"name": "Whole Foods"}).is_success
+    assert shown({"q": "whole foods"}) == [("WHOLE FOODS MARKET 10234", "Whole Foods")]
+    netflix = named["Netflix"]["id"]
+    assert client.patch(f"{URL}/{netflix}", headers=h, json={"name": "Films Inc"}).is_success
+    assert shown({"q": "films"}) == [("NETFLIX.COM", "Films Inc")]
+
+    uber, eats = named["Uber"]["id"], named["Uber Eats"]["id"]
+    merged = client.post(f"{URL}/merge", headers=h, json={"source_ids": [eats], "target_id": uber})
+    assert merged.status_code == 200, merged.text
+    assert {name for _, name in shown({"merchant_id": uber})} == {"Uber"}
+    split = client.post(
+        f"{URL}/{uber}/split", headers=h, json={"keys": ["uber eats"], "name": "Eats"}
+    )
+    assert split.status_code == 201, split.text
+    assert shown({"q": "eats"}) == [("UBER EATS", "Eats")]
+
+    export = client.get("/api/transactions/export", headers=h, params={"format": "csv"})
+    assert export.status_code == 200, export.text
+    header, *lines = export.text.splitlines()
+    merchant = header.split(",").index("merchant")
+    description = header.split(",").index("description")
+    by_description = {
+        cells[description]: cells[merchant] for cells in (line.split(",") for line in lines)
+    }
+    assert by_description["NETFLIX.COM"] == "Films Inc"
+    assert by_description["UBER EATS"] == "Eats"
+
+    # A later full run keeps the names on the rows.
+    run_step(unique_slug)
+    assert shown({"q": "films"}) == [("NETFLIX.COM", "Films Inc")]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 
@@ -54,7 +55,9 @@ def spikes(history: History, candidates: Iterable[int], settings: Settings) -> l
             series = history.categories[t.category]
             window = series.before(day, settings.history_days)
             size = int(window.stop - window.start)
-            if size < settings.category_min_history:
+            if size < settings.category_min_history or _one_merchant_dominates(
+                history, series, window
+            ):
                 continue
             # A category mixes merchants and prices: weaker evidence than the merchant's own.
             basis, weight = "category", 0.5
@@ -99,6 +102,16 @@ def spikes(history: History, candidates: Iterable[int], settings: Settings) -> l
             )
         )
     return found
+
+
+def _one_merchant_dominates(history: History, series: Series, window: slice) -> bool:
+    """Whether most of a category's window is one merchant or two: then "your usual on
+    Restaurants" would be the coffee shop's price, not a restaurant's (a $70.96 dinner was "12x
+    your usual $6.15" on a category of lattes). A usual needs three merchants, none of them
+    half the charges."""
+    merchants = Counter(history.expenses[q].merchant for q in series.positions[window])
+    total = sum(merchants.values())
+    return len(merchants) < 3 or merchants.most_common(1)[0][1] * 2 > total
 
 
 def _busier_day_odds(days: DayIndex, lo: int, hi: int, n: int, rate: float) -> float:

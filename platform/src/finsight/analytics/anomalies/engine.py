@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import date, timedelta
 
 from finsight.analytics.anomalies.detectors import (
     category_pace,
@@ -17,6 +18,10 @@ from finsight.analytics.anomalies.outliers import outliers
 # Anomalies scoring at least this are published as events (alerts); the rest are only listed.
 # Tuned on the evaluation's clean ledgers: at most ~2 alerts a month for a typical household.
 ALERT_THRESHOLD = 0.8
+# What a run shows: the charges of the last RECENT_DAYS (before the ledger's latest charge), and
+# older ones only when they are truly odd (they would raise an alert). The first import of 18
+# months used to list two dozen "unusual" charges from a year ago; nobody acts on those.
+RECENT_DAYS = 45
 
 
 def detect_anomalies(
@@ -50,6 +55,14 @@ def detect_anomalies(
         if current is None or (anomaly.score, anomaly.kind) > (current.score, current.kind):
             best[anomaly.transaction_id] = anomaly
     return rank(best.values())
+
+
+def worth_showing(anomalies: Iterable[Anomaly], latest: date) -> list[Anomaly]:
+    """The anomalies a person should see, in rank order: recent ones (on or after `latest` -
+    RECENT_DAYS; `latest` is the ledger's latest charge, so an old statement's last weeks
+    count as recent), and older ones scoring at least ALERT_THRESHOLD."""
+    since = latest - timedelta(days=RECENT_DAYS)
+    return rank(a for a in anomalies if a.occurred_on >= since or a.score >= ALERT_THRESHOLD)
 
 
 def rank(anomalies: Iterable[Anomaly]) -> list[Anomaly]:

@@ -15,6 +15,7 @@ from finsight.analytics.anomalies.model import (
     FloatArray,
     History,
     Settings,
+    Txn,
     money,
     money_weight,
     short_money,
@@ -77,6 +78,30 @@ def _features(
     ], median
 
 
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _reason(amount: float, median: float, features: dict[str, float], t: Txn) -> str | None:
+    """What is odd about the charge, said only where it is true (a charge of the merchant's
+    usual amount is never "unlike your other charges"); None when nothing is."""
+    head = f"{money(amount, t.currency)} at {t.name}"
+    times = "\N{MULTIPLICATION SIGN}"
+    visits = math.expm1(features["log_merchant_visits"])
+    to_tenant = math.exp(features["log_ratio_to_tenant"])
+    if visits >= 3 and amount >= 1.5 * median:
+        usual = short_money(median, t.currency)
+        return f"{head} is {amount / median:.1f}{times} your usual {usual} there"
+    if visits < 0.5 and to_tenant >= 3:
+        return f"{head}: a merchant new to you, {to_tenant:.0f}{times} your typical charge"
+    since = math.expm1(features["log_days_since_visit"])
+    if visits >= 3 and since >= 180 and amount >= 0.67 * median:
+        return f"{head}: the first charge there in {since / 30.4:.0f} months"
+    if visits >= 8 and features["weekday_rarity"] >= 0.95:
+        weekday = _WEEKDAYS[t.date.weekday()]
+        return f"{head}: charges there almost never fall on a {weekday}"
+    return None
+
+
 def outliers(history: History, candidates: Iterable[int], settings: Settings) -> list[Anomaly]:
     wanted = sorted(set(candidates))
     if not wanted or len(history.expenses) < 200:
@@ -103,11 +128,10 @@ def outliers(history: History, candidates: Iterable[int], settings: Settings) ->
         if int(history.ordinals[p]) - history.first_ordinal < settings.first_charge_warmup_days:
             continue
         median = rows[p][1]
+        reason = _reason(amount, median, dict(zip(FEATURES, rows[p][0], strict=True)), t)
+        if reason is None:
+            continue  # odd to the forest, but nothing a person could check is: not shown
         evidence = (isolation - cut) / 0.02 + 0.5 * money_weight(amount - median)
-        reason = (
-            f"{money(amount, t.currency)} at {t.name} is unlike your other charges "
-            f"(usually {short_money(median, t.currency)} there)"
-        )
         found.append(
             Anomaly.of_charge(
                 "outlier",

@@ -15,15 +15,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import delete, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from finsight.analytics.anomalies.engine import ALERT_THRESHOLD, detect_anomalies
+from finsight.analytics.anomalies.engine import ALERT_THRESHOLD, detect_anomalies, worth_showing
 from finsight.analytics.anomalies.model import Anomaly, Settings, Txn
 from finsight.analytics.descriptors import clean_descriptor, descriptor_key
 from finsight.analytics.models import AnalyticsEvent, AnalyticsRun, AnomalyRecord, Merchant
-from finsight.analytics.steps import RunScope, live_ledger
+from finsight.analytics.steps import RunScope, live_ledger, not_a_transfer
 from finsight.audit.service import record
 from finsight.categories.models import Category
 from finsight.errors import InvalidInput, NotFound
@@ -54,7 +54,7 @@ def _ledger(session: Session) -> list[Any]:
                 LedgerRow.merchant_id,
                 LedgerRow.category_id,
                 LedgerRow.import_batch_id,
-            ).where(*live_ledger(), LedgerRow.transfer_id.is_(None), LedgerRow.amount < 0)
+            ).where(*live_ledger(), *not_a_transfer(), LedgerRow.amount < 0)
         ).all()
     )
 
@@ -135,22 +135,59 @@ def run_anomalies(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[
     # Two runs at once would both see a key as new and both publish it.
     advisory_xact_lock(session, "finsight.analytics.anomalies:", per_schema=True)
     rows = _ledger(session)
+    withdrawn = _withdraw_stale(session)
     if scope.import_batch_id is not None:
         candidates = [str(r.id) for r in rows if r.import_batch_id == scope.import_batch_id]
     else:
         since = scope.as_of - timedelta(days=FULL_RUN_DAYS)
         candidates = [str(r.id) for r in rows if since <= r.transaction_date <= scope.as_of]
-    counts = {"transactions": len(rows), "candidates": len(candidates)}
+    counts = {"transactions": len(rows), "candidates": len(candidates), "withdrawn": withdrawn}
     if not candidates:
         return {**counts, "found": 0, "new": 0, "events": 0}
     settings = Settings(dismissed=_dismissed(session))
     found = detect_anomalies(to_txns(session, rows), candidates=candidates, settings=settings)
+    latest = max(
+        (r.transaction_date for r in rows if r.transaction_date <= scope.as_of), default=None
+    )
+    shown = worth_showing(found, latest or scope.as_of)
+    counts["set_aside"] = len(found) - len(shown)
+    found = shown
+    counts["withdrawn"] += _withdraw_unfound(session, candidates, [a.dedupe_key for a in found])
     stored = _upsert(session, found, run.id)
     new = [a for a in found if stored[a.dedupe_key][1]]
     events = [_event(stored[a.dedupe_key][0], a) for a in new if a.score >= ALERT_THRESHOLD]
     session.add_all(events)
     session.flush()
     return {**counts, "found": len(found), "new": len(new), "events": len(events)}
+
+
+def _withdraw_stale(session: Session) -> int:
+    """Anomalies nobody has looked at yet whose charge is no longer one: it became one side of
+    a transfer (its other account was imported later), was put in a transfer category, was
+    excluded or deleted. Confirmed and dismissed ones stay: they are a person's record."""
+    spending = select(LedgerRow.id).where(*live_ledger(), *not_a_transfer())
+    result = session.execute(
+        delete(AnomalyRecord).where(
+            AnomalyRecord.status == "new",
+            AnomalyRecord.transaction_id.is_not(None),
+            AnomalyRecord.transaction_id.not_in(spending),
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _withdraw_unfound(session: Session, judged: list[str], kept: list[str]) -> int:
+    """New anomalies on charges this run judged that it no longer shows (an older run listed a
+    year of day-one noise): the run's answer stands for what it looked at."""
+    result = session.execute(
+        text(
+            "DELETE FROM anomalies WHERE status = 'new' "
+            "AND transaction_id = ANY(CAST(:judged AS uuid[])) "
+            "AND NOT (dedupe_key = ANY(CAST(:kept AS text[])))"
+        ),
+        {"judged": judged, "kept": kept},
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _upsert(
@@ -166,7 +203,21 @@ def _upsert(
         index_elements=[AnomalyRecord.dedupe_key],
         set_={
             key: statement.excluded[key]
-            for key in ("score", "reason", "details", "related_ids", "amount", "run_id")
+            # The subject too: a month's pace anomaly moves to the charge that now crosses first
+            # (a reason saying "by day 8" on the row of June 15 was a stale subject).
+            for key in (
+                "score",
+                "reason",
+                "details",
+                "related_ids",
+                "amount",
+                "run_id",
+                "transaction_id",
+                "occurred_on",
+                "account_id",
+                "category_id",
+                "merchant",
+            )
         }
         | {"updated_at": utcnow()},
     ).returning(

@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, null, or_, select, text, true
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session
 from finsight.analytics.categorization import proposals, store
 from finsight.analytics.categorization.bootstrap import bootstrap_classifier
 from finsight.analytics.categorization.classifier import CategoryClassifier
+from finsight.analytics.categorization.defaults import DEFAULT_CONFIDENCE, default_category
 from finsight.analytics.categorization.features import Example
 from finsight.analytics.categorization.rules import CompiledRule, apply_rules, merged_tags
 from finsight.analytics.models import AnalyticsRun, CategoryRule
@@ -206,6 +209,58 @@ def _predict(
     return out
 
 
+def _known_bill(row: Any, defaults: dict[str, uuid.UUID], people: PeopleLabels) -> uuid.UUID | None:
+    """The default category of a well-known bill (defaults.py), unless people categorized the
+    merchant's rows: then the model follows them."""
+    if row.merchant_id is not None and row.merchant_id in people.counts:
+        return None
+    path = default_category(row.description, row.merchant_name, Decimal(row.amount))
+    return defaults.get(path) if path is not None else None
+
+
+def _refunds_follow_merchant(
+    decided: list[tuple[Any, Decision, list[str] | None]], kinds: dict[uuid.UUID, str]
+) -> int:
+    """Money back from a merchant (a refund, a return) goes to the category of what was bought
+    there, so it reduces that category's spending instead of counting as income. A money-in
+    row qualifies when the model or nothing decided it (not a rule, not the bank), the merchant
+    has more money-out rows than money-in ones, and it is no larger than the merchant's largest
+    purchase. Decided in place; returns how many rows moved."""
+    spent: dict[uuid.UUID, Counter[uuid.UUID]] = {}
+    largest: dict[uuid.UUID, Decimal] = {}
+    money_in: Counter[uuid.UUID] = Counter()
+    for row, decision, _ in decided:
+        if row.merchant_id is None:
+            continue
+        amount = Decimal(row.amount)
+        if amount > 0:
+            money_in[row.merchant_id] += 1
+        elif decision.category_id is not None and kinds.get(decision.category_id) == "expense":
+            spent.setdefault(row.merchant_id, Counter())[decision.category_id] += 1
+            largest[row.merchant_id] = max(largest.get(row.merchant_id, Decimal(0)), -amount)
+    moved = 0
+    for i, (row, decision, tags) in enumerate(decided):
+        merchant = row.merchant_id
+        if (
+            merchant not in spent
+            or Decimal(row.amount) <= 0
+            or decision.source not in (None, "model")
+        ):
+            continue
+        if decision.category_id is not None and kinds.get(decision.category_id) == "expense":
+            continue
+        if spent[merchant].total() <= money_in[merchant] or Decimal(row.amount) > largest[merchant]:
+            continue
+        category = spent[merchant].most_common(1)[0][0]
+        decided[i] = (
+            row,
+            Decision(category, "model", decision.confidence or 0.9, None, None),
+            tags,
+        )
+        moved += 1
+    return moved
+
+
 def _unchanged(row: Any, decision: Decision, tags: list[str] | None) -> bool:
     if (row.category_id, row.category_source, row.category_rule_id) != (
         decision.category_id,
@@ -270,14 +325,6 @@ def run_categorize(session: Session, run: AnalyticsRun, scope: RunScope) -> dict
             or_(Transaction.category_source.is_(None), Transaction.category_source != "user"),
         )
     )
-    if not rules:  # the bank's categories stand: nothing to read there
-        query = query.where(
-            or_(
-                Transaction.category_source.is_(None),
-                Transaction.category_source != "bank",
-                Transaction.category_id.is_(None),
-            )
-        )
     context: dict[uuid.UUID, list[Example]] = {}
     people = _people_labels(session, model, scope.import_batch_id)
     if scope.import_batch_id is not None:
@@ -285,8 +332,21 @@ def run_categorize(session: Session, run: AnalyticsRun, scope: RunScope) -> dict
         context = _merchant_context(session, scope.import_batch_id)
     # A merchant's rows pool their evidence within a chunk: keep them in the same one.
     query = query.order_by(Transaction.merchant_id)
+    defaults = store.bootstrap_labels(nodes)  # seed paths -> this tenant's category ids
+    kinds = {node.id: node.kind for node in nodes}
     counts = dict.fromkeys(
-        ("transactions", "by_rule", "by_model", "abstained", "kept_bank", "tagged", "updated"), 0
+        (
+            "transactions",
+            "by_rule",
+            "by_default",
+            "by_model",
+            "abstained",
+            "kept_bank",
+            "refunds",
+            "tagged",
+            "updated",
+        ),
+        0,
     )
     confidence_sum = 0.0
     result = session.execute(query.execution_options(yield_per=CHUNK))
@@ -300,9 +360,14 @@ def run_categorize(session: Session, run: AnalyticsRun, scope: RunScope) -> dict
             if outcome is not None and outcome.tags and not row.user_tags:
                 tags = merged_tags(row.tags, outcome.tags)
                 counts["tagged"] += tags != list(row.tags)
+            known = _known_bill(row, defaults, people)
             if outcome is not None and outcome.category_id is not None:
                 counts["by_rule"] += 1
                 decision = Decision(outcome.category_id, "rule", 1.0, outcome.rule_id, None)
+                decided.append((row, decision, tags))
+            elif known is not None:
+                counts["by_default"] += 1
+                decision = Decision(known, "model", DEFAULT_CONFIDENCE, None, None)
                 decided.append((row, decision, tags))
             elif row.category_source == "bank" and row.category_id is not None:
                 counts["kept_bank"] += 1
@@ -319,6 +384,7 @@ def run_categorize(session: Session, run: AnalyticsRun, scope: RunScope) -> dict
                 else:
                     counts["abstained"] += 1
                 decided.append((row, decision, tags))
+        counts["refunds"] += _refunds_follow_merchant(decided, kinds)
         counts["updated"] += _write(session, decided)
     finished = time.perf_counter()
     if scope.import_batch_id is None:

@@ -99,9 +99,12 @@ def _choose(
     return name, their_errors, our_mae, their_mae
 
 
-def _offsets(errors: Array, gap: int, months: int) -> list[tuple[float, float]]:
-    """Residual quantiles per forecast step, never narrower than the step before."""
-    out: list[tuple[float, float]] = []
+def _offsets(errors: Array, gap: int, months: int) -> list[tuple[float, float, float]]:
+    """Residual (lower quantile, median, upper quantile) per forecast step, the band never
+    narrower than the step before. The median is the forecaster's bias on this series: the
+    point moves by it, so it sits inside its band rather than on an edge (a forecaster that
+    overshot at nine origins in ten had its point on the band's top edge every month)."""
+    out: list[tuple[float, float, float]] = []
     for k in range(months):
         step = gap + k
         pooled = errors[:, step]
@@ -109,9 +112,12 @@ def _offsets(errors: Array, gap: int, months: int) -> list[tuple[float, float]]:
             step -= 1
             pooled = np.concatenate([pooled, errors[:, step]])
         lower, upper = backtest.interval(pooled, COVERAGE)
+        cells = pooled[np.isfinite(pooled)]
+        center = float(np.median(cells)) if cells.size else 0.0
         if out:
-            lower, upper = min(lower, out[-1][0]), max(upper, out[-1][1])
-        out.append((min(lower, 0.0), max(upper, 0.0)))
+            lower, upper = min(lower, out[-1][0]), max(upper, out[-1][2])
+        center = min(max(center, lower), upper)
+        out.append((lower, center, upper))
     return out
 
 
@@ -132,7 +138,9 @@ def forecast_series(
     first = month_index(first_month)
     rest = total - moved(streams, first_month, len(total))
     start = month_start(first + len(total) + gap)
-    placed = future(streams, start, months)
+    # Charges already made in a forecast month (the current month's rent, paid on the 1st) are
+    # known: the detector's next date lies after them, so `future` alone would leave them out.
+    placed = future(streams, start, months) + moved(streams, start, months)
     steps = gap + months
     ensemble_mae = fallback_mae = math.inf
     if len(total) <= SHORT_MIN_TRAIN:
@@ -140,7 +148,7 @@ def forecast_series(
         stat = trailing_mean(rest, months) + placed
         spread = float(np.std(rest, ddof=1)) if len(rest) > 1 else abs(float(total[0])) / 2
         widths = [_Z80 * spread * math.sqrt(k + 1) for k in range(months)]
-        offsets = [(-w, w) for w in widths]
+        offsets = [(-w, 0.0, w) for w in widths]
         method = f"ensemble (mean: {len(total)} months of history, too short to test)"
     else:
         method, errors, ensemble_mae, fallback_mae = _choose(
@@ -157,8 +165,9 @@ def forecast_series(
             method += f" ({len(total)} months of history: seasonal naive not testable yet)"
     points = []
     for k in range(months):
-        point = float(stat[k])
-        lower, upper = point + offsets[k][0], point + offsets[k][1]
+        low, center, high = offsets[k]
+        base = float(stat[k])
+        point, lower, upper = base + center, base + low, base + high
         # A series that never changed sign (spending) does not get a band across zero.
         if (total >= 0).all():
             point, lower = max(point, 0.0), max(lower, 0.0)

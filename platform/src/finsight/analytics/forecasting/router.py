@@ -22,9 +22,10 @@ CanRead = Annotated[TenantContext, tenant("analytics:read")]
     "/forecast",
     response_model=ForecastOut,
     summary="Net cash flow per account or spending per category, 1-3 months ahead",
-    description="Point forecasts with 80% prediction intervals for whole months after the "
-    "current one, and each series' last 12 complete months of actuals. Written by analytics "
-    "runs (kind `forecast`, or `all`).",
+    description="Point forecasts with 80% prediction intervals for the month under way (whole, "
+    "with what it amounts to so far) and `months` whole months after it, and each series' last "
+    "12 complete months of actuals (from its first month). Category series are spending: "
+    "income and transfers are left out. Written by analytics runs (kind `forecast`, or `all`).",
     responses=problem_responses(401, 403, 422),
 )
 def get_forecast(

@@ -16,7 +16,10 @@ class ActualOut(BaseModel):
 
 
 class PointOut(BaseModel):
-    month: date = Field(description="The first day of a whole month ahead")
+    month: date = Field(
+        description="The first day of the month forecast: the month under way first (forecast "
+        "whole), then whole months ahead"
+    )
     point: Money
     lower: Money = Field(description="The 80% prediction interval's lower end")
     upper: Money = Field(description="The 80% prediction interval's upper end")
@@ -28,6 +31,10 @@ class PointOut(BaseModel):
         "seasonal_naive (the same month last year: the backtest found the ensemble worse), or "
         "naive; a note in brackets when the history is short"
     )
+    to_date: Money | None = Field(
+        default=None,
+        description="For the month under way: what it amounts to so far; null for later months",
+    )
 
 
 class SeriesOut(BaseModel):
@@ -37,12 +44,17 @@ class SeriesOut(BaseModel):
         description="The category; null for account series and for uncategorized spending"
     )
     currency: str
-    history: list[ActualOut] = Field(description="The 12 complete months before the forecast")
+    history: list[ActualOut] = Field(
+        description="Up to 12 complete months before the forecast, from the series' first month "
+        "(an account opened two months ago has two)"
+    )
     points: list[PointOut]
 
 
 class ForecastOut(BaseModel):
     generated_at: datetime | None = Field(description="When the latest forecast run wrote them")
     run_id: uuid.UUID | None
-    months: list[date] = Field(description="The months forecast, first days")
+    months: list[date] = Field(
+        description="The months forecast, first days: the month under way, then whole months"
+    )
     series: list[SeriesOut]

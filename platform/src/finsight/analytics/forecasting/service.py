@@ -3,12 +3,13 @@
 Series, from live rows that are not excluded, in whole months:
 - "account": an account's net cash flow (every row, transfers included: paying the card from
   checking really does move checking's balance), in the account's currency;
-- "category": spending per category (money out minus refunds, so an income category comes out
-  negative) per currency, transfers left out (moving money is not spending); rows without a
-  category form the uncategorized series (category_id null).
-The models see the last HISTORY_MONTHS complete months; the current month, while incomplete, is
-neither history nor forecast. An account's first month is history only when its rows start in
-the first week of it (a statement that begins on the 20th is not a month of spending).
+- "category": spending per spending category (money out minus refunds) per currency; income
+  and transfer categories and detected transfers are left out (moving money is not spending);
+  money out without a category forms the uncategorized series (category_id null).
+The models see the last HISTORY_MONTHS complete months. The current month, while incomplete, is
+not history; it is the first month forecast (whole), and the API adds what it amounts to so
+far. An account's first month is history only when its rows start in the first week of it (a
+statement that begins on the 20th is not a month of spending).
 Known recurring items come from the stored streams (the recurring step runs before this one):
 each stream joins its account's series and the series of the category most of its rows have.
 The forecasts of a run replace the previous run's as a whole.
@@ -24,7 +25,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, delete, func, insert, literal_column, select
+from sqlalchemy import Date, and_, delete, func, insert, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from finsight.accounts.models import Account
@@ -33,6 +34,7 @@ from finsight.analytics.forecasting.placement import KnownStream
 from finsight.analytics.models import AnalyticsRun, ForecastRecord, RecurringStreamRecord
 from finsight.analytics.schedules import month_index, month_start
 from finsight.analytics.steps import RunScope, live_ledger
+from finsight.categories.models import Category
 from finsight.kit.query import advisory_xact_lock
 from finsight.transactions.models import Transaction as LedgerRow
 
@@ -162,7 +164,9 @@ def run_forecast(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[s
     series = _read_series(session, (end - HISTORY_MONTHS + 1, end))
     streams_used = _attach_streams(session, series)
     read = time.perf_counter()
-    first_forecast = end + gap + 1
+    # The current month is forecast too (whole): a chart that jumps from last month's actual
+    # to next month's forecast leaves out the month a person is living in.
+    first_forecast = end + 1
     values: list[dict[str, Any]] = []
     methods: Counter[str] = Counter()
     for key, item in sorted(series.items(), key=lambda kv: tuple(map(str, kv[0]))):
@@ -170,7 +174,7 @@ def run_forecast(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[s
             continue  # no complete month yet
         history = [item.values.get(m, 0.0) for m in range(item.start, end + 1)]
         result = forecast_series(
-            history, month_start(item.start), item.streams, months=MONTHS_AHEAD, gap=gap
+            history, month_start(item.start), item.streams, months=MONTHS_AHEAD + gap
         )
         methods[f"{key[0]}:{result.method.split(' ')[0]}"] += 1
         scope_name, account_id, category_id, currency = key
@@ -198,6 +202,8 @@ def run_forecast(session: Session, run: AnalyticsRun, scope: RunScope) -> dict[s
         "forecast": {
             "as_of": scope.as_of.isoformat(),
             "history_end": month_start(end).isoformat(),
+            # The month under way, forecast whole; None when the run's day ended a month.
+            "current_month": month_start(end + 1).isoformat() if gap else None,
             "history_months": HISTORY_MONTHS,
             "methods": dict(sorted(methods.items())),
         },
@@ -232,12 +238,16 @@ class StoredForecast:
     series: list[dict[str, Any]]
 
 
-def _history_end(session: Session, rows: list[ForecastRecord]) -> int:
+def _stored_months(session: Session, rows: list[ForecastRecord]) -> tuple[int, int | None]:
+    """The run's last complete month, and the month under way it forecast (None if none)."""
     run = session.get(AnalyticsRun, rows[0].run_id) if rows[0].run_id else None
-    stored = (run.metrics.get("forecast") or {}).get("history_end") if run else None
-    if stored:
-        return month_index(date.fromisoformat(stored))
-    return month_index(min(r.month for r in rows)) - 1
+    stored = (run.metrics.get("forecast") or {}) if run else {}
+    if stored.get("history_end"):
+        end = month_index(date.fromisoformat(stored["history_end"]))
+    else:
+        end = month_index(min(r.month for r in rows)) - 1
+    current = stored.get("current_month")
+    return end, month_index(date.fromisoformat(current)) if current else None
 
 
 def _actuals(
@@ -257,9 +267,17 @@ def _actuals(
             .group_by(LedgerRow.account_id, Account.currency, _month())
         )
     else:
+        spending_categories = select(Category.id).where(Category.kind == "expense")
         query = (
             select(LedgerRow.category_id, LedgerRow.currency, _month(), -func.sum(LedgerRow.amount))
-            .where(*where, LedgerRow.transfer_id.is_(None))
+            .where(
+                *where,
+                LedgerRow.transfer_id.is_(None),
+                or_(
+                    LedgerRow.category_id.in_(spending_categories),
+                    and_(LedgerRow.category_id.is_(None), LedgerRow.amount < 0),
+                ),
+            )
             .group_by(LedgerRow.category_id, LedgerRow.currency, _month())
         )
     out: dict[tuple[uuid.UUID | None, str], dict[int, float]] = defaultdict(dict)
@@ -279,9 +297,12 @@ def read_forecast(
     rows = list(session.scalars(query.order_by(ForecastRecord.month)))
     if not rows:
         return StoredForecast(None, None, [], [])
-    wanted = sorted({r.month for r in rows})[:months]
-    end = _history_end(session, rows)
+    end, current = _stored_months(session, rows)
+    # `months` counts whole months after the one under way, which comes first when there is one.
+    wanted = sorted({r.month for r in rows})[: months + (1 if current is not None else 0)]
     actuals = _actuals(session, scope, (end - CHART_MONTHS + 1, end))
+    so_far = _actuals(session, scope, (current, current)) if current is not None else {}
+    account_first, currency_first = _first_months(session, end - CHART_MONTHS + 1)
     grouped: dict[tuple[uuid.UUID | None, uuid.UUID | None, str], list[ForecastRecord]] = {}
     for row in rows:
         if row.month in wanted:
@@ -290,6 +311,10 @@ def read_forecast(
     for (account, category, currency), points in grouped.items():
         owner = account if scope == "account" else category
         seen = actuals.get((owner, currency), {})
+        # History from the series' own first month: an account opened two months ago has two
+        # months of actuals, not ten zeros before them.
+        start = account_first.get(account, end) if account else currency_first.get(currency, end)
+        to_date = so_far.get((owner, currency), {})
         series.append(
             {
                 "scope": scope,
@@ -298,7 +323,7 @@ def read_forecast(
                 "currency": currency,
                 "history": [
                     {"month": month_start(m), "actual": _money(seen.get(m, 0.0))}
-                    for m in range(end - CHART_MONTHS + 1, end + 1)
+                    for m in range(max(start, end - CHART_MONTHS + 1), end + 1)
                 ],
                 "points": [
                     {
@@ -308,6 +333,11 @@ def read_forecast(
                         "upper": p.upper,
                         "recurring": p.recurring,
                         "method": p.method,
+                        "to_date": (
+                            _money(to_date.get(current, 0.0))
+                            if current is not None and month_index(p.month) == current
+                            else None
+                        ),
                     }
                     for p in points
                 ],
