@@ -1,14 +1,14 @@
 """platform: which organization a Plaid item belongs to (a webhook names only the item)
 
 Revision ID: p0005_plaid
-Revises: p0002_identity
+Revises: p0004_org_time_zone
 Create Date: 2026-12-08
 """
 
 from alembic import op
 
 revision = "p0005_plaid"
-down_revision = "p0002_identity"
+down_revision = "p0004_org_time_zone"
 branch_labels = None
 depends_on = None
 

@@ -79,7 +79,7 @@ def upgrade() -> None:
     -- A source's own id for a row (Plaid's transaction_id): modified and removed rows, and a
     -- pending row's posted successor, are found by it.
     ALTER TABLE transactions ADD COLUMN source_key text;
-    CREATE UNIQUE INDEX uq_transactions_source_key ON transactions (account_id, source_key)
+    CREATE UNIQUE INDEX uq_transactions_source_key ON transactions (source_key, account_id)
         WHERE source_key IS NOT NULL AND deleted_at IS NULL;
     """)
 

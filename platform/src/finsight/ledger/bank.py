@@ -126,8 +126,9 @@ class _Books:
                     Transaction.deleted_at.is_(None),
                 )
             )
-            for key, *values in rows:
-                self.by_key[key] = _Live(*values)
+            for key, row_id, account_id, amount, transfer_id, user_fields in rows:
+                if key is not None:
+                    self.by_key[key] = _Live(row_id, account_id, amount, transfer_id, user_fields)
         self.delta: dict[uuid.UUID, Decimal] = defaultdict(Decimal)
         self.unpair: set[uuid.UUID] = set()
         self.first_date: date | None = None
@@ -137,7 +138,9 @@ class _Books:
 
 
 def _values(row: BankRow, resolve: Any) -> dict[str, Any]:
-    description = clean_description(row.description) or row.description.strip() or "(no description)"
+    description = (
+        clean_description(row.description) or row.description.strip() or "(no description)"
+    )
     category = None
     if row.original_category:
         for label in (row.original_category, row.original_category.split(" > ")[0]):
@@ -208,8 +211,8 @@ def _claimable(session: Session, rows: list[BankRow]) -> Claimable:
                 Transaction.transaction_date.between(low - window, high + window),
             )
         )
-        for day, *values in candidates:
-            live = _Live(*values)
+        for day, row_id, account, amount, transfer_id, user_fields in candidates:
+            live = _Live(row_id, account, amount, transfer_id, user_fields)
             found[(account_id, live.amount)].append((day, live))
     return found
 
@@ -284,9 +287,12 @@ def apply_bank_changes(
     # The accounts' locks, in one order: imports into the same accounts wait (ledger.service).
     for account_id in account_ids:
         advisory_xact_lock(session, f"finsight.ledger.account:{account_id}")
-    currencies = dict(
-        session.execute(select(Account.id, Account.currency).where(Account.id.in_(account_ids)))
-    )
+    currencies = {
+        account_id: currency
+        for account_id, currency in session.execute(
+            select(Account.id, Account.currency).where(Account.id.in_(account_ids))
+        )
+    }
     keys = {row.source_key for row in rows} | set(changes.removed)
     keys |= {row.pending_key for row in changes.added if row.pending_key}
     books = _Books(session, keys)

@@ -8,14 +8,13 @@ import functools
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import plaid
 from plaid.api import plaid_api
 
 from finsight.config import Settings, get_settings
-from finsight.errors import ServiceUnavailable
+from finsight.errors import FinsightError, ServiceUnavailable
 from finsight.observability.logging import get_logger
 
 log = get_logger(__name__)
@@ -30,26 +29,40 @@ class PlaidNotConfigured(ServiceUnavailable):
     code = "plaid_not_configured"
 
 
-@dataclass
-class PlaidCallError(Exception):
-    """An error answer (or no answer) from Plaid."""
+class PlaidCallError(FinsightError):
+    """An error answer (or no answer) from Plaid; as an API answer: 422 for what Plaid refused
+    as invalid (a spent public token), 409 for an item that needs a person, 502 otherwise."""
 
-    operation: str
-    status: int | None
-    error_type: str
-    error_code: str
-    message: str
-    request_id: str | None = None
+    code = "plaid_error"
+    title = "Plaid error"
 
-    def __str__(self) -> str:
-        return f"Plaid {self.operation}: {self.error_code} ({self.message})"
+    def __init__(
+        self,
+        operation: str,
+        status: int | None,
+        error_type: str,
+        error_code: str,
+        message: str,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(f"Plaid refused {operation}: {error_code} ({message})")
+        self.operation, self.plaid_status = operation, status
+        self.error_type, self.error_code, self.message = error_type, error_code, message
+        self.request_id = request_id
+        if error_type in ("INVALID_INPUT", "INVALID_REQUEST") and status is not None:
+            self.status = 422
+        elif error_type == "ITEM_ERROR":
+            self.status = 409
+        else:
+            self.status = 502
 
     @property
     def retryable(self) -> bool:
+        status = self.plaid_status
         return (
-            self.status is None
-            or self.status == 429
-            or self.status >= 500
+            status is None
+            or status == 429
+            or status >= 500
             or self.error_type in RETRYABLE_TYPES
             or self.error_code in RETRYABLE_CODES
         )
@@ -58,9 +71,9 @@ class PlaidCallError(Exception):
 def base_url(settings: Settings) -> str:
     if settings.plaid_host:
         return settings.plaid_host.rstrip("/")
-    return plaid.Environment.Production if settings.plaid_env == "production" else (
-        plaid.Environment.Sandbox
-    )
+    if settings.plaid_env == "production":
+        return str(plaid.Environment.Production)
+    return str(plaid.Environment.Sandbox)
 
 
 @functools.cache
@@ -113,7 +126,7 @@ def call(operation: str, function: Callable[..., T], *args: Any, **kwargs: Any) 
         log.warning(
             "plaid.call.failed",
             operation=operation,
-            status=error.status,
+            status=error.plaid_status,
             error_code=error.error_code,
             request_id=error.request_id,
         )

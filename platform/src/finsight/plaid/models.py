@@ -43,7 +43,7 @@ class PlaidItem(IdMixin, TimestampMixin, SoftDeleteMixin, MetadataMixin, TenantB
     institution_id: Mapped[str | None] = mapped_column(Text, default=None)
     institution_name: Mapped[str] = mapped_column(Text)
     # Envelope-encrypted; read it only through finsight.plaid.tokens.
-    access_token: Mapped[str] = mapped_column(Text, repr=False)
+    access_token: Mapped[str] = mapped_column(Text)
     access_token_key_id: Mapped[str | None] = mapped_column(
         Text, Computed("split_part(access_token, ':', 2)", persisted=True)
     )

@@ -157,7 +157,9 @@ class PlaidEmulator:
         if fault is not None:
             raise PlaidError(*fault)
         if body.get("client_id") != self.client_id or body.get("secret") != self.secret:
-            raise PlaidError(400, "INVALID_INPUT", "INVALID_API_KEYS", "invalid client_id or secret")
+            raise PlaidError(
+                400, "INVALID_INPUT", "INVALID_API_KEYS", "invalid client_id or secret"
+            )
         route = _ROUTES.get(path)
         if route is None:
             raise PlaidError(404, "INVALID_REQUEST", "NOT_FOUND", f"unknown endpoint {path}")
@@ -263,7 +265,9 @@ class PlaidEmulator:
                 raise PlaidError(
                     400, "TRANSACTIONS_ERROR", "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION"
                 )
-            count = min(int(body.get("options", {}).get("count") or body.get("count") or 100), PAGE_LIMIT)
+            count = min(
+                int(body.get("options", {}).get("count") or body.get("count") or 100), PAGE_LIMIT
+            )
             page = item.log[start : start + count]
             end = start + len(page)
             has_more = end < len(item.log)

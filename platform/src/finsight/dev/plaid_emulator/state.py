@@ -33,11 +33,23 @@ ITEM_ERROR_CODES = (
 
 _MERCHANTS = (
     ("STARBUCKS STORE 1458", "Starbucks", "FOOD_AND_DRINK", "FOOD_AND_DRINK_COFFEE", 5.75),
-    ("UBER 063015 SF**POOL**", "Uber", "TRANSPORTATION", "TRANSPORTATION_TAXIS_AND_RIDE_SHARES", 18),
+    (
+        "UBER 063015 SF**POOL**",
+        "Uber",
+        "TRANSPORTATION",
+        "TRANSPORTATION_TAXIS_AND_RIDE_SHARES",
+        18,
+    ),
     ("WHOLE FOODS MARKET #10234", "Whole Foods", "FOOD_AND_DRINK", "FOOD_AND_DRINK_GROCERIES", 84),
     ("NETFLIX.COM", "Netflix", "ENTERTAINMENT", "ENTERTAINMENT_TV_AND_MOVIES", 15.49),
     ("SHELL OIL 5744", "Shell", "TRANSPORTATION", "TRANSPORTATION_GAS", 42.1),
-    ("AMAZON MKTPL*2K4LL0", "Amazon", "GENERAL_MERCHANDISE", "GENERAL_MERCHANDISE_ONLINE_MARKETPLACES", 31.99),
+    (
+        "AMAZON MKTPL*2K4LL0",
+        "Amazon",
+        "GENERAL_MERCHANDISE",
+        "GENERAL_MERCHANDISE_ONLINE_MARKETPLACES",
+        31.99,
+    ),
 )
 
 
@@ -191,10 +203,12 @@ class Banks:
         suffix = hashlib.sha256(institution_id.encode()).hexdigest()[:2]
         accounts = [
             Account(new_id("acc-"), "Plaid Checking", "depository", "checking", "0000", 1250.0),
-            Account(new_id("acc-"), "Plaid Credit Card", "credit", "credit card", f"33{suffix}", 410.0),
+            Account(
+                new_id("acc-"), "Plaid Credit Card", "credit", "credit card", f"33{suffix}", 410.0
+            ),
         ]
         item = Item(new_id("item-"), new_id("access-sandbox-"), institution_id, accounts)
-        rng = random.Random(seed)
+        rng = random.Random(seed)  # noqa: S311 - made-up history, not a secret
         today = date.today()
         for offset in range(history_days, 0, -3):
             raw, merchant, primary, detailed, price = rng.choice(_MERCHANTS)
@@ -255,7 +269,10 @@ class Banks:
             item.log.append(
                 (
                     "removed",
-                    {"transaction_id": pending["transaction_id"], "account_id": pending["account_id"]},
+                    {
+                        "transaction_id": pending["transaction_id"],
+                        "account_id": pending["account_id"],
+                    },
                 )
             )
         return posted
