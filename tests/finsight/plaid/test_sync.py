@@ -24,6 +24,10 @@ pytestmark = pytest.mark.integration
 TODAY = date.today()
 
 
+def _ago(days: int) -> date:
+    return TODAY - timedelta(days=days)
+
+
 def _bank(emulator: PlaidEmulator, item_db: PlaidItem):
     return emulator.banks.items[item_db.item_id]
 
