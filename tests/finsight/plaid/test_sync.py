@@ -320,3 +320,31 @@ def test_rows_already_there_from_a_statement_file_are_claimed_not_doubled(emulat
     with tenant_session(org) as session:
         count = session.scalar(select(func.count()).select_from(PlaidItem))
     assert count == 1
+
+
+def test_secrets_rotate_rewraps_access_tokens_and_they_still_work(emulator, org, monkeypatch):
+    """`finsight secrets rotate` covers plaid_items.access_token (declared by the domain)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from finsight.cli import app
+    from finsight.config import get_settings
+    from finsight.crypto.keys import generate_symmetric
+
+    keys = {"k-old": generate_symmetric(), "k-new": generate_symmetric()}
+    monkeypatch.setenv("DATA_ENCRYPTION_KEYS", json.dumps(keys))
+    monkeypatch.setenv("DATA_ENCRYPTION_KEY_ID", "k-old")
+    get_settings.cache_clear()
+    try:
+        item_id = connect_test_bank(org)
+        assert item_row(org, item_id).access_token_key_id == "k-old"
+        result = CliRunner().invoke(app, ["secrets", "rotate", "--to", "k-new"])
+        assert result.exit_code == 0, result.output
+        rotated = item_row(org, item_id)
+        assert rotated.access_token_key_id == "k-new"
+        assert run_sync(org, item_id) == "succeeded"  # the rewrapped token still opens
+    finally:
+        monkeypatch.delenv("DATA_ENCRYPTION_KEYS")
+        monkeypatch.delenv("DATA_ENCRYPTION_KEY_ID")
+        get_settings.cache_clear()
