@@ -348,3 +348,27 @@ def test_secrets_rotate_rewraps_access_tokens_and_they_still_work(emulator, org,
         monkeypatch.delenv("DATA_ENCRYPTION_KEYS")
         monkeypatch.delenv("DATA_ENCRYPTION_KEY_ID")
         get_settings.cache_clear()
+
+
+def test_cli_lists_items_and_syncs_with_progress(emulator, org):
+    from typer.testing import CliRunner
+
+    from finsight.cli import app
+
+    item_id = connect_test_bank(org)
+    runner = CliRunner()
+    listed = runner.invoke(app, ["plaid", "items", "--org", org])
+    assert listed.exit_code == 0, listed.output
+    assert "First Platypus Bank" in listed.output and "never" in listed.output
+    synced = runner.invoke(app, ["plaid", "sync", "--org", org, "--item", str(item_id)])
+    assert synced.exit_code == 0, synced.output
+    expected = len(_bank(emulator, item_row(org, item_id)).log)
+    assert f"First Platypus Bank: {expected} added" in synced.output
+    again = runner.invoke(app, ["plaid", "items", "--org", org])
+    assert "just now" in again.output
+    bad = runner.invoke(app, ["plaid", "sync", "--org", org, "--item", "nope"])
+    assert bad.exit_code == 1 and "error:" in bad.output
+    _bank(emulator, item_row(org, item_id)).error = "ITEM_LOGIN_REQUIRED"
+    failed = runner.invoke(app, ["plaid", "sync", "--org", org])
+    assert failed.exit_code == 1
+    assert "ITEM_LOGIN_REQUIRED" in failed.output
