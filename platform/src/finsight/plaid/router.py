@@ -10,6 +10,7 @@ from fastapi import APIRouter, Response, status
 
 from finsight.api.deps import TenantContext, tenant
 from finsight.api.problems import problem_responses
+from finsight.config import get_settings
 from finsight.plaid import service
 from finsight.plaid.schemas import (
     ConnectRequest,
@@ -55,7 +56,12 @@ def create_link_token(body: LinkTokenRequest, ctx: CanWrite) -> LinkTokenOut:
 def list_items(ctx: CanRead) -> ItemList:
     items = service.list_items(ctx.session)
     accounts = service.item_accounts(ctx.session, [item.id for item in items])
-    return ItemList(items=[ItemOut.of(item, accounts) for item in items])
+    settings = get_settings()
+    return ItemList(
+        items=[ItemOut.of(item, accounts) for item in items],
+        link_available=settings.plaid_host is None,
+        test_banks_available=settings.plaid_env == "sandbox" or settings.plaid_host is not None,
+    )
 
 
 @router.get(

@@ -129,6 +129,10 @@ class ItemOut(BaseModel):
 
 class ItemList(BaseModel):
     items: list[ItemOut]
+    # Plaid Link can open (real Plaid); test banks can be connected without it (sandbox, or
+    # `finsight dev`'s local Plaid).
+    link_available: bool
+    test_banks_available: bool
 
 
 class SyncQueued(BaseModel):
