@@ -210,6 +210,9 @@ def run_sync(org_slug: str, item_id: uuid.UUID, progress: Progress | None = None
         if item is None or item.deleted_at is not None:
             return "missing"
         changes, skipped = to_changes(session, item, fetched)
+        # Each sync is its own unit of work for the ledger's event (analytics starts one run
+        # per unit: the item's id would make every later sync find the first one's run).
+        sync_id = uuid.uuid4()
         applied = apply_bank_changes(
             session,
             unit.org_id,
@@ -217,9 +220,12 @@ def run_sync(org_slug: str, item_id: uuid.UUID, progress: Progress | None = None
             changes,
             source="plaid",
             actor=SYNC_ACTOR,
-            source_id=item.id,
+            source_id=sync_id,
+            audit_details={"plaid_item": str(item.id), "institution": item.institution_name},
         )
         counts: dict[str, object] = {
+            "sync_id": str(sync_id),
+            "item_id": str(item.id),
             **applied.counts(),
             "skipped": skipped,
             "pages": fetched.pages,
