@@ -166,3 +166,45 @@ def test_one_organization_never_sees_or_touches_anothers_items(api, owner, uniqu
     # And its tenant role cannot read the first one's tokens at all.
     with pytest.raises(Exception, match="permission denied"), tenant_session(other_slug) as session:
         session.execute(text(f"SELECT access_token FROM org_{unique_slug}.plaid_items"))
+
+
+def test_reconnect_clears_needs_attention_only_when_plaid_says_healthy(api, owner, emulator):
+    item = _connect(api, owner).json()
+    bank = emulator.banks.items[item["item_id"]]
+    bank.error = "ITEM_LOGIN_REQUIRED"
+    body = emulator.webhook_body(
+        bank, "ITEM", "ERROR", error={"error_code": "ITEM_LOGIN_REQUIRED", "error_message": "x"}
+    )
+    webhook = api.post(
+        "/api/plaid/webhook",
+        content=body,
+        headers={"plaid-verification": emulator.sign_webhook(body)},
+    )
+    assert webhook.status_code == 200
+    path = f"/api/plaid/items/{item['id']}/reconnected"
+    still = api.post(path, headers=owner.headers)
+    assert still.status_code == 200, still.text
+    assert (still.json()["status"], still.json()["needs_attention"]) == ("login_required", True)
+    bank.error = None  # the person signed in again through Link's update mode
+    fixed = api.post(path, headers=owner.headers).json()
+    assert (fixed["status"], fixed["needs_attention"]) == ("healthy", False)
+    assert fixed["sync_state"] == "queued"
+
+
+def test_switched_off_bank_sync_mounts_nothing(monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from finsight.app import create_app
+    from finsight.config import get_settings
+
+    monkeypatch.setenv("ENABLE_PLAID_INTEGRATION", "false")
+    monkeypatch.setenv("JWT_SECRET", "x" * 48)
+    get_settings.cache_clear()
+    try:
+        paths = create_app().openapi()["paths"]
+        assert not [p for p in paths if p.startswith("/api/plaid")]
+        with TestClient(create_app()) as local:
+            assert local.post("/api/plaid/webhook", content=b"{}").status_code == 404
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
