@@ -139,9 +139,9 @@ def call(operation: str, function: Callable[..., T], *args: Any, **kwargs: Any) 
             log.warning("plaid.call.unreachable", operation=operation, error=type(exc).__name__)
             raise PlaidCallError(operation, None, "API_ERROR", "UNREACHABLE", str(exc)) from None
         raise
-    request_id = result.get("request_id") if isinstance(result, dict) else None
-    if request_id is None:
-        request_id = getattr(result, "request_id", None)
+    request_id = getattr(result, "request_id", None)
+    if request_id is None and hasattr(result, "headers"):  # an unparsed HTTP response
+        request_id = result.headers.get("plaid-request-id")
     log.info(
         "plaid.call",
         operation=operation,

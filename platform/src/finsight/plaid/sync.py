@@ -89,8 +89,9 @@ def fetch(access_token: str, cursor: str | None, progress: Progress | None = Non
             **({"cursor": next_cursor} if next_cursor else {}),
         )
         try:
-            raw = client.call(
-                "transactions_sync", api.transactions_sync, request, _check_return_type=False
+            # plaid-python makes the call; the body is validated here (wire.py says why).
+            answer = client.call(
+                "transactions_sync", api.transactions_sync, request, _preload_content=False
             )
         except client.PlaidCallError as error:
             if error.error_code != MUTATION:
@@ -102,8 +103,10 @@ def fetch(access_token: str, cursor: str | None, progress: Progress | None = Non
             fetched.changes.clear()
             next_cursor, count = cursor, 0
             continue
-        # Unchecked, plaid-python hands back its response object holding the JSON's values.
-        page = wire.SyncPage.model_validate({name: raw.get(name) for name in wire.PAGE_FIELDS})
+        try:
+            page = wire.SyncPage.model_validate_json(answer.data)
+        finally:
+            answer.release_conn()
         fetched.changes.append(page)
         fetched.pages += 1
         count += len(page.added) + len(page.modified) + len(page.removed)

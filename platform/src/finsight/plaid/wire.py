@@ -1,9 +1,10 @@
 """The /transactions/sync answer, validated by these models rather than plaid-python's.
 
-The call itself is plaid-python's (`_check_return_type=False`): its model layer checks every
-field of every transaction in Python, about 4 ms per transaction here (2 s for a page of 500),
-which would make a large first sync spend minutes validating. These pydantic models validate
-what the sync reads, with Plaid's required and nullable fields, at a small fraction of that."""
+The call itself is plaid-python's (`_preload_content=False`: its HTTP response, unparsed): its
+model layer checks every field of every transaction in Python, about 4 ms per transaction here
+(2 s for a page of 500), which would make a large first sync spend minutes validating. These
+pydantic models parse the JSON and validate what the sync reads, with Plaid's required and
+nullable fields, at a small fraction of that."""
 
 from __future__ import annotations
 
@@ -74,6 +75,3 @@ class SyncPage(_Wire):
     has_more: bool
     request_id: str
     transactions_update_status: str
-
-
-PAGE_FIELDS = tuple(SyncPage.model_fields)
