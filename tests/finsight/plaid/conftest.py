@@ -8,7 +8,7 @@ import pytest
 from finsight.dev.plaid_emulator import PlaidEmulator
 
 from support.api import Member, create_org, login
-from support.plaid import plaid_environment
+from support.plaid import plaid_environment, plaid_settings
 from support.server_fixtures import _serving
 
 
@@ -20,9 +20,19 @@ def emulator() -> Iterator[PlaidEmulator]:
 
 
 @pytest.fixture(scope="session")
-def plaid_env(test_env: dict[str, str], emulator: PlaidEmulator) -> Iterator[dict[str, str]]:
-    with plaid_environment(emulator) as values:
-        yield {**test_env, **values}
+def plaid_server_env(test_env: dict[str, str], emulator: PlaidEmulator) -> dict[str, str]:
+    """The settings of server processes with bank sync on."""
+    return {**test_env, **plaid_settings(emulator)}
+
+
+@pytest.fixture
+def plaid_env(
+    plaid_server_env: dict[str, str], emulator: PlaidEmulator
+) -> Iterator[dict[str, str]]:
+    """This process's settings pointed at the local Plaid for one test (then put back, so other
+    tests of this worker see the suite's settings)."""
+    with plaid_environment(emulator):
+        yield plaid_server_env
 
 
 @pytest.fixture
@@ -37,10 +47,10 @@ def org(owner_email: str, unique_slug: str) -> str:
 
 @pytest.fixture(scope="session")
 def plaid_api_url(
-    plaid_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+    plaid_server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """An api process with bank sync on, calling the local Plaid."""
-    with _serving("api", [], plaid_env, tmp_path_factory) as url:
+    with _serving("api", [], plaid_server_env, tmp_path_factory) as url:
         yield url
 
 

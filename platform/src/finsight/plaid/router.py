@@ -35,13 +35,14 @@ def _out(ctx: TenantContext, item_id: uuid.UUID) -> ItemOut:
 
 @router.post(
     "/link-token",
+    name="plaid.link_token",
     response_model=LinkTokenOut,
     summary="A Plaid Link token (with item_id: update mode, to reconnect that bank)",
     responses=problem_responses(401, 403, 404, 422, 502, 503),
 )
 def create_link_token(body: LinkTokenRequest, ctx: CanWrite) -> LinkTokenOut:
     item = service.get_item(ctx.session, body.item_id) if body.item_id else None
-    token = service.link_token(ctx.principal.user_id, item)
+    token = service.link_token(ctx.session, ctx.org, ctx.actor, ctx.principal.user_id, item)
     return LinkTokenOut(
         link_token=token.link_token, expiration=token.expiration, update_mode=token.update_mode
     )
@@ -49,6 +50,7 @@ def create_link_token(body: LinkTokenRequest, ctx: CanWrite) -> LinkTokenOut:
 
 @router.get(
     "/items",
+    name="plaid.item.list",
     response_model=ItemList,
     summary="The organization's bank connections, their accounts and sync state",
     responses=problem_responses(401, 403),
@@ -66,6 +68,7 @@ def list_items(ctx: CanRead) -> ItemList:
 
 @router.get(
     "/items/{item_id}",
+    name="plaid.item.get",
     response_model=ItemOut,
     summary="One bank connection",
     responses=problem_responses(401, 403, 404, 422),
@@ -76,6 +79,7 @@ def get_item(item_id: uuid.UUID, ctx: CanRead) -> ItemOut:
 
 @router.post(
     "/items",
+    name="plaid.item.connect",
     response_model=ItemOut,
     status_code=status.HTTP_201_CREATED,
     summary="Connect a bank: exchange Link's public token, map its accounts, start a sync",
@@ -98,6 +102,7 @@ def connect(body: ConnectRequest, ctx: CanWrite) -> ItemOut:
 
 @router.post(
     "/test-bank",
+    name="plaid.item.test_bank",
     response_model=ItemOut,
     status_code=status.HTTP_201_CREATED,
     summary="Connect a test bank without Link (sandbox credentials, or `finsight dev`)",
@@ -113,6 +118,7 @@ def connect_test_bank(body: TestBankRequest, ctx: CanWrite) -> ItemOut:
 
 @router.post(
     "/items/{item_id}/sync",
+    name="plaid.item.sync",
     response_model=SyncQueued,
     status_code=status.HTTP_202_ACCEPTED,
     summary="Sync now",
@@ -126,6 +132,7 @@ def sync_now(item_id: uuid.UUID, ctx: CanWrite) -> SyncQueued:
 
 @router.post(
     "/items/{item_id}/reconnected",
+    name="plaid.item.reconnected",
     response_model=ItemOut,
     summary="After Link in update mode: clears 'needs attention' when Plaid reports it healthy",
     responses=problem_responses(401, 403, 404, 422, 502, 503),
@@ -138,6 +145,7 @@ def reconnected(item_id: uuid.UUID, ctx: CanWrite) -> ItemOut:
 
 @router.delete(
     "/items/{item_id}",
+    name="plaid.item.remove",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Remove a bank connection (its accounts and transactions stay)",
     responses=problem_responses(401, 403, 404, 422),

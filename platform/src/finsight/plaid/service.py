@@ -62,8 +62,11 @@ class LinkToken:
     update_mode: bool
 
 
-def link_token(user_id: uuid.UUID, item: PlaidItem | None = None) -> LinkToken:
-    """A Link token; with `item`, for update mode (re-authentication: its token, no products)."""
+def link_token(
+    session: Session, org: OrgRef, actor: Actor, user_id: uuid.UUID, item: PlaidItem | None = None
+) -> LinkToken:
+    """A Link token; with `item`, for update mode (re-authentication: its token, no products).
+    Audited: it starts a connection (or a reconnection) at Plaid."""
     settings = get_settings()
     fields: dict[str, object] = {
         "client_name": "finsight",
@@ -79,6 +82,15 @@ def link_token(user_id: uuid.UUID, item: PlaidItem | None = None) -> LinkToken:
         fields["access_token"] = tokens.access_token(item)
     answer = client.call(
         "link_token_create", client.api().link_token_create, LinkTokenCreateRequest(**fields)
+    )
+    record(
+        session,
+        org_id=org.id,
+        actor=actor,
+        action="plaid.link_token.create",
+        target_type="plaid_item" if item is not None else None,
+        target_id=item.id if item is not None else None,
+        details={"update_mode": item is not None},
     )
     return LinkToken(answer.link_token, answer.expiration, item is not None)
 

@@ -23,6 +23,7 @@ class BodyTooLarge(FinsightError):
 
 @router.post(
     "/webhook",
+    name="plaid.webhook",
     response_model=WebhookAnswer,
     summary="Plaid's webhooks (signed: Plaid-Verification, ES256)",
     description="Verified first (ES256 JWT from Plaid's published key, at most 5 minutes old, "
