@@ -83,19 +83,20 @@ def resident_kib(root: int) -> int:
     return total
 
 
-class Worker:
-    """`finsight serve worker` in its own process group, so a kill takes every child with it."""
+class Service:
+    """`finsight serve ...` in its own process group, so a kill takes every child with it."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], *args: str) -> None:
         self.env = env
-        self.log = Path(env["DATA_DIR"]) / "worker.log"
+        self.args = args
+        self.log = Path(env["DATA_DIR"]) / f"{args[0]}.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.kills = 0
 
     def start(self) -> None:
         with self.log.open("ab") as output:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "finsight.cli", "serve", "worker", "--concurrency", "2"],
+                [sys.executable, "-m", "finsight.cli", "serve", *self.args],
                 env={**os.environ, **self.env},
                 stdout=output,
                 stderr=subprocess.STDOUT,
@@ -133,7 +134,7 @@ def _account(slug: str) -> str:
         return str(account.id)
 
 
-async def _soak(url: str, token: str, account: str, worker: Worker, api_pid: int) -> dict:
+async def _soak(url: str, token: str, account: str, worker: Service, api_pid: int) -> dict:
     headers = {"Authorization": f"Bearer {token}"}
     uploads: list[tuple[int, str]] = []  # (statement number, import id)
     runs: list[str] = []
@@ -201,6 +202,14 @@ async def _soak(url: str, token: str, account: str, worker: Worker, api_pid: int
                         worker.kills,
                     )
                 )
+                elapsed, api_kib, worker_kib, kills = memory[-1]
+                print(
+                    f"{elapsed:4.0f} s: {len(uploads)} uploads, {len(runs)} runs, "
+                    f"{sum(reads.values())} reads {dict(reads)}, {kills} kills, "
+                    f"api {api_kib // 1024} MiB, worker {worker_kib // 1024} MiB",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 await asyncio.sleep(SAMPLE_EVERY)
 
         await asyncio.gather(
@@ -209,29 +218,38 @@ async def _soak(url: str, token: str, account: str, worker: Worker, api_pid: int
     return {"uploads": uploads, "runs": runs, "reads": reads, "memory": memory}
 
 
-def _settle(slug: str) -> float:
-    """Wait until every import and run has finished; returns the seconds waited."""
+def _open_work(slug: str) -> dict[str, int]:
     from finsight.tenancy import tenant_session
 
+    with tenant_session(slug) as session:
+        imports = session.execute(
+            text(
+                "SELECT status, count(*) FROM import_batches "
+                "WHERE status NOT IN ('succeeded', 'failed') GROUP BY 1"
+            )
+        ).all()
+        runs = session.execute(
+            text(
+                "SELECT status, count(*) FROM analytics_runs "
+                "WHERE status NOT IN ('succeeded', 'failed') GROUP BY 1"
+            )
+        ).all()
+    return {
+        **{f"imports {row[0]}": row[1] for row in imports},
+        **{f"runs {row[0]}": row[1] for row in runs},
+    }
+
+
+def _settle(slug: str) -> tuple[float, dict[str, int]]:
+    """Wait until every import and run has finished; the seconds waited, and what is still
+    open after SETTLE_TIMEOUT (nothing, when it settled)."""
     began = time.monotonic()
-    while time.monotonic() - began < SETTLE_TIMEOUT:
-        with tenant_session(slug) as session:
-            open_imports = session.scalar(
-                text(
-                    "SELECT count(*) FROM import_batches "
-                    "WHERE status NOT IN ('succeeded', 'failed')"
-                )
-            )
-            open_runs = session.scalar(
-                text(
-                    "SELECT count(*) FROM analytics_runs "
-                    "WHERE status NOT IN ('succeeded', 'failed')"
-                )
-            )
-        if not open_imports and not open_runs:
-            return time.monotonic() - began
-        time.sleep(2)
-    raise RuntimeError(f"imports or runs still open {SETTLE_TIMEOUT:.0f} s after the soak")
+    while True:
+        still_open = _open_work(slug)
+        if not still_open or time.monotonic() - began > SETTLE_TIMEOUT:
+            return time.monotonic() - began, still_open
+        print(f"settling: {still_open}", file=sys.stderr, flush=True)
+        time.sleep(10)
 
 
 def _books(slug: str) -> dict[str, object]:
@@ -287,8 +305,10 @@ def main() -> None:
         env = {**env, **PRODUCTION}
         _prepare(env)
         account = _account("bench")
-        worker = Worker(env)
+        worker = Service(env, "worker", "--concurrency", "2")
+        beat = Service(env, "beat")  # the sweepers of lost imports and runs, as in production
         worker.start()
+        beat.start()
         try:
             pids: list[int] = []
             with api_process(env, pids) as url:
@@ -302,9 +322,12 @@ def main() -> None:
                 soaked = asyncio.run(
                     _soak(url, login.json()["access_token"], account, worker, api_pid)
                 )
-                settled = _settle("bench")
+                settled, still_open = _settle("bench")
         finally:
             worker.stop()
+            beat.stop()
+        if still_open:
+            print(worker.log.read_text()[-4000:], file=sys.stderr)
         unique = {number for number, _ in soaked["uploads"]}
         books = _books("bench")
         expected = len(unique) * ROWS_PER_IMPORT
@@ -323,6 +346,7 @@ def main() -> None:
                 "analytics_runs_requested": len(soaked["runs"]),
                 "reads": dict(soaked["reads"]),
                 "settle_s": round(settled, 1),
+                "still_open_after_settle": still_open,
                 **_memory_figures(soaked["memory"]),
             },
         )
