@@ -21,6 +21,7 @@ BENCHMARKS = {
     "load": "bench.load_bench",
     "upgrade": "bench.upgrade_bench",
     "soak": "bench.soak_bench",
+    "plaid": "bench.plaid_bench",
 }
 
 

@@ -23,6 +23,8 @@ SELF_SERVICE = {
     # The invitee's side of an invitation: they are no member yet.
     "invitation.preview",
     "invitation.accept",
+    # Plaid calls it, signed (verified before anything else: 401 when it is not).
+    "plaid.webhook",
 }
 
 # POSTs that change nothing (a dry run): not audited; still refused to those lacking the permission.

@@ -30,6 +30,13 @@ HEADERS = {
     "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",
     "cross-origin-opener-policy": "same-origin",
 }
+_CSP = b"content-security-policy"
+# The Connections page only: Plaid Link's script, its iframe and its calls home.
+PLAID_LINK_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "script-src 'self'", "script-src 'self' https://cdn.plaid.com"
+).replace("connect-src 'self'", "connect-src 'self' https://*.plaid.com") + (
+    "; frame-src https://cdn.plaid.com"
+)
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -52,7 +59,10 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                headers.extend(self.headers)
+                # A page may set its own policy (the Connections page allows Plaid Link's
+                # script and frame); every other answer gets the strict one.
+                own_policy = any(name == b"content-security-policy" for name, _ in headers)
+                headers.extend(h for h in self.headers if not (own_policy and h[0] == _CSP))
                 headers.append((b"x-request-id", request_id.encode()))
                 if not is_static:
                     # Pages show financial data: never kept by shared caches or the back button.

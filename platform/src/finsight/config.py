@@ -131,6 +131,27 @@ class Settings(BaseSettings):
     # How long the "second factor required" challenge of a sign-in stays valid.
     two_factor_challenge_ttl_seconds: int = 300
 
+    # --- bank sync (finsight.plaid) -----------------------------------------------------------
+    plaid_client_id: str | None = None
+    plaid_secret: SecretStr | None = None  # never logged (SecretStr)
+    plaid_env: Literal["sandbox", "production"] = "sandbox"
+    # Any base URL instead of PLAID_ENV's (`finsight dev` and the tests: the local emulator).
+    plaid_host: str | None = None
+    # Where Plaid sends webhooks (this API's /api/plaid/webhook as the internet reaches it).
+    plaid_webhook_url: str | None = None
+    # Unset: on exactly when PLAID_CLIENT_ID and PLAID_SECRET are set.
+    enable_plaid_integration: bool | None = None
+    # "Connect a test bank" (/sandbox/public_token/create): sandbox credentials or `make dev`.
+    plaid_sandbox_institution_id: str = "ins_109508"
+    # A sync queued, or syncing without a heartbeat, this long is marked stale and sent again.
+    plaid_sync_stale_seconds: int = 600
+    # Every item is synced at least this often (the beat's refresh; webhooks do the rest).
+    plaid_refresh_hours: int = 24
+    # Rate limits and Plaid 5xx: attempts per sync, exponential backoff from the base.
+    plaid_max_attempts: int = 6
+    plaid_retry_backoff_seconds: int = 30
+    plaid_timeout_seconds: float = 30.0
+
     # --- secrets at rest, audit anchoring, post-quantum option (finsight.crypto) -------------
     # JSON key id -> key-encryption key (`finsight secrets generate-key`); the active one wraps
     # new secrets, the others still decrypt (rotation). Development generates them in DATA_DIR.
@@ -152,6 +173,13 @@ class Settings(BaseSettings):
         if self.environment == "production" and not self.database_url:
             raise ValueError("DATABASE_URL is required when ENVIRONMENT=production")
         return self
+
+    @property
+    def plaid_enabled(self) -> bool:
+        """ENABLE_PLAID_INTEGRATION, or by default whether Plaid credentials are set."""
+        if self.enable_plaid_integration is not None:
+            return self.enable_plaid_integration
+        return bool(self.plaid_client_id and self.plaid_secret)
 
     @property
     def is_development(self) -> bool:

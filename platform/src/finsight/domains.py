@@ -22,6 +22,7 @@ DOMAINS = (
     "transactions",
     "ledger",
     "ingestion",
+    "plaid",
     "audit",
     "analytics",
     "notifications",

@@ -77,6 +77,10 @@ def test_built_in_roles_hold_what_they_always_held():
     areas = {f"{area}:{action}" for area in DATA for action in ("read", "write")}
     assert BUILTIN_ROLES["owner"] == ALL_PERMISSIONS
     assert BUILTIN_ROLES["admin"] == ALL_PERMISSIONS - {"organization:delete"}
-    assert BUILTIN_ROLES["analyst"] == {"organization:read", "members:read", "roles:read"} | areas
-    assert BUILTIN_ROLES["viewer"] == {"organization:read"} | {f"{area}:read" for area in DATA}
-    assert len(ALL_PERMISSIONS) == 20
+    # Bank connections: everyone sees them; connecting a bank is for owners and admins.
+    connections = {"connections:read"}
+    analyst = {"organization:read", "members:read", "roles:read"} | areas | connections
+    assert BUILTIN_ROLES["analyst"] == analyst
+    viewer = {"organization:read"} | {f"{area}:read" for area in DATA} | connections
+    assert BUILTIN_ROLES["viewer"] == viewer
+    assert len(ALL_PERMISSIONS) == 22

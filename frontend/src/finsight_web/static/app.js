@@ -53,7 +53,45 @@ function importProgress() {
   window.setTimeout(poll, 300);
 }
 
+// Connections: Plaid Link (its script loads on that page only). A new connection posts Link's
+// public token to /connections/link; update mode (Reconnect) tells /connections/<id>/reconnected.
+function plaidLink() {
+  document.querySelectorAll("[data-plaid-link]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      if (!window.Plaid) { window.alert("Plaid Link could not load; check your connection."); return; }
+      var itemId = button.getAttribute("data-plaid-link");
+      var body = new URLSearchParams({ csrf_token: button.getAttribute("data-csrf"), item_id: itemId });
+      fetch("/connections/link-token", { method: "POST", body: body, credentials: "same-origin" })
+        .then(function (response) { return response.json(); })
+        .then(function (answer) {
+          if (!answer.link_token) { window.alert(answer.detail || "Could not start Plaid Link."); return; }
+          window.Plaid.create({
+            token: answer.link_token,
+            onSuccess: function (publicToken, metadata) {
+              var form;
+              if (itemId) {
+                form = document.createElement("form");
+                form.method = "post";
+                form.action = "/connections/" + itemId + "/reconnected";
+                var csrf = document.createElement("input");
+                csrf.type = "hidden"; csrf.name = "csrf_token"; csrf.value = button.getAttribute("data-csrf");
+                form.appendChild(csrf);
+                document.body.appendChild(form);
+              } else {
+                form = document.getElementById("plaid-link-result");
+                form.elements.public_token.value = publicToken;
+                form.elements.institution_id.value = (metadata.institution || {}).institution_id || "";
+              }
+              form.submit();
+            }
+          }).open();
+        });
+    });
+  });
+}
+
 document.addEventListener("DOMContentLoaded", function () {
+  plaidLink();
   autosubmit();
   selectAll();
   confirmations();

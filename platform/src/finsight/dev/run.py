@@ -25,6 +25,9 @@ from finsight.dev import monitoring, stores
 from finsight.dev.demo import DEMO_OWNER_EMAIL, describe, ensure_demo
 from finsight.dev.mailcatcher import MailCatcher
 from finsight.dev.monitoring import MonitoringPlan
+from finsight.dev.plaid_emulator import CLIENT_ID as PLAID_DEV_CLIENT_ID
+from finsight.dev.plaid_emulator import SECRET as PLAID_DEV_SECRET
+from finsight.dev.plaid_emulator import PlaidEmulator
 from finsight.dev.state import DevState, remove_state, write_state
 from finsight.dev.supervisor import Supervisor
 from finsight.embedded import free_port
@@ -150,6 +153,20 @@ def run_dev(options: DevOptions, console: Console) -> int:
                 cleanup.callback(catcher.stop)
                 os.environ.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port))
                 console.print(f"catching mail on 127.0.0.1:{smtp_port} (dashboard: Mail)")
+            if not settings.plaid_client_id and not settings.plaid_host:
+                # No Plaid credentials (and no internet): a local Plaid on 127.0.0.1, so
+                # "Connect a test bank" on the Connections page works end to end.
+                plaid = PlaidEmulator(int(os.environ.get("DEV_PLAID_PORT") or 0))
+                plaid_url = plaid.start()
+                cleanup.callback(plaid.stop)
+                os.environ.update(
+                    PLAID_HOST=plaid_url,
+                    PLAID_CLIENT_ID=PLAID_DEV_CLIENT_ID,
+                    PLAID_SECRET=PLAID_DEV_SECRET,
+                    PLAID_ENV="sandbox",
+                )
+                get_settings.cache_clear()
+                console.print(f"local Plaid on {plaid_url} (dashboard: Connections)")
 
             console.print("upgrading the database")
             report = upgrade_all(Actor.cli())

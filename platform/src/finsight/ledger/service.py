@@ -23,10 +23,20 @@ from finsight.categories.models import Category
 from finsight.errors import InvalidInput, NotFound
 from finsight.kit.identity import Actor
 from finsight.kit.query import advisory_xact_lock
+from finsight.ledger.bank import (
+    BankApplied,
+    BankChanges,
+    BankRow,
+    apply_bank_changes,
+)
 from finsight.ledger.events import RowsLanded, publish
 from finsight.ledger.schemas import ManualTransaction
 from finsight.transactions.models import Transaction
 from finsight.transactions.transfers import detect_transfers
+
+# Bank feeds (Plaid) enter through apply_bank_changes (ledger/bank.py), re-exported here.
+__all__ = ["BankApplied", "BankChanges", "BankRow", "add_manual", "add_rows", "apply_bank_changes"]
+__all__ += ["land", "stored_fingerprints"]
 
 
 def stored_fingerprints(session: Session, account_id: uuid.UUID) -> set[bytes]:

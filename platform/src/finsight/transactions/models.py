@@ -40,6 +40,8 @@ class Transaction(IdMixin, TimestampMixin, SoftDeleteMixin, MetadataMixin, Tenan
     bank_type: Mapped[str | None] = mapped_column(Text, default=None)
     check_number: Mapped[str | None] = mapped_column(Text, default=None)
     fingerprint: Mapped[bytes] = mapped_column(LargeBinary)
+    # A source's own id for the row (Plaid's transaction_id): later changes find it by this.
+    source_key: Mapped[str | None] = mapped_column(Text, default=None)
     pending: Mapped[bool] = mapped_column(default=False)
     notes: Mapped[str | None] = mapped_column(Text, default=None)
     tags: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)

@@ -37,6 +37,8 @@ def _me(db: Session, principal: Principal) -> Me:
         memberships=memberships,
         two_factor_enabled=user.two_factor_enabled,
         features=(["analytics"] if get_settings().enable_analytics else [])
+        # Bank sync (the dashboard's Connections page).
+        + (["plaid"] if get_settings().plaid_enabled else [])
         # The development-only Mail page of the dashboard (mail `finsight dev` caught).
         + (["dev-mail"] if get_settings().environment == "development" else []),
     )

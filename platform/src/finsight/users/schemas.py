@@ -26,8 +26,8 @@ class Me(BaseModel):
     memberships: list[MembershipSummary]
     two_factor_enabled: bool = False
     features: list[str] = Field(
-        description="Optional parts of the product this deployment runs (`analytics`), so a "
-        "client shows only what exists"
+        description="Optional parts of the product this deployment runs (`analytics`, "
+        "`plaid`), so a client shows only what exists"
     )
 
 
