@@ -24,6 +24,7 @@ DOMAINS = (
     "ingestion",
     "audit",
     "analytics",
+    "reports",
     "notifications",
     "worker",
 )

@@ -58,7 +58,9 @@ def compute(ctx: Context) -> MerchantSpending:
             key=lambda item: (-item[2], item[0]),
         )[: ctx.filters.top]
         lines += [
-            MerchantLine(name, currency, count, total, before.get((name, currency), (0, Decimal(0)))[1])
+            MerchantLine(
+                name, currency, count, total, before.get((name, currency), (0, Decimal(0)))[1]
+            )
             for name, count, total in mine
         ]
     return MerchantSpending(lines, totals)
