@@ -54,12 +54,14 @@ def test_bad_cadences_name_the_field():
 
 
 def test_periods_payday_tax_year_range_and_relative():
-    payday = resolve({"type": "payday", "from": "2026-01", "to": "2026-02", "day": 31}, date.today())
+    payday_spec = {"type": "payday", "from": "2026-01", "to": "2026-02", "day": 31}
+    payday = resolve(payday_spec, date.today())
     assert [(b.start, b.end) for b in payday.buckets] == [
         (date(2026, 1, 31), date(2026, 2, 27)),
         (date(2026, 2, 28), date(2026, 3, 30)),
     ]
-    tax = resolve({"type": "tax_year", "year": 2025, "start_month": 4, "start_day": 6}, date.today())
+    tax_spec = {"type": "tax_year", "year": 2025, "start_month": 4, "start_day": 6}
+    tax = resolve(tax_spec, date.today())
     assert (tax.start, tax.end, tax.months) == (date(2025, 4, 6), date(2026, 4, 5), 12)
     assert (tax.previous_start, tax.previous_end) == (date(2024, 4, 6), date(2025, 4, 5))
     custom = resolve({"type": "range", "from": "2026-01-15", "to": "2026-02-14"}, date.today())
