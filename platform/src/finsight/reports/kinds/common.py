@@ -150,6 +150,8 @@ class Context:
 
 def bucket_of(column: Any, buckets: tuple[Bucket, ...]) -> ColumnElement[str]:
     """The label of the bucket a date falls in (the date is already within the buckets)."""
+    if len(buckets) == 1:
+        return literal(buckets[0].label)
     return case(
         *((column <= bucket.end, literal(bucket.label)) for bucket in buckets[:-1]),
         else_=literal(buckets[-1].label),
