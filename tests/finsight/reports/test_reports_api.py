@@ -228,3 +228,46 @@ def test_bad_requests_name_the_field(client, owner):
     )
     assert bad_account.status_code == 422
     assert bad_account.json()["errors"][0]["field"] == "filters.account_ids"
+
+
+def test_cli_report_run_writes_the_same_figures(client, owner, books, test_env, tmp_path):
+    from support.processes import run_finsight
+
+    output = tmp_path / "months.json"
+    done = run_finsight(
+        "report",
+        "run",
+        "--org",
+        str(owner.org_slug),
+        "--kind",
+        "income_spending",
+        "--format",
+        "json",
+        "--period",
+        '{"type": "months", "from": "2026-01", "to": "2026-02"}',
+        "--output",
+        str(output),
+        env=test_env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    months = next(t for t in json.loads(output.read_bytes())["tables"] if t["name"] == "months")
+    expected = {(m["key"], m["currency"]): m["spending"] for m in _summary(client, owner)}
+    assert {(r["month"], r["currency"]): r["spending"] for r in months["rows"]} == expected
+    listed = client.get("/api/reports", headers=owner.headers).json()["items"]
+    assert listed[0]["status"] == "succeeded" and listed[0]["kind"] == "income_spending"
+
+    bad = run_finsight(
+        "report",
+        "run",
+        "--org",
+        str(owner.org_slug),
+        "--kind",
+        "nonsense",
+        "--output",
+        str(tmp_path / "x"),
+        env=test_env,
+        timeout=120,
+    )
+    assert bad.returncode == 1
+    assert bad.stderr.strip().startswith("error:") and len(bad.stderr.strip().splitlines()) == 1

@@ -12,6 +12,7 @@ from finsight.cli import (
     dev,
     imports,
     org,
+    report,
     secrets,
     serve,
     shell,
@@ -43,6 +44,7 @@ app.add_typer(user.app, name="user")
 app.add_typer(audit.app, name="audit")
 app.add_typer(analytics.app, name="analytics")
 app.add_typer(secrets.app, name="secrets")
+app.add_typer(report.app, name="report")
 
 
 def main() -> None:

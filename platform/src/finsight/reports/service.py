@@ -75,6 +75,37 @@ def request_report(
     return report
 
 
+def make_report_now(
+    session: Session,
+    *,
+    org_id: uuid.UUID,
+    actor: Actor,
+    kind: str,
+    period: dict[str, Any],
+    fmt: str,
+    filters: dict[str, Any] | None,
+    today: date,
+    organization: str,
+) -> tuple[Report, bytes]:
+    """A report made in the caller's process (`finsight report run`): recorded, audited and
+    stored as the API's are, without a worker."""
+    build.check_kind(kind)
+    build.check_format(fmt)
+    resolved = build.period_of(period, today)
+    parsed = Filters.parse(filters)
+    check_filters(session, parsed)
+    report = new_report(kind, fmt, resolved, parsed, requested_by=actor.user_id)
+    session.add(report)
+    session.flush()
+    record_change(session, org_id=org_id, actor=actor, action="report.create", target=report)
+    doc = build.document(
+        session, kind=kind, period=resolved, filters=parsed, organization=organization
+    )
+    rendered = build.render(doc, fmt)
+    store(session, report, rendered)
+    return report, rendered.content
+
+
 def new_report(
     kind: str,
     fmt: str,
