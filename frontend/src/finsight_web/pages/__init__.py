@@ -12,6 +12,8 @@ from finsight_web.pages import (
     invitations,
     merchants,
     overview,
+    report_schedules,
+    reports,
     review,
     rules,
     settings,
@@ -29,6 +31,8 @@ PAGES = (
     review,
     rules,
     merchants,
+    report_schedules,  # before reports: /reports/schedules is not /reports/{id}
+    reports,
     imports,
     settings,
     categories,

@@ -15,7 +15,8 @@ from finsight.kit.models import utcnow
 from finsight.reports import build, service
 from finsight.reports.kinds.common import Filters
 from finsight.reports.orgs import org_profile
-from finsight.reports.render.json_out import JSON_SCHEMA
+from finsight.reports.render import svg
+from finsight.reports.render.json_out import JSON_SCHEMA, as_dict
 from finsight.reports.schemas import Format, Kind, PreviewIn, ReportIn, ReportOut
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
@@ -86,11 +87,15 @@ def json_schema(ctx: CanRead) -> dict[str, Any]:
 
 @router.post(
     "/preview",
-    response_class=HTMLResponse,
-    summary="The report as HTML (the PDF's layout), made in the request: for the dashboard",
+    summary="The report's figures as the json format has them, made in the request, each chart "
+    "also as SVG (`svg`): the dashboard's preview. `?as=html` gives the PDF's HTML instead",
     responses=problem_responses(401, 403, 422),
 )
-def preview(body: PreviewIn, ctx: CanRead) -> HTMLResponse:
+def preview(
+    body: PreviewIn,
+    ctx: CanRead,
+    as_: Annotated[Literal["json", "html"], Query(alias="as")] = "json",
+) -> Any:
     profile = org_profile(ctx.org.id)
     filters = Filters.parse(body.filters)
     service.check_filters(ctx.session, filters)
@@ -101,7 +106,12 @@ def preview(body: PreviewIn, ctx: CanRead) -> HTMLResponse:
         filters=filters,
         organization=profile.name,
     )
-    return HTMLResponse(build.preview(doc))
+    if as_ == "html":
+        return HTMLResponse(build.preview(doc))
+    shaped = as_dict(doc)
+    for chart, svg_text in zip(shaped["charts"], (svg.render(c) for c in doc.charts), strict=True):
+        chart["svg"] = svg_text
+    return shaped
 
 
 @router.get(
