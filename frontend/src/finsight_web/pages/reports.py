@@ -4,6 +4,7 @@ send them by email."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Annotated, Any
 
@@ -133,13 +134,13 @@ async def reports_page(page: SignedIn) -> Response:
         values[key] = query.getlist(key)
     if not query.get("preview"):
         return await _page(page, values)
-    body = {
+    params = {
         "kind": values.get("kind", "income_spending"),
-        "period": period_spec(values),
-        "filters": filters_of(values),
+        "period": json.dumps(period_spec(values)),
+        "filters": json.dumps(filters_of(values)),
     }
     try:
-        preview = await page.api("POST", "/api/reports/preview", json=body)
+        preview = await page.api("GET", "/api/reports/preview", params=params)
     except ApiError as error:
         if error.status != 422:
             raise

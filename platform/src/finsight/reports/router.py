@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -11,15 +12,27 @@ from fastapi.responses import HTMLResponse
 from finsight.api.deps import TenantContext, tenant
 from finsight.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, cursor_id, page_of
 from finsight.api.problems import problem_responses
+from finsight.errors import InvalidInput
 from finsight.kit.models import utcnow
 from finsight.reports import build, service
 from finsight.reports.kinds.common import Filters
 from finsight.reports.orgs import org_profile
 from finsight.reports.render import svg
 from finsight.reports.render.json_out import JSON_SCHEMA, as_dict
-from finsight.reports.schemas import Format, Kind, PreviewIn, ReportIn, ReportOut
+from finsight.reports.schemas import PERIOD_DOC, Format, Kind, PreviewIn, ReportIn, ReportOut
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
+
+
+def _json(text: str, field: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{field} is not valid JSON: {exc.msg}", field=field) from exc
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{field} must be a JSON object", field=field)
+    return value
+
 
 CanRead = Annotated[TenantContext, tenant("reports:read")]
 CanWrite = Annotated[TenantContext, tenant("reports:write")]
@@ -28,6 +41,7 @@ Status = Literal["queued", "running", "succeeded", "failed"]
 
 @router.post(
     "",
+    name="report.create",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ReportOut,
     summary="Request a report; the tenant's worker makes it (poll GET /api/reports/{id})",
@@ -85,25 +99,28 @@ def json_schema(ctx: CanRead) -> dict[str, Any]:
     return JSON_SCHEMA
 
 
-@router.post(
+@router.get(
     "/preview",
     summary="The report's figures as the json format has them, made in the request, each chart "
-    "also as SVG (`svg`): the dashboard's preview. `?as=html` gives the PDF's HTML instead",
+    "also as SVG (`svg`): the dashboard's preview. `as=html` gives the PDF's HTML instead",
     responses=problem_responses(401, 403, 422),
 )
 def preview(
-    body: PreviewIn,
     ctx: CanRead,
+    kind: Kind,
+    period: Annotated[str, Query(description="The period object, as JSON. " + PERIOD_DOC)],
+    filters: Annotated[str, Query(description="The filters object, as JSON")] = "{}",
     as_: Annotated[Literal["json", "html"], Query(alias="as")] = "json",
 ) -> Any:
+    body = PreviewIn(kind=kind, period=_json(period, "period"), filters=_json(filters, "filters"))
     profile = org_profile(ctx.org.id)
-    filters = Filters.parse(body.filters)
-    service.check_filters(ctx.session, filters)
+    parsed = Filters.parse(body.filters)
+    service.check_filters(ctx.session, parsed)
     doc = build.document(
         ctx.session,
         kind=body.kind,
         period=build.period_of(body.period, profile.today(utcnow())),
-        filters=filters,
+        filters=parsed,
         organization=profile.name,
     )
     if as_ == "html":
@@ -145,6 +162,7 @@ def download(report_id: uuid.UUID, ctx: CanRead) -> Response:
 
 @router.delete(
     "/{report_id}",
+    name="report.delete",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a report and its file",
     responses=problem_responses(401, 403, 404),

@@ -76,6 +76,7 @@ def _shaped(
 
 @router.post(
     "",
+    name="report_schedule.create",
     status_code=status.HTTP_201_CREATED,
     response_model=ScheduleOut,
     summary="Create a schedule: a report sent by email on a cadence, in the org's time zone",
@@ -122,6 +123,7 @@ def read(schedule_id: uuid.UUID, ctx: CanRead) -> ScheduleOut:
 
 @router.patch(
     "/{schedule_id}",
+    name="report_schedule.update",
     response_model=ScheduleOut,
     summary="Change a schedule; status paused/active pauses or resumes it",
     responses=problem_responses(401, 403, 404, 422),
@@ -142,6 +144,7 @@ def update(schedule_id: uuid.UUID, body: ScheduleUpdate, ctx: CanWrite) -> Sched
 
 @router.delete(
     "/{schedule_id}",
+    name="report_schedule.delete",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a schedule (its reports stay until their retention ends)",
     responses=problem_responses(401, 403, 404),
@@ -153,6 +156,7 @@ def remove(schedule_id: uuid.UUID, ctx: CanWrite) -> None:
 
 @router.post(
     "/{schedule_id}/send",
+    name="report_schedule.send_now",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=RunOut,
     summary="Send now: a run for the period as of today, outside the cadence",
