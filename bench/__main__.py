@@ -15,6 +15,7 @@ BENCHMARKS = {
     "ingestion": "bench.ingestion_bench",
     "web": "bench.web_bench",
     "analytics": "bench.analytics_bench",
+    "reports": "bench.reports_bench",
     "load": "bench.load_bench",
     "upgrade": "bench.upgrade_bench",
 }
