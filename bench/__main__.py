@@ -18,6 +18,7 @@ BENCHMARKS = {
     "reports": "bench.reports_bench",
     "load": "bench.load_bench",
     "upgrade": "bench.upgrade_bench",
+    "soak": "bench.soak_bench",
 }
 
 
