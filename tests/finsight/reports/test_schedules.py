@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -151,6 +152,12 @@ def test_racing_dispatchers_create_one_run_per_slot(client, owner, ledger_of):
             (slot, "2026-02-01")
         ]
 
+    # The organization moves to UTC: the next send is planned again, at 08:00 UTC.
+    with tenant_session(slug) as session:
+        assert schedules.claim_due(session, ZoneInfo("UTC"), now) == []
+        row = session.get(ReportSchedule, uuid.UUID(schedule["id"]))
+        assert row is not None and row.next_run_at == datetime(2026, 4, 1, 8, 0, tzinfo=UTC)
+
 
 def get_zone():  # type: ignore[no-untyped-def]
     from zoneinfo import ZoneInfo
@@ -189,7 +196,7 @@ def test_a_run_sends_once_and_failures_are_retried_then_shown(
             .where(ReportSchedule.id == uuid.UUID(schedule["id"]))
             .values(next_run_at=datetime.now(UTC) - timedelta(minutes=1))
         )
-        (run_id,) = schedules.claim_due(session, get_zone(), datetime.now(UTC))
+        (run_id,) = schedules.claim_due(session, ZoneInfo("UTC"), datetime.now(UTC))
     # Two deliveries of the run's task (a retry, a restart): the messages are queued once.
     assert tasks.run_schedule(slug, str(run_id)) == "sent"
     assert tasks.run_schedule(slug, str(run_id)) == "sent"

@@ -167,6 +167,9 @@ def execute(
         return run.status
     schedule = session.get(ReportSchedule, run.schedule_id)
     assert schedule is not None
+    if schedule.deleted_at is not None:
+        run.status, run.error, run.finished_at = "failed", "the schedule was deleted", utcnow()
+        return run.status
     run.status = "running"
     reports = _reports(session, run, schedule, profile)
     files = dict(

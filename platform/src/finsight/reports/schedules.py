@@ -35,6 +35,7 @@ from finsight.reports.service import check_filters
 from finsight.users.models import User
 
 MAX_RECIPIENTS = 50
+ZONE_KEY = "time_zone"
 FIELDS = ("name", "kind", "formats", "cadence", "period", "filters", "recipients", "status")
 
 
@@ -210,6 +211,24 @@ def replan(schedule: ReportSchedule, zone: ZoneInfo, now: datetime) -> None:
 def _plan(schedule: ReportSchedule, zone: ZoneInfo, now: datetime) -> None:
     active = schedule.status == "active" and schedule.deleted_at is None
     schedule.next_run_at = cadence.next_after(schedule.cadence, zone, now) if active else None
+    # The zone the next send was computed in: when the organization's time zone changes, the
+    # dispatcher computes it again in the new one (replan_moved_zone).
+    schedule.extra = {**(schedule.extra or {}), ZONE_KEY: zone.key}
+
+
+def replan_moved_zone(session: Session, zone: ZoneInfo, now: datetime) -> int:
+    """Active schedules planned in another time zone than the organization's now: their next
+    send computed again in its zone, from now. Returns how many moved."""
+    moved = session.scalars(
+        select(ReportSchedule).where(
+            ReportSchedule.status == "active",
+            ReportSchedule.deleted_at.is_(None),
+            ReportSchedule.extra[ZONE_KEY].astext.is_distinct_from(zone.key),
+        )
+    ).all()
+    for schedule in moved:
+        _plan(schedule, zone, now)
+    return len(moved)
 
 
 def delete_schedule(
@@ -283,6 +302,7 @@ def claim_due(session: Session, zone: ZoneInfo, now: datetime) -> list[uuid.UUID
 
     Slots missed while no beat ran are not caught up one by one: the schedule sends once for
     the latest and moves on to its next slot after `now`."""
+    replan_moved_zone(session, zone, now)
     due = session.scalars(
         select(ReportSchedule)
         .where(

@@ -168,12 +168,14 @@ def money_out(amount: Any) -> Any:
 
 def merchant_name(base: Any) -> Any:
     """The merchant's display name (analytics' merchant, as the merchants page shows it), else
-    the merchant typed on the transaction, else its description: one name everywhere."""
-    return func.coalesce(
-        select(Merchant.name).where(Merchant.id == base.c.merchant_id).scalar_subquery(),
-        base.c.merchant,
-        base.c.description,
-    )
+    the merchant typed on the transaction, else its description: one name everywhere. Select
+    it `.select_from(with_merchants(base))`."""
+    return func.coalesce(Merchant.name, base.c.merchant, base.c.description)
+
+
+def with_merchants(base: Any) -> Any:
+    """`base` with each row's merchant (one join, not a lookup per row)."""
+    return base.outerjoin(Merchant, Merchant.id == base.c.merchant_id)
 
 
 def zero() -> Decimal:

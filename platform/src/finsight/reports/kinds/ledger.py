@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from finsight.reports.kinds.common import Context, merchant_name
+from finsight.reports.kinds.common import Context, merchant_name, with_merchants
 from finsight.reports.model import Cell, Column, Document, Figure, Table
 
 COLUMNS = [
@@ -33,18 +33,22 @@ def document(ctx: Context) -> Document:
     rows: list[tuple[Cell, ...]] = []
     money_in: dict[str, Decimal] = defaultdict(Decimal)
     money_out: dict[str, Decimal] = defaultdict(Decimal)
-    query = select(
-        base.c.transaction_date,
-        base.c.account_id,
-        merchant_name(base),
-        base.c.description,
-        base.c.category_id,
-        base.c.currency,
-        base.c.amount,
-        base.c.pending,
-        base.c.tags,
-        base.c.notes,
-    ).order_by(base.c.transaction_date, base.c.id)
+    query = (
+        select(
+            base.c.transaction_date,
+            base.c.account_id,
+            merchant_name(base),
+            base.c.description,
+            base.c.category_id,
+            base.c.currency,
+            base.c.amount,
+            base.c.pending,
+            base.c.tags,
+            base.c.notes,
+        )
+        .select_from(with_merchants(base))
+        .order_by(base.c.transaction_date, base.c.id)
+    )
     for (
         day,
         account_id,

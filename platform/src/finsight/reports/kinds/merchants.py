@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from finsight.reports.kinds.common import Context, merchant_name
+from finsight.reports.kinds.common import Context, merchant_name, with_merchants
 from finsight.reports.model import Chart, Column, Document, Figure, Series, Table, change_percent
 
 
@@ -37,6 +37,7 @@ def _spending(ctx: Context, start: date, end: date) -> dict[tuple[str, str], tup
     name = merchant_name(base)
     rows = ctx.session.execute(
         select(name, base.c.currency, func.count(), -func.sum(base.c.amount))
+        .select_from(with_merchants(base))
         .where(base.c.amount < 0)
         .group_by(name, base.c.currency)
     )

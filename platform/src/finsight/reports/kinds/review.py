@@ -15,7 +15,7 @@ from finsight.analytics.models import AnomalyRecord, RecurringStreamRecord
 from finsight.analytics.recurring import monthly_subscription_total
 from finsight.analytics.service import recurring_streams
 from finsight.reports.kinds import income_spending
-from finsight.reports.kinds.common import Context, merchant_name
+from finsight.reports.kinds.common import Context, merchant_name, with_merchants
 from finsight.reports.model import Chart, Column, Document, Figure, Series, Table, change_percent
 
 MAX_ANOMALIES = 50
@@ -84,6 +84,7 @@ def compute(ctx: Context) -> Review:
                 base.c.amount,
                 base.c.currency,
             )
+            .select_from(with_merchants(base))
             .where(base.c.amount < 0)
             .order_by(base.c.amount, base.c.transaction_date, base.c.id)
             .limit(ctx.filters.top)
