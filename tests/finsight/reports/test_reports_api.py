@@ -7,12 +7,20 @@ import io
 import json
 import time
 import zipfile
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from sqlalchemy import update
+
+from finsight.reports import tasks
+from finsight.reports.models import Report
+from finsight.reports.render.json_out import JSON_SCHEMA
+from finsight.tenancy import tenant_session
 
 from support.api import Member, add_user, create_org, login
 from support.ledger import insert_transactions
@@ -106,6 +114,7 @@ def test_income_and_spending_in_every_format_equals_the_summary(
 
     as_json = json.loads(_download(client, owner, _make(client, owner, "income_spending", "json")))
     assert as_json["schema"] == "finsight.report.v1"
+    jsonschema.validate(as_json, JSON_SCHEMA)
     months = next(t for t in as_json["tables"] if t["name"] == "months")
     assert {
         (r["month"], r["currency"]): (r["income"], r["spending"], r["net"]) for r in months["rows"]
@@ -256,6 +265,13 @@ def test_cli_report_run_writes_the_same_figures(client, owner, books, test_env, 
     assert {(r["month"], r["currency"]): r["spending"] for r in months["rows"]} == expected
     listed = client.get("/api/reports", headers=owner.headers).json()["items"]
     assert listed[0]["status"] == "succeeded" and listed[0]["kind"] == "income_spending"
+
+    # Past REPORTS_RETENTION_DAYS the sweeper deletes the report and its file.
+    with tenant_session(str(owner.org_slug)) as session:
+        session.execute(update(Report).values(expires_at=datetime.now(UTC) - timedelta(days=1)))
+    assert tasks.sweep_expired() >= 1
+    gone = client.get(f"/api/reports/{listed[0]['id']}/download", headers=owner.headers)
+    assert gone.status_code == 404
 
     bad = run_finsight(
         "report",
