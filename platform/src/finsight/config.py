@@ -126,6 +126,14 @@ class Settings(BaseSettings):
     # Where people open the dashboard: links in emails (invitations) point here.
     public_web_url: str = "http://127.0.0.1:8080"
 
+    # --- reports (finsight.reports) -----------------------------------------------------------
+    # Generated reports (and their files) are deleted this many days after they were made.
+    reports_retention_days: int = Field(default=30, ge=1)
+    # A scheduled report's files larger than this (together) are linked, not attached.
+    reports_attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=0)
+    # A report queued, or running without an update, this long is sent to a worker again.
+    reports_stale_seconds: int = Field(default=900, ge=60)
+
     # --- invitations and two-factor sign-in -------------------------------------------------
     invitation_ttl_hours: int = 7 * 24
     # How long the "second factor required" challenge of a sign-in stays valid.

@@ -25,6 +25,7 @@ DOMAINS = (
     "plaid",
     "audit",
     "analytics",
+    "reports",
     "notifications",
     "worker",
 )

@@ -426,6 +426,40 @@ def test_every_mutating_endpoint_writes_one_entry(client: httpx.Client, unique_s
         200,
         lambda: client.post(f"/api/analytics/proposals/{proposed[1]['id']}/dismiss", headers=h),
     )
+    # Reports: one on demand (queued: the worker is not needed to record it), a schedule.
+    period = {"type": "months", "from": "2026-01", "to": "2026-01"}
+    report = run(
+        "report.create",
+        202,
+        lambda: client.post(
+            "/api/reports", headers=h, json={"kind": "ledger", "format": "csv", "period": period}
+        ),
+    ).json()
+    run("report.delete", 204, lambda: client.delete(f"/api/reports/{report['id']}", headers=h))
+    schedule = run(
+        "report_schedule.create",
+        201,
+        lambda: client.post(
+            "/api/report-schedules",
+            headers=h,
+            json={
+                "name": "Monthly",
+                "kind": "ledger",
+                "formats": ["csv"],
+                "cadence": {"type": "monthly", "day": 1},
+                "period": "last_month",
+                "recipients": [{"email": "books@example.com"}],
+            },
+        ),
+    ).json()
+    schedule_url = f"/api/report-schedules/{schedule['id']}"
+    run(
+        "report_schedule.update",
+        200,
+        lambda: client.patch(schedule_url, headers=h, json={"status": "paused"}),
+    )
+    run("report_schedule.send_now", 202, lambda: client.post(f"{schedule_url}/send", headers=h))
+    run("report_schedule.delete", 204, lambda: client.delete(schedule_url, headers=h))
     run("category.delete", 204, lambda: client.delete(f"/api/categories/{pets['id']}", headers=h))
     run("account.delete", 204, lambda: client.delete(f"/api/accounts/{acct['id']}", headers=h))
     third = unique_slug + "y"

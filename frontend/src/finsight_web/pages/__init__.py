@@ -13,6 +13,8 @@ from finsight_web.pages import (
     invitations,
     merchants,
     overview,
+    report_schedules,
+    reports,
     review,
     rules,
     settings,
@@ -30,6 +32,8 @@ PAGES = (
     review,
     rules,
     merchants,
+    report_schedules,  # before reports: /reports/schedules is not /reports/{id}
+    reports,
     imports,
     connections,
     settings,

@@ -13,6 +13,7 @@ from finsight.cli import (
     imports,
     org,
     plaid,
+    report,
     secrets,
     serve,
     shell,
@@ -45,6 +46,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(analytics.app, name="analytics")
 app.add_typer(secrets.app, name="secrets")
 app.add_typer(plaid.app, name="plaid")
+app.add_typer(report.app, name="report")
 
 
 def main() -> None:

@@ -36,8 +36,16 @@ def queue_email(
     kind: str,
     org_id: uuid.UUID | None = None,
     sensitive: bool = False,
+    outbox_id: uuid.UUID | None = None,
 ) -> EmailOutbox:
-    """Write the message to the outbox and send it once the caller commits."""
+    """Write the message to the outbox and send it once the caller commits.
+
+    With `outbox_id` (chosen and kept by the caller beforehand), a message already written
+    under that id is returned as it is: a caller retrying after a crash never queues twice."""
+    if outbox_id is not None:
+        existing = session.get(EmailOutbox, outbox_id)
+        if existing is not None:
+            return existing
     row = EmailOutbox(
         org_id=org_id,
         kind=kind,
@@ -55,6 +63,8 @@ def queue_email(
         ],
         sensitive=sensitive,
     )
+    if outbox_id is not None:
+        row.id = outbox_id
     session.add(row)
     session.flush()
     if get_settings().redis_url:

@@ -11,10 +11,9 @@ from types import MappingProxyType
 from finsight.domains import all_domains
 from finsight.kit.domain import OWNER, Permission, data_permissions
 
-# Held by roles since the first release, for the reports and alerts domains still to come: they
-# move into those domains' declarations when they land.
+# Held by roles since the first release, for the alerts domain still to come: they move into its
+# declaration when it lands (reports' moved into finsight.reports.domain).
 _RESERVED = (
-    *data_permissions("reports", "See and download reports", "Create reports and schedules"),
     *data_permissions(
         "alerts", "See alerts and alert rules", "Manage alert rules and acknowledge alerts"
     ),

@@ -56,6 +56,13 @@ def _counted(
     return query
 
 
+def counted(session: Session, where: q.TransactionFilter) -> Select[Transaction]:
+    """The filtered transactions that count as income or spending (the rules above): what
+    this summary and the reports domain add up, so the two always agree."""
+    transfer_categories = [node.id for node in load_tree(session) if node.kind == "transfer"]
+    return _counted(q.filtered(prepare_filter(session, where)), transfer_categories)
+
+
 def summarize(
     session: Session, where: q.TransactionFilter, group_by: GroupBy, *, rollup: bool = True
 ) -> list[Total]:

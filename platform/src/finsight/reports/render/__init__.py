@@ -1,0 +1,1 @@
+"""A report Document in each format: PDF, Excel, CSV, JSON, and HTML (preview and PDF source)."""
