@@ -112,6 +112,19 @@ class Settings(BaseSettings):
     # Where people open the dashboard: links in emails (invitations) point here.
     public_web_url: str = "http://127.0.0.1:8080"
 
+    # --- alerts (finsight.alerts) ------------------------------------------------------------
+    enable_alerts: bool = True
+    # Outbound webhooks (Slack, generic) to loopback, private or link-local addresses are refused
+    # (checked on the resolved address at send time); development and tests turn this on.
+    alerts_allow_private_addresses: bool = False
+    alerts_http_timeout_seconds: float = 10.0
+    # Delays before each retry (Standard Webhooks: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h).
+    alerts_retry_schedule_seconds: list[int] = Field(
+        default_factory=lambda: [5, 300, 1800, 7200, 18000, 36000, 36000]
+    )
+    # An endpoint failing for this long is disabled and its owner told (410 Gone at once).
+    alerts_disable_after_days: float = 5.0
+
     # --- invitations and two-factor sign-in -------------------------------------------------
     invitation_ttl_hours: int = 7 * 24
     # How long the "second factor required" challenge of a sign-in stays valid.

@@ -24,6 +24,8 @@ DOMAINS = (
     "ingestion",
     "audit",
     "analytics",
+    "budgets",
+    "alerts",
     "notifications",
     "worker",
 )
