@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
+import zoneinfo
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -51,6 +53,12 @@ async def settings_home(page: SignedIn) -> Response:
     return await page.redirect("/")
 
 
+@functools.cache
+def _time_zones() -> list[str]:
+    """Suggestions for the time zone field (the API validates what is typed)."""
+    return sorted(zone for zone in zoneinfo.available_timezones() if "/" in zone or zone == "UTC")
+
+
 @router.get("/settings/organization")
 async def organization_page(page: SignedIn) -> Response:
     permissions = await _require_settings(page)
@@ -58,6 +66,7 @@ async def organization_page(page: SignedIn) -> Response:
     return await page.render(
         "settings/organization.html",
         section="organization",
+        time_zones=_time_zones(),
         organization=organization,
         can_write="organization:write" in permissions,
         permissions=permissions,
@@ -66,13 +75,15 @@ async def organization_page(page: SignedIn) -> Response:
 
 
 @router.post("/settings/organization")
-async def rename_organization(page: SignedIn) -> Response:
+async def update_organization(page: SignedIn) -> Response:
     permissions = await _require_settings(page)
     form = await page.form()
+    changes = {
+        "name": str(form.get("name", "")).strip(),
+        "time_zone": str(form.get("time_zone", "")).strip() or "UTC",
+    }
     try:
-        await page.api(
-            "PATCH", "/api/organizations/current", json={"name": str(form.get("name", "")).strip()}
-        )
+        await page.api("PATCH", "/api/organizations/current", json=changes)
     except ApiError as error:
         if error.status != 422:
             raise
@@ -81,12 +92,13 @@ async def rename_organization(page: SignedIn) -> Response:
             "settings/organization.html",
             status_code=422,
             section="organization",
-            organization=organization,
+            time_zones=_time_zones(),
+            organization={**organization, **changes},
             can_write=True,
             permissions=permissions,
-            errors={"name": error.detail},
+            errors=error.field_errors() or {"name": error.detail},
         )
-    return await page.redirect("/settings/organization", flash="Organization renamed.")
+    return await page.redirect("/settings/organization", flash="Organization saved.")
 
 
 async def _members_page(

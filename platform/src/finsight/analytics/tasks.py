@@ -24,6 +24,7 @@ from finsight.analytics.service import (
     start_run_for_landed_rows,
 )
 from finsight.config import get_settings
+from finsight.events import ANALYTICS_RUN_FINISHED, DomainEvent, publish_event
 from finsight.kit.models import utcnow
 from finsight.kit.query import try_advisory_xact_lock
 from finsight.observability.logging import get_logger
@@ -65,7 +66,7 @@ def run_analytics(org_slug: str, run_id: str) -> str:
             kind = claimed.kind
             status = execute_run(session, key)
             # This delivery claimed the run, so it is the one that finished it: counted once.
-            _count_run(session, org_slug, kind, status)
+            _finished(session, org_slug, key, kind, status)
     except Exception as exc:  # any bug or database error: recorded on the run, not retried
         log.exception("analytics.run.failed", run=run_id, org=org_slug)
         with tenant_session(org_slug) as session:
@@ -73,14 +74,20 @@ def run_analytics(org_slug: str, run_id: str) -> str:
             if run is None or run.status in FINISHED:
                 return run.status if run is not None else "missing"
             fail_run(session, run, f"{type(exc).__name__}: {exc}")
-            _count_run(session, org_slug, run.kind, "failed")
+            _finished(session, org_slug, key, run.kind, "failed")
         return "failed"
     log.info("analytics.run.finished", run=run_id, org=org_slug, status=status)
     return status
 
 
-def _count_run(session: Session, org_slug: str, kind: str, status: str) -> None:
+def _finished(session: Session, org_slug: str, run_id: uuid.UUID, kind: str, status: str) -> None:
+    """Count the finished run and tell the domains above (alerts), once the run commits."""
     after_commit(session, lambda: ANALYTICS_RUNS.labels(org_slug, kind, status).inc())
+    publish_event(
+        session,
+        org_slug,
+        DomainEvent(ANALYTICS_RUN_FINISHED, str(run_id), {"kind": kind, "status": status}),
+    )
 
 
 def on_rows_landed(

@@ -42,11 +42,22 @@ def create(
             help="The PostgreSQL cluster for its data: `default` or a DATABASE_CLUSTERS name."
         ),
     ] = "default",
+    time_zone: Annotated[
+        str,
+        typer.Option(
+            help="IANA time zone (America/New_York): report schedules and business hours run in it."
+        ),
+    ] = "UTC",
 ) -> None:
     """Create an organization: its record, owner, database schema and role."""
     use_database()
     spec = OrganizationSpec(
-        slug=slug, name=name, owner_email=owner_email, plan=plan, database_cluster=cluster
+        slug=slug,
+        name=name,
+        owner_email=owner_email,
+        plan=plan,
+        database_cluster=cluster,
+        time_zone=time_zone,
     )
     with platform_session() as session:
         result = create_organization(session, spec, Actor.cli())

@@ -23,6 +23,7 @@ from finsight.accounts.models import Account
 from finsight.audit.service import record
 from finsight.categories.bank_mapping import build_lookup
 from finsight.db import get_engine
+from finsight.events import IMPORT_FAILED, DomainEvent, publish_event
 from finsight.ingestion.mapping import ColumnMapping
 from finsight.ingestion.models import ColumnMappingRecord, ImportBatch
 from finsight.ingestion.normalize import COPY_COLUMNS
@@ -168,6 +169,15 @@ def _finish_failed(
         target_type="import",
         target_id=batch.id,
         details={"error": rejected.message},
+    )
+    publish_event(
+        session,
+        slug,
+        DomainEvent(
+            IMPORT_FAILED,
+            str(batch.id),
+            {"account_id": str(batch.account_id), "error": rejected.message},
+        ),
     )
 
 

@@ -56,6 +56,8 @@ class Domain:
     permissions: tuple[Permission, ...] = ()
     # Task names sent (on the tenant's queue, after commit) when rows land in the books.
     on_rows_landed: tuple[str, ...] = ()
+    # Task names sent every domain event (finsight.events), on the tenant's queue after commit.
+    on_events: tuple[str, ...] = ()
     # A Settings flag that turns the domain's API and subscriptions on and off.
     switch: str | None = None
     # Columns holding envelope-encrypted secrets, (scope, table, column) with scope "platform"

@@ -30,6 +30,8 @@ class Organization(IdMixin, TimestampMixin, SoftDeleteMixin, MetadataMixin, Plat
     database_cluster: Mapped[str] = mapped_column(Text, default="default")
     # Members without two-factor sign-in get no token for this organization until they enrol.
     require_two_factor: Mapped[bool] = mapped_column(default=False)
+    # IANA name: report schedules, business hours and "this month" run in it.
+    time_zone: Mapped[str] = mapped_column(Text, default="UTC")
 
     @property
     def is_suspended(self) -> bool:

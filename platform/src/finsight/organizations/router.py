@@ -79,6 +79,7 @@ def create_organization(
         owner_email=body.owner_email,
         plan=body.plan,
         database_cluster=body.database_cluster,
+        time_zone=body.time_zone,
     )
     if get_settings().kubernetes_mode:
         resource = request_organization(db, spec, admin.acting_from(client))
@@ -196,5 +197,6 @@ def update_current(
             plan=None,
             actor=principal.acting_from(client),
             require_two_factor=body.require_two_factor,
+            time_zone=body.time_zone,
         )
     )

@@ -8,6 +8,11 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from finsight.tenancy.names import SLUG_RULE
 
+TIME_ZONE_RULE = (
+    "An IANA time zone name such as America/New_York or Europe/Berlin: report schedules, "
+    "business hours and month boundaries run in it"
+)
+
 Plan = Literal["free", "standard", "enterprise"]
 
 
@@ -22,6 +27,7 @@ class OrganizationOut(BaseModel):
     schema_name: str
     database_cluster: str
     require_two_factor: bool = False
+    time_zone: str = "UTC"
     created_at: datetime
     updated_at: datetime
 
@@ -46,6 +52,7 @@ class OrganizationCreate(BaseModel):
     owner_email: str = Field(max_length=320)
     plan: Plan = "standard"
     database_cluster: str = Field(default="default", description="Named in DATABASE_CLUSTERS")
+    time_zone: str = Field(default="UTC", max_length=64, description=TIME_ZONE_RULE)
 
 
 class OrganizationCreated(OrganizationOut):
@@ -77,6 +84,7 @@ class OrganizationUpdate(BaseModel):
         "(403 `two_factor_enrollment_required`) until they turn it on; turning it on ends "
         "their sessions here, and needs your own two-factor sign-in",
     )
+    time_zone: str | None = Field(default=None, max_length=64, description=TIME_ZONE_RULE)
 
 
 class OrganizationDeleted(BaseModel):

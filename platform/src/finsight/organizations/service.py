@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select, text, update
 from sqlalchemy.orm import Session
@@ -22,6 +23,7 @@ from finsight.errors import Conflict, InvalidInput, NotFound
 from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
 from finsight.kit.query import escape_like
+from finsight.kit.time_zones import parse_time_zone
 from finsight.organizations.invitations import IssuedInvitation, invite_owner
 from finsight.organizations.models import Membership, Organization
 from finsight.rbac.permissions import OWNER_ROLE
@@ -48,6 +50,7 @@ class OrganizationSpec:
     owner_email: str
     plan: str = "standard"
     database_cluster: str = "default"
+    time_zone: str = "UTC"
     # True only when the owner is the person running this very command with their own
     # account (`finsight dev` / `seed` for the local developer): they are made owner at once.
     # Everyone else is invited, and accepts (or sets their own password) from the email.
@@ -61,6 +64,11 @@ class EnsuredOrganization:
     owner_email: str
     # Set when this call invited the owner: the link is shown once (and emailed).
     owner_invitation: IssuedInvitation | None = None
+
+
+def time_zone_of(org: Organization) -> ZoneInfo:
+    """The organization's zone: schedules, business hours and "this month" run in it."""
+    return ZoneInfo(org.time_zone)
 
 
 def find_organization(session: Session, slug: str) -> Organization | None:
@@ -155,6 +163,7 @@ def _validate_spec(spec: OrganizationSpec) -> None:
             f"unknown database cluster {spec.database_cluster!r} (configure DATABASE_CLUSTERS)",
             field="database_cluster",
         )
+    parse_time_zone(spec.time_zone)
 
 
 def ensure_organization(
@@ -173,6 +182,7 @@ def ensure_organization(
             plan=spec.plan,
             schema_name=TenantNames.for_slug(spec.slug).schema,
             database_cluster=spec.database_cluster,
+            time_zone=spec.time_zone,
         )
         session.add(org)
         session.flush()
@@ -200,7 +210,12 @@ def ensure_organization(
     else:
         invitation = invite_owner(session, org, owner_email, actor)
     if created:
-        details = {"slug": org.slug, "plan": org.plan, "owner": owner_email}
+        details = {
+            "slug": org.slug,
+            "plan": org.plan,
+            "owner": owner_email,
+            "time_zone": org.time_zone,
+        }
         record(
             session,
             org_id=None,
@@ -268,8 +283,12 @@ def update_organization(
     plan: str | None,
     actor: Actor,
     require_two_factor: bool | None = None,
+    time_zone: str | None = None,
 ) -> Organization:
     changes: dict[str, str | bool] = {}
+    if time_zone is not None and time_zone != org.time_zone:
+        parse_time_zone(time_zone)
+        changes["time_zone"] = org.time_zone = time_zone
     if require_two_factor is not None and require_two_factor != org.require_two_factor:
         if require_two_factor:
             _require_two_factor(session, org, actor)

@@ -30,10 +30,17 @@ _PENDING = "finsight.pending_tasks"
 def enqueue_after_commit(session: Session, task_name: str, org_slug: str, **kwargs: Any) -> str:
     """Queue `task_name(org_slug=..., **kwargs)` on `org.<slug>`, sent when `session` commits;
     nothing is sent if it rolls back. Returns the task's id."""
-    queue = TenantNames.for_slug(org_slug).queue
     # A missing or unreachable broker fails the caller before its commit (a 503 in a request):
     # nothing is written, so nothing is left queued with no task behind it.
     require_reachable_broker(get_settings())
+    return notify_after_commit(session, task_name, org_slug, **kwargs)
+
+
+def notify_after_commit(session: Session, task_name: str, org_slug: str, **kwargs: Any) -> str:
+    """`enqueue_after_commit` for a message whose loss the caller accepts (domain events): the
+    broker is not probed first, so a broker blip never fails the change that is reported."""
+    require_redis_url(get_settings())
+    queue = TenantNames.for_slug(org_slug).queue
     return _pend(session, task_name, queue, {"org_slug": org_slug, **kwargs})
 
 
