@@ -143,7 +143,9 @@ def update_channel(
             raise InvalidInput(f"a {channel.kind} channel has no recipients", field="addresses")
         channel.config = _email_config(
             changes.get("addresses") or list(channel.config.get("addresses") or []),
-            changes.get("roles") if "roles" in changes else list(channel.config.get("roles") or []),
+            list(changes.get("roles") or [])
+            if "roles" in changes
+            else list(channel.config.get("roles") or []),
         )
         changed.append("recipients")
     if changes.get("enabled") is not None and changes["enabled"] != channel.enabled:
@@ -153,7 +155,12 @@ def update_channel(
         changed.append("enabled")
     session.flush()
     record_change(
-        session, org_id=org_id, actor=actor, action="channel.update", target=channel, changed=changed
+        session,
+        org_id=org_id,
+        actor=actor,
+        action="channel.update",
+        target=channel,
+        changed=changed,
     )
     return channel
 
@@ -185,7 +192,7 @@ def delete_channel(
     """Soft delete; refused while a route still sends to it (409 naming the route)."""
     using = session.scalar(
         select(AlertRoute.name).where(
-            AlertRoute.deleted_at.is_(None), AlertRoute.channel_ids.any(channel.id)
+            AlertRoute.deleted_at.is_(None), AlertRoute.channel_ids.contains([channel.id])
         )
     )
     if using:

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from finsight.accounts.models import Account
@@ -66,9 +66,7 @@ def _amount(value: Decimal, currency: str) -> str:
 
 def balance_below(session: Session, rule: AlertRule, ctx: Context) -> list[Condition]:
     p = kinds.params_of(rule.kind, rule.params)
-    query = select(Account).where(
-        Account.deleted_at.is_(None), Account.current_balance < p.amount
-    )
+    query = select(Account).where(Account.deleted_at.is_(None), Account.current_balance < p.amount)
     if p.account_id:
         query = query.where(Account.id == p.account_id)
     return [
@@ -130,7 +128,7 @@ def transaction_over(session: Session, rule: AlertRule, ctx: Context) -> list[Co
 
 
 def transaction_unusual(session: Session, rule: AlertRule, ctx: Context) -> list[Condition]:
-    """A new charge more than k× the median of its merchant's earlier charges (a year back)."""
+    """A new charge more than kx the median of its merchant's earlier charges (a year back)."""
     p = kinds.params_of(rule.kind, rule.params)
     since = rule.watermark - LOOKBACK
     history = (
@@ -175,9 +173,9 @@ def transaction_unusual(session: Session, rule: AlertRule, ctx: Context) -> list
             _transaction_condition(
                 t,
                 f"{t.merchant or t.description}: {_amount(-t.amount, t.currency)}, "
-                f"{float(-t.amount / usual_amount):.1f}× the usual",
+                f"{float(-t.amount / usual_amount):.1f}x the usual",
                 f"Usually {_amount(usual_amount, t.currency)} ({count} earlier charges).",
-                usual=str(usual_amount.quantize(Decimal('0.01'))),
+                usual=str(usual_amount.quantize(Decimal("0.01"))),
             )
         )
     return found
@@ -275,8 +273,7 @@ def recurring_missed(session: Session, rule: AlertRule, ctx: Context) -> list[Co
         Condition(
             f"missed:{_stream_key(s)}",
             s.next_date.isoformat() if s.next_date else s.last_date.isoformat(),
-            f"Missed expected {'payment' if s.direction == 'expense' else 'income'}: "
-            f"{s.merchant}",
+            f"Missed expected {'payment' if s.direction == 'expense' else 'income'}: {s.merchant}",
             f"Expected {s.next_date.isoformat() if s.next_date else 'by now'}, "
             f"about {_amount(abs(s.average_amount), s.currency)}.",
             {"merchant": s.merchant, "expected": s.next_date.isoformat() if s.next_date else None},
@@ -298,7 +295,7 @@ def anomaly(session: Session, rule: AlertRule, ctx: Context) -> list[Condition]:
     if p.kinds:
         query = query.where(AnomalyRecord.kind.in_(p.kinds))
     session.execute(
-        AnalyticsEvent.__table__.update()
+        update(AnalyticsEvent)
         .where(AnalyticsEvent.delivered_at.is_(None), AnalyticsEvent.type == "anomaly.detected")
         .values(delivered_at=ctx.now)
     )
@@ -422,4 +419,3 @@ def event_scope(kind: str, ctx: Context) -> str | None:
     if kind == "bank_reauth" and ctx.event is not None:
         return f"item:{ctx.event.get('subject_id')}"
     return None
-

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
@@ -114,9 +114,7 @@ def _http(url: str, body: bytes, headers: dict[str, str]) -> Result:
     return Result("retry", code, f"HTTP {code}: {response.text[:200]}", _retry_after(response))
 
 
-def _send_webhook(
-    channel: NotificationChannel, delivery: AlertDelivery, now: datetime
-) -> Result:
+def _send_webhook(channel: NotificationChannel, delivery: AlertDelivery, now: datetime) -> Result:
     url = open_secret(channel, "target")
     if not url:
         return Result("failed", error="the channel has no URL")
@@ -148,9 +146,7 @@ def _send_email(org_id: uuid.UUID, channel: NotificationChannel, delivery: Alert
     subject, text, html = email_parts(delivery.payload)
     kind = f"alert:{delivery.id}"
     with platform_session() as session:
-        done = set(
-            session.scalars(select(EmailOutbox.to_address).where(EmailOutbox.kind == kind))
-        )
+        done = set(session.scalars(select(EmailOutbox.to_address).where(EmailOutbox.kind == kind)))
         for address in recipients:
             if address not in done:
                 queue_email(
@@ -194,7 +190,9 @@ def next_delay(attempts: int) -> int | None:
     return schedule[attempts - 1] if attempts - 1 < len(schedule) else None
 
 
-def deliver(org_slug: str, delivery_id: uuid.UUID, *, now: datetime | None = None) -> AlertDelivery | None:
+def deliver(
+    org_slug: str, delivery_id: uuid.UUID, *, now: datetime | None = None
+) -> AlertDelivery | None:
     """Send one delivery if it is pending and due; returns the row after (None: missing, or
     another worker holds it)."""
     now = now or utcnow()
@@ -295,7 +293,7 @@ def disable_channel(
         return
     channel.enabled, channel.disabled_reason = False, reason
     session.execute(
-        AlertDelivery.__table__.update()
+        update(AlertDelivery)
         .where(AlertDelivery.channel_id == channel.id, AlertDelivery.status == "pending")
         .values(status="cancelled", last_error=f"channel disabled: {reason}")
     )
@@ -332,4 +330,3 @@ def due_deliveries(session: Session, now: datetime, grace: timedelta) -> list[uu
             .limit(1000)
         )
     )
-

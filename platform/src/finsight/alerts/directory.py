@@ -36,9 +36,7 @@ def org_profile(org_id: uuid.UUID) -> OrgProfile:
         org = session.get(Organization, org_id)
         if org is None:
             raise LookupError(f"organization {org_id} not found")
-        # Organization.time_zone (IANA name) arrives with migration p0004; UTC until then.
-        zone = getattr(org, "time_zone", None) or "UTC"
-        return OrgProfile(org.id, org.slug, org.name, zone)
+        return OrgProfile(org.id, org.slug, org.name, org.time_zone or "UTC")
 
 
 def member_emails(org_id: uuid.UUID, roles: list[str]) -> list[str]:

@@ -50,7 +50,9 @@ def _last_resolved(
         .order_by(Alert.dedup_key, Alert.id.desc())
         .distinct(Alert.dedup_key)
     )
-    return {key: (fingerprint, resolution) for key, fingerprint, resolution in session.execute(query)}
+    return {
+        key: (fingerprint, resolution) for key, fingerprint, resolution in session.execute(query)
+    }
 
 
 def apply(
@@ -59,7 +61,7 @@ def apply(
     found: Iterable[Condition],
     *,
     now: datetime,
-    clear_scope: str | None | bool,
+    clear_scope: str | bool | None,
 ) -> Outcome:
     """Bring the rule's alerts in line with what was found. `clear_scope`: False for an event
     rule (nothing clears), True to clear every open alert not found, a dedup key to clear only

@@ -21,9 +21,7 @@ def seen_at(session: Session, user_id: uuid.UUID) -> datetime:
     return row.seen_at if row is not None else EPOCH
 
 
-def feed(
-    session: Session, *, before_id: uuid.UUID | None, limit: int
-) -> list[InAppNotification]:
+def feed(session: Session, *, before_id: uuid.UUID | None, limit: int) -> list[InAppNotification]:
     query = select(InAppNotification)
     if before_id:
         query = query.where(InAppNotification.id < before_id)
@@ -39,10 +37,7 @@ def feed(
 def unread(session: Session, user_id: uuid.UUID) -> int:
     since = seen_at(session, user_id)
     return int(
-        session.scalar(
-            select(func.count()).where(InAppNotification.created_at > since)
-        )
-        or 0
+        session.scalar(select(func.count()).where(InAppNotification.created_at > since)) or 0
     )
 
 

@@ -103,7 +103,9 @@ class AlertSettings(TimestampMixin, MetadataMixin, TenantBase):
     __tablename__ = "alert_settings"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
-    business_days: Mapped[list[int]] = mapped_column(ARRAY(Integer), default=lambda: [1, 2, 3, 4, 5])
+    business_days: Mapped[list[int]] = mapped_column(
+        ARRAY(Integer), default=lambda: [1, 2, 3, 4, 5]
+    )
     business_start: Mapped[time] = mapped_column(Time, default=time(9))
     business_end: Mapped[time] = mapped_column(Time, default=time(17))
     quiet_start: Mapped[time | None] = mapped_column(Time, default=None)
@@ -143,9 +145,7 @@ class AlertDelivery(IdMixin, TimestampMixin, MetadataMixin, TenantBase):
 class DeliveryAttempt(IdMixin, TimestampMixin, MetadataMixin, TenantBase):
     __tablename__ = "alert_delivery_attempts"
 
-    delivery_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey(AlertDelivery.id)
-    )
+    delivery_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey(AlertDelivery.id))
     attempt: Mapped[int] = mapped_column()
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

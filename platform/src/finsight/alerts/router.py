@@ -120,9 +120,7 @@ def alert_deliveries(alert_id: uuid.UUID, ctx: CanRead) -> list[DeliveryOut]:
     service.get_alert(ctx.session, alert_id)
     rows = service.deliveries_of_alert(ctx.session, alert_id)
     attempts = service.attempts_of(ctx.session, [d.id for d in rows])
-    return [
-        delivery_out(d, [AttemptOut.model_validate(a) for a in attempts[d.id]]) for d in rows
-    ]
+    return [delivery_out(d, [AttemptOut.model_validate(a) for a in attempts[d.id]]) for d in rows]
 
 
 @router.post(
@@ -159,9 +157,7 @@ def resolve(alert_id: uuid.UUID, ctx: CanWrite) -> AlertOut:
     summary="The in-app feed (the dashboard's bell), newest first, with the unread count",
     responses=problem_responses(401, 403, 422),
 )
-def in_app_feed(
-    ctx: CanRead, cursor: str | None = None, limit: Limit = 20
-) -> InAppFeed:
+def in_app_feed(ctx: CanRead, cursor: str | None = None, limit: Limit = 20) -> InAppFeed:
     user_id = ctx.principal.user_id
     seen = inapp.seen_at(ctx.session, user_id)
     rows = inapp.feed(ctx.session, before_id=cursor_id(cursor), limit=limit + 1)

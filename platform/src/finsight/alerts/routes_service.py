@@ -21,9 +21,7 @@ from finsight.kit.models import utcnow
 
 def list_routes(session: Session) -> list[AlertRoute]:
     query = select(AlertRoute).where(AlertRoute.deleted_at.is_(None))
-    return list(
-        session.scalars(query.order_by(AlertRoute.escalate_after_minutes, AlertRoute.name))
-    )
+    return list(session.scalars(query.order_by(AlertRoute.escalate_after_minutes, AlertRoute.name)))
 
 
 def get_route(session: Session, route_id: uuid.UUID) -> AlertRoute:

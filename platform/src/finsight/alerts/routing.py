@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from finsight.alerts.directory import OrgProfile
+from finsight.alerts.domain import DELIVER_TASK
 from finsight.alerts.messages import alert_payload
 from finsight.alerts.models import (
     Alert,
@@ -31,8 +32,6 @@ from finsight.alerts.models import (
 )
 from finsight.alerts.windows import Hours, window_open
 from finsight.worker.enqueue import enqueue_after_commit
-
-DELIVER_TASK = "finsight.alerts.deliver"
 
 
 def hours(session: Session) -> Hours:
@@ -174,9 +173,7 @@ def follow_up(session: Session, org: OrgProfile, now: datetime) -> list[AlertDel
     """The beat's pass over firing (unacknowledged) alerts: escalation steps now due, routes
     whose window has opened since, and repeats of what nobody acknowledged."""
     routes, office = _routes(session), hours(session)
-    firing = list(
-        session.scalars(select(Alert).where(Alert.status == "firing").order_by(Alert.id))
-    )
+    firing = list(session.scalars(select(Alert).where(Alert.status == "firing").order_by(Alert.id)))
     if not firing:
         return []
     marks: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)

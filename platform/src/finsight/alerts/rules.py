@@ -73,7 +73,7 @@ class Uncategorized(_Params):
 KINDS: dict[str, tuple[type[_Params], str]] = {
     "balance_below": (BalanceBelow, "An account's balance below an amount"),
     "transaction_over": (TransactionOver, "A transaction over an amount"),
-    "transaction_unusual": (TransactionUnusual, "A charge k× the usual at its merchant"),
+    "transaction_unusual": (TransactionUnusual, "A charge kx the usual at its merchant"),
     "budget_percent": (BudgetPercent, "A budget reaching a share of its limit (80%, 100%)"),
     "budget_pace": (BudgetPace, "A budget on pace to exceed its limit this month"),
     "recurring_new": (RecurringNew, "A new recurring charge (or income)"),

@@ -25,7 +25,9 @@ CanWrite = Annotated[TenantContext, tenant("alerts:write")]
     summary="Every alert rule",
     responses=problem_responses(401, 403, 422),
 )
-def list_rules(ctx: CanRead, kind: Annotated[str | None, Query(max_length=40)] = None) -> list[RuleOut]:
+def list_rules(
+    ctx: CanRead, kind: Annotated[str | None, Query(max_length=40)] = None
+) -> list[RuleOut]:
     return [RuleOut.model_validate(r) for r in service.list_rules(ctx.session, kind=kind)]
 
 

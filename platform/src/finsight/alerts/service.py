@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from finsight.alerts.models import Alert, AlertDelivery, AlertRule, DeliveryAttempt
@@ -111,7 +111,12 @@ def update_rule(
         rule.watermark = utcnow()
     session.flush()
     record_change(
-        session, org_id=org_id, actor=actor, action="alert_rule.update", target=rule, changed=changed
+        session,
+        org_id=org_id,
+        actor=actor,
+        action="alert_rule.update",
+        target=rule,
+        changed=changed,
     )
     return rule
 
@@ -125,7 +130,7 @@ def delete_rule(
     now = utcnow()
     rule.deleted_at = now
     session.execute(
-        Alert.__table__.update()
+        update(Alert)
         .where(Alert.rule_id == rule.id, Alert.status != "resolved")
         .values(status="resolved", resolved_at=now, resolution="cleared")
     )
@@ -199,11 +204,13 @@ def resolve(session: Session, org_id: uuid.UUID, alert: Alert, actor: Actor) -> 
 
 
 def deliveries_of_alert(session: Session, alert_id: uuid.UUID) -> list[AlertDelivery]:
-    query = select(AlertDelivery).where(AlertDelivery.alert_ids.any(alert_id))
+    query = select(AlertDelivery).where(AlertDelivery.alert_ids.contains([alert_id]))
     return list(session.scalars(query.order_by(AlertDelivery.id)))
 
 
-def attempts_of(session: Session, delivery_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[DeliveryAttempt]]:
+def attempts_of(
+    session: Session, delivery_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[DeliveryAttempt]]:
     found: dict[uuid.UUID, list[DeliveryAttempt]] = {d: [] for d in delivery_ids}
     if delivery_ids:
         query = select(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(delivery_ids))

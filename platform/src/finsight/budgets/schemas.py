@@ -37,7 +37,7 @@ class BudgetUpdate(BaseModel):
 class BudgetOut(BaseModel):
     id: uuid.UUID
     category_id: uuid.UUID
-    category: str = Field(description="The category's path, e.g. 'Food > Groceries'")
+    category: str = Field(description="The category's path, e.g. 'Restaurants > Coffee shops'")
     currency: str
     amount: Money = Field(description="The monthly limit")
     rollover: bool
@@ -55,7 +55,7 @@ class BudgetMonthOut(BaseModel):
     limit: Money = Field(description="amount + carried_over")
     spent: Money
     remaining: Money
-    percent: float = Field(description="spent / limit × 100")
+    percent: float = Field(description="spent / limit x 100")
     projected: Money = Field(description="The month's spending if the pace so far holds")
     projected_percent: float
     on_pace_to_exceed: bool

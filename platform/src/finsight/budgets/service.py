@@ -62,11 +62,11 @@ class BudgetStatus:
 
     @property
     def percent(self) -> float:
-        return float(self.spent / self.limit * 100) if self.limit else 0.0
+        return float(self.spent / self.limit.limit * 100) if self.limit.limit else 0.0
 
     @property
     def projected_percent(self) -> float:
-        return float(self.projected / self.limit * 100) if self.limit else 0.0
+        return float(self.projected / self.limit.limit * 100) if self.limit.limit else 0.0
 
     @property
     def remaining(self) -> Decimal:
@@ -314,4 +314,3 @@ def delete_budget(session: Session, org_id: uuid.UUID, budget: Budget, actor: Ac
     budget.deleted_at = utcnow()
     session.flush()
     record_change(session, org_id=org_id, actor=actor, action="budget.delete", target=budget)
-

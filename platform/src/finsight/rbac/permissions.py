@@ -11,13 +11,10 @@ from types import MappingProxyType
 from finsight.domains import all_domains
 from finsight.kit.domain import OWNER, Permission, data_permissions
 
-# Held by roles since the first release, for the reports and alerts domains still to come: they
-# move into those domains' declarations when they land.
+# Held by roles since the first release, for the reports domain still to come: it moves into
+# that domain's declaration when it lands (alerts' is in finsight.alerts.domain).
 _RESERVED = (
     *data_permissions("reports", "See and download reports", "Create reports and schedules"),
-    *data_permissions(
-        "alerts", "See alerts and alert rules", "Manage alert rules and acknowledge alerts"
-    ),
 )
 
 
