@@ -116,8 +116,10 @@ def test_spending_rollover_and_pace(client: httpx.Client, owner: Member, unique_
         ],
     )
     with tenant_session(unique_slug) as session:
-        october = {l.budget_id: l for l in limits_for_month(session, date(2026, 10, 1))}
-        november = {l.budget_id: l for l in limits_for_month(session, date(2026, 11, 15))}
+        october = {limit.budget_id: limit for limit in limits_for_month(session, date(2026, 10, 1))}
+        november = {
+            limit.budget_id: limit for limit in limits_for_month(session, date(2026, 11, 15))
+        }
         assert limits_for_month(session, date(2026, 8, 1)) == []  # not started yet
         paced = statuses_for_month(session, date(2026, 11, 1), date(2026, 11, 10))
     key = uuid.UUID(budget["id"])

@@ -81,9 +81,14 @@ def balance_below(session: Session, rule: AlertRule, ctx: Context) -> list[Condi
     ]
 
 
+def _since(rule: AlertRule) -> datetime:
+    """Rows created after this are new to the rule (never rows from before it existed)."""
+    return max(rule.watermark - LOOKBACK, rule.created_at)
+
+
 def _new_rows(rule: AlertRule) -> Any:
     return and_(
-        Transaction.created_at > rule.watermark - LOOKBACK,
+        Transaction.created_at > _since(rule),
         Transaction.deleted_at.is_(None),
         Transaction.excluded.is_(False),
         Transaction.transfer_id.is_(None),
@@ -130,7 +135,7 @@ def transaction_over(session: Session, rule: AlertRule, ctx: Context) -> list[Co
 def transaction_unusual(session: Session, rule: AlertRule, ctx: Context) -> list[Condition]:
     """A new charge more than kx the median of its merchant's earlier charges (a year back)."""
     p = kinds.params_of(rule.kind, rule.params)
-    since = rule.watermark - LOOKBACK
+    since = _since(rule)
     history = (
         select(
             Transaction.merchant_id,

@@ -47,12 +47,12 @@ def _last_resolved(
     query = (
         select(Alert.dedup_key, Alert.fingerprint, Alert.resolution)
         .where(Alert.rule_id == rule_id, Alert.status == "resolved", Alert.dedup_key.in_(keys))
-        .order_by(Alert.dedup_key, Alert.id.desc())
-        .distinct(Alert.dedup_key)
+        .order_by(Alert.id.desc())
     )
-    return {
-        key: (fingerprint, resolution) for key, fingerprint, resolution in session.execute(query)
-    }
+    latest: dict[str, tuple[str, str | None]] = {}
+    for key, fingerprint, resolution in session.execute(query):
+        latest.setdefault(key, (fingerprint, resolution))
+    return latest
 
 
 def apply(
