@@ -30,6 +30,7 @@ from finsight.errors import Conflict, InvalidInput, NotFound
 from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
 from finsight.kit.outbound import is_public
+from finsight.users.service import normalize_email
 
 KINDS = ("email", "slack", "webhook", "in_app")
 # After a rotation the old secret keeps signing (a second signature) this long.
@@ -83,8 +84,14 @@ def get_channel(session: Session, channel_id: uuid.UUID) -> NotificationChannel:
 def _email_config(addresses: list[str], roles: list[str]) -> dict[str, Any]:
     if not addresses and not roles:
         raise InvalidInput("an email channel needs addresses or roles", field="addresses")
+    checked = []
+    for index, address in enumerate(addresses):
+        try:
+            checked.append(normalize_email(address))
+        except InvalidInput as exc:
+            raise InvalidInput(exc.detail, field=f"addresses.{index}") from exc
     return {
-        "addresses": sorted({a.lower() for a in addresses}),
+        "addresses": sorted(set(checked)),
         "roles": sorted(set(roles)),
     }
 

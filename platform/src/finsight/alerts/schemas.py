@@ -4,11 +4,13 @@ import uuid
 from datetime import datetime, time
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from finsight.alerts.rules import RuleKind, Severity
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Checked as the rest of the product checks addresses (finsight.users.service.normalize_email).
+Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=320)]
 RoleName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Window = Literal["always", "business_hours", "outside_business_hours", "outside_quiet_hours"]
 ChannelKind = Literal["email", "slack", "webhook", "in_app"]
@@ -111,7 +113,7 @@ class ChannelCreate(_In):
     name: Name
     kind: ChannelKind
     url: str | None = Field(default=None, description="Slack incoming webhook or endpoint URL")
-    addresses: list[EmailStr] = Field(default_factory=list, max_length=50)
+    addresses: list[Address] = Field(default_factory=list, max_length=50)
     roles: list[RoleName] = Field(
         default_factory=list, max_length=10, description="Members holding these roles (email)"
     )
@@ -120,7 +122,7 @@ class ChannelCreate(_In):
 class ChannelUpdate(_In):
     name: Name | None = None
     url: str | None = None
-    addresses: list[EmailStr] | None = Field(default=None, max_length=50)
+    addresses: list[Address] | None = Field(default=None, max_length=50)
     roles: list[RoleName] | None = Field(default=None, max_length=10)
     enabled: bool | None = None
 
