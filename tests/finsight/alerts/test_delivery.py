@@ -21,10 +21,9 @@ from finsight.notifications.models import EmailOutbox
 from finsight.notifications.service import deliver as deliver_email
 from finsight.tenancy import tenant_session
 
+from support.alerting import Alerting
 from support.mail import MailSink, text_of
 from support.receivers import Answer, Receiver
-
-from .conftest import Alerting
 
 pytestmark = pytest.mark.integration
 

@@ -17,8 +17,8 @@ from finsight.analytics.models import AnomalyRecord, RecurringStreamRecord
 from finsight.kit.models import utcnow
 from finsight.tenancy import tenant_session
 
-from .conftest import Alerting
 from support.accounts import make_account
+from support.alerting import Alerting
 from support.ledger import insert_transactions
 
 pytestmark = pytest.mark.integration
