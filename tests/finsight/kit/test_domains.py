@@ -12,7 +12,7 @@ from finsight.domains import DOMAINS, all_domains, import_object
 from finsight.rbac.permissions import ALL_PERMISSIONS, BUILTIN_ROLES
 from finsight.worker.app import beat_schedule
 
-DATA = ("accounts", "transactions", "imports", "analytics", "reports", "alerts")
+DATA = ("accounts", "transactions", "imports", "analytics", "budgets", "reports", "alerts")
 
 
 def test_every_domain_declares_itself_under_its_own_name():
@@ -79,4 +79,5 @@ def test_built_in_roles_hold_what_they_always_held():
     assert BUILTIN_ROLES["admin"] == ALL_PERMISSIONS - {"organization:delete"}
     assert BUILTIN_ROLES["analyst"] == {"organization:read", "members:read", "roles:read"} | areas
     assert BUILTIN_ROLES["viewer"] == {"organization:read"} | {f"{area}:read" for area in DATA}
-    assert len(ALL_PERMISSIONS) == 20
+    # The 20 of the first release, budgets:read/write and alerts:admin (owners and admins).
+    assert len(ALL_PERMISSIONS) == 23
