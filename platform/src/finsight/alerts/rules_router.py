@@ -25,7 +25,7 @@ CanWrite = Annotated[TenantContext, tenant("alerts:write")]
     summary="Every alert rule",
     responses=problem_responses(401, 403, 422),
 )
-def list_rules(
+def list_alert_rules(
     ctx: CanRead, kind: Annotated[str | None, Query(max_length=40)] = None
 ) -> list[RuleOut]:
     return [RuleOut.model_validate(r) for r in service.list_rules(ctx.session, kind=kind)]
@@ -37,7 +37,7 @@ def list_rules(
     summary="The kinds of rule, each with the JSON schema of its params",
     responses=problem_responses(401, 403),
 )
-def rule_kinds(ctx: CanRead) -> list[RuleKindOut]:
+def alert_rule_kinds(ctx: CanRead) -> list[RuleKindOut]:
     return [
         RuleKindOut(kind=kind, description=text, params_schema=model.model_json_schema())
         for kind, (model, text) in KINDS.items()
@@ -55,7 +55,7 @@ def rule_kinds(ctx: CanRead) -> list[RuleKindOut]:
     "the present state).",
     responses=problem_responses(401, 403, 422),
 )
-def create_rule(body: RuleCreate, ctx: CanWrite) -> RuleOut:
+def create_alert_rule(body: RuleCreate, ctx: CanWrite) -> RuleOut:
     rule = service.create_rule(
         ctx.session,
         ctx.org.id,
@@ -76,7 +76,7 @@ def create_rule(body: RuleCreate, ctx: CanWrite) -> RuleOut:
     summary="One alert rule",
     responses=problem_responses(401, 403, 404),
 )
-def get_rule(rule_id: uuid.UUID, ctx: CanRead) -> RuleOut:
+def get_alert_rule(rule_id: uuid.UUID, ctx: CanRead) -> RuleOut:
     return RuleOut.model_validate(service.get_rule(ctx.session, rule_id))
 
 
@@ -87,7 +87,7 @@ def get_rule(rule_id: uuid.UUID, ctx: CanRead) -> RuleOut:
     summary="Change a rule (its kind stays); a managed rule is refused (409)",
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-def update_rule(rule_id: uuid.UUID, body: RuleUpdate, ctx: CanWrite) -> RuleOut:
+def update_alert_rule(rule_id: uuid.UUID, body: RuleUpdate, ctx: CanWrite) -> RuleOut:
     rule = service.update_rule(
         ctx.session,
         ctx.org.id,
@@ -105,5 +105,5 @@ def update_rule(rule_id: uuid.UUID, body: RuleUpdate, ctx: CanWrite) -> RuleOut:
     summary="Delete a rule (its open alerts resolve); a managed rule is refused (409)",
     responses=problem_responses(401, 403, 404, 409),
 )
-def delete_rule(rule_id: uuid.UUID, ctx: CanWrite) -> None:
+def delete_alert_rule(rule_id: uuid.UUID, ctx: CanWrite) -> None:
     service.delete_rule(ctx.session, ctx.org.id, service.get_rule(ctx.session, rule_id), ctx.actor)
