@@ -3,7 +3,10 @@ that declare a `NAV` item appear in the top bar in this order too."""
 
 from finsight_web.pages import (
     accounts,
+    alerting_settings,
+    alerts,
     auth,
+    budgets,
     categories,
     dev_mail,
     entry,
@@ -25,12 +28,15 @@ PAGES = (
     accounts,
     entry,  # before transactions: its /transactions/new precedes /transactions/{id}
     transactions,
+    budgets,
+    alerts,
     insights,
     review,
     rules,
     merchants,
     imports,
     settings,
+    alerting_settings,
     categories,
     invitations,
     two_factor,

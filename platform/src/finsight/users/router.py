@@ -37,6 +37,7 @@ def _me(db: Session, principal: Principal) -> Me:
         memberships=memberships,
         two_factor_enabled=user.two_factor_enabled,
         features=(["analytics"] if get_settings().enable_analytics else [])
+        + (["alerts"] if get_settings().enable_alerts else [])
         # The development-only Mail page of the dashboard (mail `finsight dev` caught).
         + (["dev-mail"] if get_settings().environment == "development" else []),
     )
