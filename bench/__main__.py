@@ -17,6 +17,7 @@ BENCHMARKS = {
     "analytics": "bench.analytics_bench",
     "load": "bench.load_bench",
     "upgrade": "bench.upgrade_bench",
+    "alerts": "bench.alerts_bench",
 }
 
 

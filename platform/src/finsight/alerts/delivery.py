@@ -11,6 +11,7 @@ receivers use to process it exactly once (Standard Webhooks' idempotency key).
 from __future__ import annotations
 
 import email.utils
+import functools
 import json
 import uuid
 from dataclasses import dataclass
@@ -90,18 +91,24 @@ def _retry_after(response: httpx.Response) -> int | None:
     return max(0, min(int((when - utcnow()).total_seconds()), MAX_RETRY_AFTER))
 
 
+@functools.cache
+def _client() -> httpx.Client:
+    """One client per process (it is thread-safe): building one loads the CA bundle, which cost
+    more than a whole delivery; its pool keeps connections to endpoints alive between sends."""
+    return httpx.Client(limits=httpx.Limits(max_connections=100, max_keepalive_connections=20))
+
+
 def _http(url: str, body: bytes, headers: dict[str, str]) -> Result:
     settings = get_settings()
     try:
-        with httpx.Client() as client:
-            response = post(
-                client,
-                url,
-                content=body,
-                headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers},
-                allow_private=settings.alerts_allow_private_addresses,
-                timeout=settings.alerts_http_timeout_seconds,
-            )
+        response = post(
+            _client(),
+            url,
+            content=body,
+            headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers},
+            allow_private=settings.alerts_allow_private_addresses,
+            timeout=settings.alerts_http_timeout_seconds,
+        )
     except AddressRefused as exc:
         return Result("refused", error=str(exc))
     except httpx.HTTPError as exc:
