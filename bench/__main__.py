@@ -18,6 +18,7 @@ BENCHMARKS = {
     "load": "bench.load_bench",
     "upgrade": "bench.upgrade_bench",
     "alerts": "bench.alerts_bench",
+    "soak": "bench.soak_bench",
 }
 
 

@@ -83,8 +83,11 @@ def stores() -> Iterator[dict[str, str]]:
 
 
 @contextmanager
-def serve(args: list[str], env: dict[str, str], ready_path: str, name: str) -> Iterator[str]:
-    """`finsight serve ...` on a free loopback port, as production runs it; yields its URL."""
+def serve(
+    args: list[str], env: dict[str, str], ready_path: str, name: str, pids: list[int] | None = None
+) -> Iterator[str]:
+    """`finsight serve ...` on a free loopback port, as production runs it; yields its URL (and
+    appends its process id to `pids`, when given)."""
     port = free_port()
     log = Path(env["DATA_DIR"]) / f"{name}.log"
     with log.open("ab") as output:
@@ -95,6 +98,8 @@ def serve(args: list[str], env: dict[str, str], ready_path: str, name: str) -> I
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    if pids is not None:
+        pids.append(process.pid)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -113,9 +118,9 @@ def serve(args: list[str], env: dict[str, str], ready_path: str, name: str) -> I
 
 
 @contextmanager
-def api_process(env: dict[str, str]) -> Iterator[str]:
+def api_process(env: dict[str, str], pids: list[int] | None = None) -> Iterator[str]:
     """The api as production runs it: `finsight serve api` (uvicorn, one process, uvloop)."""
-    with serve(["api"], env, "/readyz", "api") as url:
+    with serve(["api"], env, "/readyz", "api", pids) as url:
         yield url
 
 

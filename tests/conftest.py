@@ -124,10 +124,11 @@ def test_env(mail_sink: MailSink) -> Iterator[dict[str, str]]:
     env = dict(TEST_ENVIRONMENT)
     env["SMTP_HOST"], env["SMTP_PORT"] = "127.0.0.1", str(mail_sink.port)
     env["DATABASE_URL"], env["MIGRATION_DATABASE_URL"] = _worker_database_urls()
-    # Other clusters are single-role for now (their URL is the owner's; docs/architecture.md).
-    env["DATABASE_CLUSTERS"] = json.dumps(
-        {SECOND_CLUSTER: _worker_database_urls("TEST_SECOND_DATABASE_URL")[1]}
-    )
+    # The second cluster runs with two roles too: the application's login, and the owner of its
+    # platform schema for migrations and provisioning.
+    second_app, second_owner = _worker_database_urls("TEST_SECOND_DATABASE_URL")
+    env["DATABASE_CLUSTERS"] = json.dumps({SECOND_CLUSTER: second_app})
+    env["MIGRATION_DATABASE_CLUSTERS"] = json.dumps({SECOND_CLUSTER: second_owner})
     env["REDIS_URL"] = f"{os.environ['TEST_REDIS_URL'].rsplit('/', 1)[0]}/{_redis_index()}"
     env["DATA_DIR"] = str(Path(os.environ["FINSIGHT_TEST_ROOT"]) / f"data-{worker_id()}")
     saved = {key: os.environ.get(key) for key in env}

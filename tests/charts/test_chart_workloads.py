@@ -183,7 +183,12 @@ def test_services_wait_for_the_platform_schema_at_head(defaults):
 def test_the_jwt_secret_is_generated_once_into_a_kept_secret(defaults):
     secret = one(defaults, "Secret", "acme-finsight-generated")
     assert secret["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
-    assert set(secret["data"]) == {"JWT_SECRET", "DATA_ENCRYPTION_KEYS", "AUDIT_SIGNING_KEY"}
+    assert set(secret["data"]) == {
+        "JWT_SECRET",
+        "DATA_ENCRYPTION_KEYS",
+        "AUDIT_SIGNING_KEY",
+        "MODEL_SIGNING_KEY",
+    }
     import base64
 
     assert len(base64.b64decode(secret["data"]["JWT_SECRET"])) >= 32
@@ -202,9 +207,23 @@ def test_the_jwt_secret_is_generated_once_into_a_kept_secret(defaults):
     for _where, pod in pod_specs(defaults):
         for c in pod["containers"]:
             if c["name"] in ("api", "web", "worker", "beat", "migrate"):
-                for key in ("JWT_SECRET", "DATA_ENCRYPTION_KEYS", "AUDIT_SIGNING_KEY"):
+                for key in (
+                    "JWT_SECRET",
+                    "DATA_ENCRYPTION_KEYS",
+                    "AUDIT_SIGNING_KEY",
+                    "MODEL_SIGNING_KEY",
+                ):
                     ref = env_of(c)[key]["valueFrom"]["secretKeyRef"]
                     assert ref == {"name": "acme-finsight-generated", "key": key}
+    # The operator derives each tenant worker's model-signing key from the root; it holds no
+    # other platform secret.
+    operator = one(defaults, "Deployment", "acme-finsight-operator")["spec"]["template"]["spec"]
+    operator_env = env_of(operator["containers"][0])
+    assert operator_env["MODEL_SIGNING_KEY"]["valueFrom"]["secretKeyRef"] == {
+        "name": "acme-finsight-generated",
+        "key": "MODEL_SIGNING_KEY",
+    }
+    assert "JWT_SECRET" not in operator_env and "MIGRATION_DATABASE_URL" not in operator_env
 
 
 def test_generated_secrets_reach_every_component(everything):
@@ -215,6 +234,7 @@ def test_generated_secrets_reach_every_component(everything):
         "WEBHOOK_SIGNING_KEY",
         "DATA_ENCRYPTION_KEYS",
         "AUDIT_SIGNING_KEY",
+        "MODEL_SIGNING_KEY",
     }
     env = env_of(container(everything, "worker"))
     assert env["ENCRYPTION_KEY"]["valueFrom"]["secretKeyRef"]["name"] == "acme-finsight-generated"
@@ -234,6 +254,20 @@ def test_existing_secrets_replace_every_generated_value():
     assert not find(documents, "ServiceAccount")
     pod = one(documents, "Deployment", "acme-finsight-api")["spec"]["template"]["spec"]
     assert pod["serviceAccountName"] == "finsight"
+    # Two roles: only the migration Job and the operator know the owners' URLs.
+    assert "MIGRATION_DATABASE_URL" not in env and "MIGRATION_DATABASE_CLUSTERS" not in env
+    job = next(j for j in find(documents, "Job") if "-migrate-" in j["metadata"]["name"])
+    migrate = env_of(job["spec"]["template"]["spec"]["containers"][0])
+    assert migrate["MIGRATION_DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {
+        "name": "finsight-db",
+        "key": "owner-url",
+    }
+    assert migrate["MIGRATION_DATABASE_CLUSTERS"]["valueFrom"]["secretKeyRef"] == {
+        "name": "finsight-db",
+        "key": "owner-clusters",
+    }
+    operator = one(documents, "Deployment", "acme-finsight-operator")["spec"]["template"]["spec"]
+    assert "MIGRATION_DATABASE_URL" in env_of(operator["containers"][0])
 
 
 # --- traffic --------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import ProgrammingError
 
+from finsight.config import get_settings
+from finsight.crypto.derived import tenant_model_signing_key
 from finsight.db import get_engine, platform_session
 from finsight.notifications.models import EmailOutbox
 from finsight.organizations.models import Invitation, Membership
@@ -155,6 +157,20 @@ def test_worker_login_reaches_only_its_own_schema(kube, operator, unique_slug):
     assert schemas == {TenantNames.for_slug(first).schema, TenantNames.for_slug(second).schema}
     url = secret_data(kube, f"org-{first}", "db-credentials")["database-url"]
     assert url != secret_data(kube, f"org-{second}", "db-credentials")["database-url"]
+    # Each worker gets its own organization's model-signing key, derived from the platform's
+    # root (which stays out of tenant namespaces): it cannot sign another tenant's models.
+    root = get_settings().model_signing_root()
+    for slug in (first, second):
+        schema = TenantNames.for_slug(slug).schema
+        key = secret_data(kube, f"org-{slug}", "db-credentials")["model-signing-key"]
+        assert key == tenant_model_signing_key(root, schema) and root not in key
+    deployment = kube.client().get(DEPLOYMENT, "finsight-worker", f"org-{first}")
+    env = {e["name"]: e for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["TENANT_MODEL_SIGNING_KEY"]["valueFrom"]["secretKeyRef"] == {
+        "name": "db-credentials",
+        "key": "model-signing-key",
+    }
+    assert "JWT_SECRET" not in env and "MODEL_SIGNING_KEY" not in env
 
     engine = create_engine(url)
     try:

@@ -164,6 +164,7 @@ annotations:
     secretKeyRef:
       name: {{ default (include "finsight.generatedSecretName" .) .Values.keys.existingSecret }}
       key: {{ if .Values.keys.existingSecret }}{{ .Values.keys.auditSigningKeyKey }}{{ else }}AUDIT_SIGNING_KEY{{ end }}
+{{ include "finsight.modelSigningKeyEnv" . }}
 - name: AUDIT_CHECKPOINT_DIR
   value: {{ .Values.auditCheckpoints.mountPath | quote }}
 {{- range .Values.generatedSecrets }}
@@ -247,3 +248,31 @@ topologySpreadConstraints:
 - name: tmp
   emptyDir: {}
 {{- end -}}
+
+{{/* MODEL_SIGNING_KEY: the root of the organizations' category-model signing keys (the api, the
+     shared workers and the operator; tenant workers get only their derived key). */}}
+{{- define "finsight.modelSigningKeyEnv" -}}
+- name: MODEL_SIGNING_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ default (include "finsight.generatedSecretName" .) .Values.keys.existingSecret }}
+      key: {{ if .Values.keys.existingSecret }}{{ .Values.keys.modelSigningKeyKey }}{{ else }}MODEL_SIGNING_KEY{{ end }}
+{{- end }}
+
+{{/* The owners' URLs (two roles): only for the migration Job and the operator. */}}
+{{- define "finsight.migrationEnv" -}}
+{{- if .Values.database.migrationKey }}
+- name: MIGRATION_DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.database.existingSecret }}
+      key: {{ .Values.database.migrationKey }}
+{{- end }}
+{{- if .Values.database.migrationClustersKey }}
+- name: MIGRATION_DATABASE_CLUSTERS
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.database.existingSecret }}
+      key: {{ .Values.database.migrationClustersKey }}
+{{- end }}
+{{- end }}

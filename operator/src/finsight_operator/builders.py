@@ -40,12 +40,16 @@ class WorkerCredentials:
     password: str
     database_url: str
     redis_url: str
+    # The organization's category-model signing key (derived from the platform's root, which
+    # never reaches the tenant's namespace); empty when the operator has no root to derive from.
+    model_signing_key: str = ""
 
     @property
     def fingerprint(self) -> str:
         """Changes when the credentials do, so the workers restart; reveals nothing of them."""
         digest = hashlib.sha256(
-            f"{self.username}\0{self.password}\0{self.database_url}\0{self.redis_url}".encode()
+            f"{self.username}\0{self.password}\0{self.database_url}\0{self.redis_url}"
+            f"\0{self.model_signing_key}".encode()
         )
         return digest.hexdigest()[:16]
 
@@ -132,6 +136,11 @@ def db_secret(
             "database-url": credentials.database_url,
             "redis-url": credentials.redis_url,
             "schema": TenantNames.for_slug(org.slug).schema,
+            **(
+                {"model-signing-key": credentials.model_signing_key}
+                if credentials.model_signing_key
+                else {}
+            ),
         },
     )
 
@@ -254,6 +263,11 @@ def worker_deployment(
             {"name": "LOG_FORMAT", "value": "json"},
             _secret_env("DATABASE_URL", "database-url"),
             _secret_env("REDIS_URL", "redis-url"),
+            *(
+                [_secret_env("TENANT_MODEL_SIGNING_KEY", "model-signing-key")]
+                if credentials.model_signing_key
+                else []
+            ),
         ],
         "resources": worker_resources(org, config),
         "securityContext": {

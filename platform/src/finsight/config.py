@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     migration_database_url: str | None = None
     # Other PostgreSQL clusters by name, for `spec.database.cluster`; "default" is DATABASE_URL.
     database_clusters: dict[str, str] = Field(default_factory=dict)
+    # The owner of each other cluster's platform schema (JSON name -> URL), as
+    # MIGRATION_DATABASE_URL is for the default one: migrations and provisioning only. A cluster
+    # missing here is single-role (its DATABASE_CLUSTERS login owns its platform schema).
+    migration_database_clusters: dict[str, str] = Field(default_factory=dict)
     redis_url: str | None = None
     data_dir: Path = Path(".finsight")
     db_pool_size: int = 10
@@ -43,6 +47,13 @@ class Settings(BaseSettings):
 
     # --- identity ----------------------------------------------------------------------------
     jwt_secret: SecretStr | None = None
+    # The root of every organization's category-model signing key (each organization's key is
+    # derived from it); unset, the JWT secret serves. Given to the api, the shared workers and
+    # the operator, never to a tenant's namespace.
+    model_signing_key: SecretStr | None = None
+    # Set only in a tenant's own worker (the operator writes it into the tenant's Secret): that
+    # organization's derived key, so the worker never holds the root.
+    tenant_model_signing_key: SecretStr | None = None
     # Earlier secrets still accepted for verification while tokens signed with them live.
     jwt_previous_secrets: list[SecretStr] = Field(default_factory=list)
     access_token_ttl_seconds: int = 900
@@ -201,6 +212,12 @@ class Settings(BaseSettings):
             self.require_safe_secrets()
             self.jwt_secret = SecretStr(kept_secret(self.data_dir / JWT_SECRET_FILE))
         return self.jwt_secret.get_secret_value()
+
+    def model_signing_root(self) -> str:
+        """MODEL_SIGNING_KEY, or the JWT secret when it is unset."""
+        if self.model_signing_key is not None:
+            return self.model_signing_key.get_secret_value()
+        return self.signing_secret()
 
 
 def kept_secret(path: Path) -> str:

@@ -61,25 +61,34 @@ def get_engine(cluster: str = "default") -> Engine:
         return _engines[cluster]
 
 
-def get_migration_engine() -> Engine:
-    """The default cluster as the owner of the platform schema (MIGRATION_DATABASE_URL, else
-    DATABASE_URL): platform migrations only, never the request path."""
+def migration_url(cluster: str = "default") -> str | None:
+    """The owner's URL of `cluster`'s platform schema (MIGRATION_DATABASE_URL for the default
+    one, MIGRATION_DATABASE_CLUSTERS for others); None on a single-role cluster."""
     settings = get_settings()
-    url = settings.migration_database_url or cluster_url("default")
+    if cluster == "default":
+        return settings.migration_database_url
+    return settings.migration_database_clusters.get(cluster)
+
+
+def get_migration_engine(cluster: str = "default") -> Engine:
+    """`cluster` as the owner of its platform schema (else as the application's login, on a
+    single-role cluster): platform migrations and provisioning only, never the request path."""
+    url = migration_url(cluster) or cluster_url(cluster)
+    key = MIGRATION_ENGINE if cluster == "default" else f"migration {cluster}"
     with _engines_lock:
-        if MIGRATION_ENGINE not in _engines:
-            _engines[MIGRATION_ENGINE] = make_engine(url, pool_size=1, max_overflow=2)
-        return _engines[MIGRATION_ENGINE]
+        if key not in _engines:
+            _engines[key] = make_engine(url, pool_size=1, max_overflow=2)
+        return _engines[key]
 
 
-def app_login() -> str | None:
-    """The application's database role (DATABASE_URL's user) when migrations run as another
-    one (MIGRATION_DATABASE_URL); None for a single-role install."""
-    settings = get_settings()
-    if not settings.migration_database_url:
+def app_login(cluster: str = "default") -> str | None:
+    """The application's database role on `cluster` (its DATABASE_URL / DATABASE_CLUSTERS
+    user) when migrations there run as another one; None for a single-role cluster."""
+    owner_url = migration_url(cluster)
+    if not owner_url:
         return None
-    login = make_url(cluster_url("default")).username
-    owner = make_url(settings.migration_database_url).username
+    login = make_url(cluster_url(cluster)).username
+    owner = make_url(owner_url).username
     return login if login and login != owner else None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 from sqlalchemy import text
@@ -11,10 +12,13 @@ from typer.testing import CliRunner
 from finsight.cli import app
 from finsight.config import get_settings
 from finsight.crypto.envelope import envelope, key_id
+from finsight.crypto.keyring import _dev_keys
 from finsight.crypto.keys import generate_hybrid, generate_symmetric
 from finsight.crypto.secret_columns import SecretColumn, register, unregister
 from finsight.db import get_engine, get_migration_engine
 from finsight.tenancy import TenantNames, scope_to_tenant
+
+from support.api import TEST_ACTOR
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
@@ -23,7 +27,12 @@ SECRETS = ["whsec_one", "whsec_two", "access-sandbox-three"]
 
 @pytest.fixture
 def keys(test_env, monkeypatch):
+    """The suite's own keys plus three of the test's: rotation also meets the secrets other
+    tests sealed (two-factor secrets in the shared platform schema), and puts them back under
+    the suite's key at the end, so they still open afterwards."""
+    suite, suite_active = _dev_keys(get_settings())
     written = {
+        **suite,
         "k-old": generate_symmetric(),
         "k-new": generate_symmetric(),
         "pq": generate_hybrid(),
@@ -36,6 +45,8 @@ def keys(test_env, monkeypatch):
 
     use("k-old")
     yield use
+    restored = runner.invoke(app, ["secrets", "rotate", "--to", suite_active])
+    assert restored.exit_code == 0, restored.output
     monkeypatch.undo()
     get_settings.cache_clear()
 
@@ -103,7 +114,8 @@ def test_rotate_rewraps_registered_columns_and_nothing_else(keys, org, unique_sl
         again = runner.invoke(app, ["secrets", "rotate"])  # nothing left to do
         assert "0 secrets rewrapped to pq" in again.stdout
         back = runner.invoke(app, ["secrets", "rotate", "--to", "k-new"])
-        assert "4 secrets rewrapped to k-new" in back.stdout
+        assert f"platform:{platform_table}.token: 3 rewrapped to k-new" in back.stdout
+        assert f"tenant:{tenant_table}.secret: 1 rewrapped to k-new" in back.stdout
         unknown = runner.invoke(app, ["secrets", "rotate", "--to", "k-gone"])
         assert unknown.exit_code == 1
         assert unknown.stderr.startswith("error: no data encryption key 'k-gone'")
@@ -137,3 +149,26 @@ def test_domains_declare_their_secret_columns(monkeypatch):
     monkeypatch.setattr(domains, "all_domains", lambda: (*real, wrong))
     with pytest.raises(ValueError, match="scope must be 'platform' or 'tenant'"):
         registered_columns()
+
+
+def test_rotate_rewraps_two_factor_secrets(keys, test_env):
+    """TOTP secrets (bytea holding the sealed string) are a registered column: rotated, they
+    still open for their user, and only for them."""
+    from finsight.auth.two_factor import _seal, _unseal
+    from finsight.db import platform_session
+    from finsight.users.models import User
+    from finsight.users.service import create_user
+
+    with platform_session() as session:
+        email = f"totp-{uuid.uuid4().hex[:8]}@example.test"
+        user = create_user(session, email, "pw-1234567890", actor=TEST_ACTOR)
+        user.totp_secret = _seal(user, "JBSWY3DPEHPK3PXP")
+        user_id = user.id
+    result = runner.invoke(app, ["secrets", "rotate", "--to", "pq"])
+    assert result.exit_code == 0, result.output
+    assert "platform:users.totp_secret:" in result.stdout
+    with platform_session() as session:
+        user = session.get(User, user_id)
+        assert user is not None and user.totp_secret is not None
+        assert user.totp_secret.startswith(b"fs2:pq:")
+        assert _unseal(user, user.totp_secret) == "JBSWY3DPEHPK3PXP"

@@ -64,6 +64,26 @@ def test_sql_run_by_the_application_cannot_touch_the_audit_trail(test_env):
         connection.rollback()
 
 
+def test_nor_on_another_cluster(test_env, unique_slug):
+    """A cluster of DATABASE_CLUSTERS runs two roles as well (MIGRATION_DATABASE_CLUSTERS): its
+    platform schema, made at its first organization's provisioning, is the owner's."""
+    from finsight.tenancy.migrations import upgrade_cluster_platform
+
+    upgrade_cluster_platform("second")
+    with get_engine("second").connect() as connection:
+        owner = connection.execute(
+            text(
+                "SELECT tableowner FROM pg_tables "
+                "WHERE schemaname = 'platform' AND tablename = 'audit_log'"
+            )
+        ).scalar_one()
+        assert connection.execute(text("SELECT current_user")).scalar_one() == APP_LOGIN_ROLE
+        assert owner != APP_LOGIN_ROLE
+        for statement, message in ATTACKS:
+            _refused(connection, statement, message)
+        connection.rollback()
+
+
 def test_nor_after_leaving_a_tenant_scope(test_env, unique_slug):
     with get_engine().begin() as connection:
         names = provision_tenant(connection, unique_slug)

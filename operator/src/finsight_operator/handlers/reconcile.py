@@ -16,6 +16,8 @@ import kopf
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from finsight.config import get_settings
+from finsight.crypto.derived import tenant_model_signing_key
+from finsight.tenancy import TenantNames
 from finsight_operator import builders
 from finsight_operator.context import RECONCILE_SECONDS, RECONCILES, REPAIRS, OperatorContext
 from finsight_operator.handlers import database, financial_rules
@@ -161,6 +163,7 @@ def _converge(
             org.spec.database.cluster, db.worker_role, worker_password
         ),
         redis_url=redis_url,
+        model_signing_key=_model_signing_key(org.slug, logger),
     )
     ensure(builders.db_secret(org, config, credentials))
     ensure(builders.resource_quota(org, config))
@@ -341,3 +344,21 @@ def _report_failure(kube: Kube, body: Mapping[str, Any], exc: TransientFailure) 
 def _event(body: Mapping[str, Any], type_: str, reason: str, message: str) -> None:
     # kopf needs only apiVersion, kind and metadata: a fetched dict does as well as its Body.
     kopf.event(cast(kopf.Body, body), type=type_, reason=reason, message=message)
+
+
+def _model_signing_key(
+    slug: str, logger: logging.Logger | logging.LoggerAdapter[logging.Logger]
+) -> str:
+    """The organization's derived model-signing key, from MODEL_SIGNING_KEY (or JWT_SECRET);
+    empty, with a warning, when the operator was given neither: its workers then cannot keep
+    category models (the chart always gives it MODEL_SIGNING_KEY)."""
+    settings = get_settings()
+    unset = settings.model_signing_key is None and settings.jwt_secret is None
+    if unset and not settings.is_development:
+        logger.warning(
+            "MODEL_SIGNING_KEY is not set: %s's workers cannot sign category models", slug
+        )
+        return ""
+    return tenant_model_signing_key(
+        settings.model_signing_root(), TenantNames.for_slug(slug).schema
+    )

@@ -89,14 +89,22 @@ def rotate_column(
     ).all()
     changed = 0
     for row in rows:
-        if Sealed.parse(row.v).kid == kid:
+        # A text column holds the sealed string; a bytea one (TOTP secrets) its ASCII bytes.
+        stored = bytes(row.v) if isinstance(row.v, bytes | memoryview) else None
+        sealed = stored.decode() if stored is not None else row.v
+        if Sealed.parse(sealed).kid == kid:
             continue
+        rewrapped = envelope.rewrap(sealed, kid)
         result = bind.execute(
             text(
                 f"UPDATE {table} SET {column.column} = :new "  # noqa: S608
                 f"WHERE {column.key_column} = :k AND {column.column} = :old"
             ),
-            {"new": envelope.rewrap(row.v, kid), "k": row.k, "old": row.v},
+            {
+                "new": rewrapped.encode() if stored is not None else rewrapped,
+                "k": row.k,
+                "old": stored if stored is not None else row.v,
+            },
         )
         changed += int(getattr(result, "rowcount", 0) or 0)
     return changed

@@ -36,7 +36,7 @@ from finsight.tenancy import (
     validate_slug,
 )
 from finsight.tenancy.directory import forget as forget_location
-from finsight.tenancy.migrations import upgrade_platform
+from finsight.tenancy.migrations import upgrade_cluster_platform
 from finsight.users.models import User
 from finsight.users.service import find_user_by_email, normalize_email
 
@@ -186,12 +186,13 @@ def ensure_organization(
         )
         session.add(org)
         session.flush()
+    if org.database_cluster != "default":
+        # Another cluster carries the platform schema too: its tenants' audit chains live
+        # there, next to their data, so a change and its audit entry commit together. Made
+        # here, at provisioning (and by `db upgrade`), not on every use of the cluster, by the
+        # owner of that schema (MIGRATION_DATABASE_CLUSTERS) as on the default cluster.
+        upgrade_cluster_platform(org.database_cluster)
     with tenant_database(session, org.database_cluster) as connection:
-        if org.database_cluster != "default":
-            # Another cluster carries the platform schema too: its tenants' audit chains live
-            # there, next to their data, so a change and its audit entry commit together. Made
-            # here, at provisioning (and by `db upgrade`), not on every use of the cluster.
-            upgrade_platform(connection)
         provision_tenant(connection, org.slug)
         if org.database_cluster != "default":
             _mirror_on_cluster(connection, org)

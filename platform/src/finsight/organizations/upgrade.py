@@ -22,12 +22,18 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from finsight.audit.service import record
-from finsight.db import app_login, cluster_names, get_engine, migration_session, platform_session
+from finsight.db import app_login, cluster_names, migration_session, platform_session
 from finsight.kit.identity import Actor
 from finsight.organizations.models import Organization
 from finsight.organizations.service import tenant_database
 from finsight.tenancy import inspect_tenant, migrate_tenant, provision_tenant
-from finsight.tenancy.migrations import PLATFORM_SCHEMA, current_revision, head, upgrade_platform
+from finsight.tenancy.migrations import (
+    PLATFORM_SCHEMA,
+    current_revision,
+    head,
+    upgrade_cluster_platform,
+    upgrade_platform,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -116,9 +122,7 @@ def upgrade_platform_schema(actor: Actor) -> str | None:
         if previous != target:
             _record_platform_migration(session, actor, "default", previous, target)
         for cluster in cluster_names()[1:]:
-            with get_engine(cluster).begin() as connection:
-                before = current_revision(connection, PLATFORM_SCHEMA)
-                upgrade_platform(connection)
+            before = upgrade_cluster_platform(cluster)
             if before != target:
                 _record_platform_migration(session, actor, cluster, before, target)
     return previous

@@ -95,6 +95,18 @@ def upgrade_platform(connection: Connection, *, app_login: str | None = None) ->
         grant_app_login(connection, app_login)
 
 
+def upgrade_cluster_platform(cluster: str) -> str | None:
+    """Bring another cluster's platform schema (its tenants' audit chains, the organizations
+    mirror) to head as its owner (MIGRATION_DATABASE_CLUSTERS), granting the application's
+    login its role there; returns the revision before. In a transaction of its own."""
+    from finsight.db import app_login, get_migration_engine
+
+    with get_migration_engine(cluster).begin() as connection:
+        before = current_revision(connection, PLATFORM_SCHEMA)
+        upgrade_platform(connection, app_login=app_login(cluster))
+    return before
+
+
 def upgrade_tenant(connection: Connection, names: TenantNames) -> None:
     """Run the tenant tree as the tenant's own role, so everything it creates belongs to it."""
     scope_to_tenant(connection, names)

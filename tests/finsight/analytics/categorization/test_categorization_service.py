@@ -789,3 +789,24 @@ def test_a_merchant_s_rows_follow_a_person_s_correction(org: str):
     with run_in(org, batch):
         pass
     assert rows(org)["ROVER.COM 1"].category_id == pets
+
+
+def test_a_tenant_worker_signs_with_its_own_derived_key_only(monkeypatch):
+    """A tenant's own worker holds TENANT_MODEL_SIGNING_KEY (its organization's derived key):
+    what it signs verifies on the platform's processes, and it cannot sign for another."""
+    from finsight.config import get_settings
+    from finsight.crypto.derived import tenant_model_signing_key
+
+    get_settings.cache_clear()
+    platform_a = store.sign("org_a", 3, b"model")
+    platform_b = store.sign("org_b", 3, b"model")
+    root = get_settings().model_signing_root()
+    monkeypatch.setenv("TENANT_MODEL_SIGNING_KEY", tenant_model_signing_key(root, "org_a"))
+    get_settings.cache_clear()
+    try:
+        assert store.sign("org_a", 3, b"model") == platform_a
+        assert store.verify("org_a", 3, b"model", platform_a)
+        assert store.sign("org_b", 3, b"model") != platform_b
+    finally:
+        monkeypatch.delenv("TENANT_MODEL_SIGNING_KEY")
+        get_settings.cache_clear()

@@ -36,12 +36,12 @@ from finsight.analytics.steps import live_ledger
 from finsight.categories.models import Category
 from finsight.categories.tree import Node, system_ids
 from finsight.config import get_settings
+from finsight.crypto.derived import tenant_model_signing_key
 from finsight.observability.logging import get_logger
 from finsight.transactions.models import Transaction
 
 log = get_logger(__name__)
 
-KEY_CONTEXT = b"finsight/analytics/category-model/v1"
 KEEP_VERSIONS = 3
 # The first version needs this many labels over at least MIN_CLASSES categories; a new version
 # needs NEW_LABELS new (or changed) labels, or NEW_FRACTION of the last version's count.
@@ -59,13 +59,17 @@ class UntrustedModel(Exception):
     """A stored version whose signature does not verify: it is never loaded."""
 
 
-def _key() -> bytes:
-    secret = get_settings().signing_secret()
-    return hmac.new(secret.encode(), KEY_CONTEXT, hashlib.sha256).digest()
+def _key(schema: str) -> bytes:
+    """The organization's own key: a tenant worker is given it (TENANT_MODEL_SIGNING_KEY, by
+    the operator); the platform's processes derive it from the root."""
+    settings = get_settings()
+    if settings.tenant_model_signing_key is not None:
+        return bytes.fromhex(settings.tenant_model_signing_key.get_secret_value())
+    return bytes.fromhex(tenant_model_signing_key(settings.model_signing_root(), schema))
 
 
 def sign(schema: str, version: int, content: bytes) -> str:
-    mac = hmac.new(_key(), digestmod=hashlib.sha256)
+    mac = hmac.new(_key(schema), digestmod=hashlib.sha256)
     mac.update(f"{schema}\0{version}\0".encode())
     mac.update(content)
     return mac.hexdigest()
