@@ -8,12 +8,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from finsight.alerts.conditions import Context
 from finsight.alerts.directory import OrgProfile
 from finsight.alerts.engine import Outcome, evaluate
-from finsight.alerts.models import AlertDelivery
+from finsight.alerts.models import Alert, AlertDelivery
 from finsight.alerts.routing import follow_up, notify_fired
 from finsight.kit.models import utcnow
 
@@ -34,6 +35,10 @@ def evaluate_and_notify(
         session, org, {rule_id: o.fired for rule_id, o in outcomes.items()}, now
     )
     return outcomes, deliveries
+
+
+def any_firing(session: Session) -> bool:
+    return session.scalar(select(Alert.id).where(Alert.status == "firing").limit(1)) is not None
 
 
 def follow_up_alerts(

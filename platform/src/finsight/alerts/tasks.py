@@ -17,7 +17,7 @@ from finsight.alerts.domain import (
     ROWS_LANDED_TASK,
     SWEEP_TASK,
 )
-from finsight.alerts.evaluation import evaluate_and_notify, follow_up_alerts
+from finsight.alerts.evaluation import any_firing, evaluate_and_notify, follow_up_alerts
 from finsight.alerts.rules import AFTER_ANALYTICS, EVENT_KINDS, ON_BEAT, ON_ROWS
 from finsight.kit.models import utcnow
 from finsight.observability.logging import get_logger
@@ -94,7 +94,9 @@ def sweep() -> int:
         try:
             with tenant_unit(slug) as unit:
                 due = due_deliveries(unit.session, now, LOST_TASK_GRACE)
-                follow_up_alerts(unit.session, org_profile(org_id), now=now)
+                # The organization's profile (a platform query) only where something fires.
+                if any_firing(unit.session):
+                    follow_up_alerts(unit.session, org_profile(org_id), now=now)
         except Exception:  # one organization's trouble must not stop the others
             log.exception("alerts.sweep.failed", org=slug)
             continue
