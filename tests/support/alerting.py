@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from finsight.alerts import channels
 from finsight.alerts.delivery import deliver
 from finsight.alerts.directory import org_profile
 from finsight.alerts.evaluation import evaluate_and_notify, follow_up_alerts
@@ -18,7 +19,7 @@ from finsight.alerts.models import AlertDelivery
 from finsight.kit.models import utcnow
 from finsight.tenancy import tenant_unit
 
-from support.api import Member
+from support.api import TEST_ACTOR, Member
 
 
 class Alerting:
@@ -84,6 +85,18 @@ class Alerting:
                 assert after is not None
                 done.append(after)
         return done
+
+    def send_test(self, channel: dict[str, Any]) -> dict[str, Any]:
+        """A channel's test message queued in this process (what POST .../test does): with the
+        sender_in_test fixture no task is sent, so a worker of the session cannot race it."""
+        with tenant_unit(self.slug) as unit:
+            delivery = channels.send_test(
+                unit.session,
+                org_profile(self.org_id),
+                channels.get_channel(unit.session, uuid.UUID(channel["id"])),
+                TEST_ACTOR,
+            )
+            return {"id": str(delivery.id)}
 
     def alerts(self, **params: Any) -> list[dict[str, Any]]:
         response = self.client.get("/api/alerts", headers=self.h, params=params)

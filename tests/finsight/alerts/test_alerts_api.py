@@ -141,6 +141,12 @@ def test_routes_and_channels_validated(alerting: Alerting):
         assert refused.status_code == 422, (body, refused.text)
         assert refused.json()["errors"][0]["field"] == field, refused.json()
     channel = alerting.channel("in_app")
+    test = alerting.post(f"/api/notification-channels/{channel['id']}/test", {}, status=202)
+    assert test["kind"] == "test" and test["event_type"] == "channel.test"
+    listed = alerting.client.get(
+        f"/api/notification-channels/{channel['id']}/deliveries", headers=alerting.h
+    ).json()["items"]
+    assert [d["id"] for d in listed] == [test["id"]]
     route = alerting.route([channel])
     busy = alerting.client.delete(f"/api/notification-channels/{channel['id']}", headers=alerting.h)
     assert busy.status_code == 409 and "route" in busy.json()["detail"]

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.integration
 
 
 def _test(alerting: Alerting, channel: dict) -> dict:
-    return alerting.post(f"/api/notification-channels/{channel['id']}/test", {}, status=202)
+    return alerting.send_test(channel)
 
 
 def _attempts(slug: str, delivery_id: uuid.UUID | str) -> list[DeliveryAttempt]:

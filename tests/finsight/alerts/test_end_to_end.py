@@ -112,7 +112,7 @@ def test_the_sweep_sends_a_delivery_whose_task_was_lost(
     with Receiver() as receiver:
         hook = alerting.channel("webhook", url=receiver.url)
         receiver.secrets = [hook["secret"]]
-        test = alerting.post(f"/api/notification-channels/{hook['id']}/test", {}, status=202)
+        test = alerting.send_test(hook)
         assert sender_in_test == [test["id"]]  # queued, but no task was sent
         with tenant_session(alerting.slug) as session:
             session.execute(

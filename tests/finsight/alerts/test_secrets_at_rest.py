@@ -49,7 +49,7 @@ def test_rotation_rewraps_channel_secrets(
             assert all(value and key_id(value) == "k-new" for value in sealed)
             # Still opens and signs: the receiver holding the first secret verifies (the
             # previous secret still signs during the rotation's overlap).
-            alerting.post(f"/api/notification-channels/{created['id']}/test", {}, status=202)
+            alerting.send_test(created)
             alerting.send_due()
             (got,) = receiver.wait(1)
             assert got.verified_with == [0]
