@@ -21,6 +21,7 @@ BENCHMARKS = {
     "reports": "bench.reports_bench",
     "load": "bench.load_bench",
     "upgrade": "bench.upgrade_bench",
+    "alerts": "bench.alerts_bench",
     "soak": "bench.soak_bench",
     "plaid": "bench.plaid_bench",
 }

@@ -104,7 +104,7 @@ def test_defaults_agree_with_the_operator(schema):
         "plan": model.plan,
         "database": {"cluster": model.database.cluster},
         "workers": {"replicas": model.workers.replicas},
-        "alerting": {"defaults": model.alerting.defaults, "rules": []},
+        "alerting": {"defaults": model.alerting.defaults, "rules": [], "financialRules": []},
         "deletionPolicy": model.deletion_policy,
         "suspended": model.suspended,
     }

@@ -222,12 +222,29 @@ class Page:
         flashes, self.session.flashes = self.session.flashes, []
         if flashes:
             await self.shared.sessions.save(self.session)
+        me = await self.me()
         return self.shared.templates.TemplateResponse(
             self.request,
             template,
-            {"me": await self.me(), "session": self.session, "flashes": flashes, **values},
+            {
+                "me": me,
+                "session": self.session,
+                "flashes": flashes,
+                "bell": await self._bell(me),
+                **values,
+            },
             status_code=status_code,
         )
+
+    async def _bell(self, me: dict[str, Any]) -> int | None:
+        """Unread in-app notifications for the top bar's bell (None: no bell for this person)."""
+        if "alerts" not in me.get("features", []) or "alerts:read" not in me["permissions"]:
+            return None
+        try:
+            feed = await self.api("GET", "/api/in-app-notifications", params={"limit": 1})
+        except ApiError:
+            return None  # the bell never breaks a page
+        return int(feed["unread"])
 
     async def redirect(
         self, url: str, flash: str | None = None, level: str = "success"

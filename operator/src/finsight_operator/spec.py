@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from finsight.alerts.rules import validate_params
 from finsight.errors import InvalidInput
 from finsight.tenancy import validate_slug
 from finsight.users.service import normalize_email
@@ -117,10 +118,23 @@ class AlertRule(_Model):
     summary: str = ""
 
 
+class FinancialRule(_Model):
+    """A rule on the organization's money, synced into its alert rules (finsight.alerts),
+    managed by the cluster: read-only in the dashboard."""
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: str = Field(min_length=1, max_length=40)
+    severity: Literal["info", "warning", "critical"] = "warning"
+    enabled: bool = True
+    params: dict[str, Any] = Field(default_factory=dict)
+    repeat_interval_minutes: int = Field(default=240, ge=5, le=10080, alias="repeatIntervalMinutes")
+
+
 class Alerting(_Model):
     # The plan's default rules (import failures, workers down, queue backlog).
     defaults: bool = True
     rules: tuple[AlertRule, ...] = ()
+    financial_rules: tuple[FinancialRule, ...] = Field(default=(), alias="financialRules")
 
 
 class OrganizationSpecModel(_Model):
@@ -187,6 +201,14 @@ def parse_organization(body: Mapping[str, Any], known_clusters: set[str]) -> Org
             f"unknown database cluster {spec.database.cluster!r}; the operator knows "
             f"{', '.join(sorted(known_clusters))} (configure DATABASE_CLUSTERS)",
         )
+    for index, rule in enumerate(spec.alerting.financial_rules):
+        try:
+            validate_params(rule.kind, rule.params)
+        except InvalidInput as exc:
+            where = (exc.errors[0].get("field") if exc.errors else None) or "params"
+            raise InvalidSpec(
+                "InvalidAlertRule", f"spec.alerting.financialRules[{index}].{where}", exc.detail
+            ) from None
     limit = PLAN_LIMITS[spec.plan].max_workers
     if spec.workers.replicas > limit:
         raise InvalidSpec(

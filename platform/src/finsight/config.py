@@ -133,6 +133,18 @@ class Settings(BaseSettings):
     reports_attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=0)
     # A report queued, or running without an update, this long is sent to a worker again.
     reports_stale_seconds: int = Field(default=900, ge=60)
+    # --- alerts (finsight.alerts) ------------------------------------------------------------
+    enable_alerts: bool = True
+    # Outbound webhooks (Slack, generic) to loopback, private or link-local addresses are refused
+    # (checked on the resolved address at send time); development and tests turn this on.
+    alerts_allow_private_addresses: bool = False
+    alerts_http_timeout_seconds: float = 10.0
+    # Delays before each retry (Standard Webhooks: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h).
+    alerts_retry_schedule_seconds: list[int] = Field(
+        default_factory=lambda: [5, 300, 1800, 7200, 18000, 36000, 36000]
+    )
+    # An endpoint failing for this long is disabled and its owner told (410 Gone at once).
+    alerts_disable_after_days: float = 5.0
 
     # --- invitations and two-factor sign-in -------------------------------------------------
     invitation_ttl_hours: int = 7 * 24

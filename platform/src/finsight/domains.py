@@ -25,7 +25,9 @@ DOMAINS = (
     "plaid",
     "audit",
     "analytics",
+    "budgets",
     "reports",
+    "alerts",
     "notifications",
     "worker",
 )

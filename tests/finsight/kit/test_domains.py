@@ -12,7 +12,7 @@ from finsight.domains import DOMAINS, all_domains, import_object
 from finsight.rbac.permissions import ALL_PERMISSIONS, BUILTIN_ROLES
 from finsight.worker.app import beat_schedule
 
-DATA = ("accounts", "transactions", "imports", "analytics", "reports", "alerts")
+DATA = ("accounts", "transactions", "imports", "analytics", "budgets", "reports", "alerts")
 
 
 def test_every_domain_declares_itself_under_its_own_name():
@@ -83,4 +83,6 @@ def test_built_in_roles_hold_what_they_always_held():
     assert BUILTIN_ROLES["analyst"] == analyst
     viewer = {"organization:read"} | {f"{area}:read" for area in DATA} | connections
     assert BUILTIN_ROLES["viewer"] == viewer
-    assert len(ALL_PERMISSIONS) == 22
+    # The 20 of the first release, connections:read/write, budgets:read/write and alerts:admin
+    # (owners and admins).
+    assert len(ALL_PERMISSIONS) == 25

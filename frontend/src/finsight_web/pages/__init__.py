@@ -3,7 +3,10 @@ that declare a `NAV` item appear in the top bar in this order too."""
 
 from finsight_web.pages import (
     accounts,
+    alerting_settings,
+    alerts,
     auth,
+    budgets,
     categories,
     connections,
     dev_mail,
@@ -28,6 +31,8 @@ PAGES = (
     accounts,
     entry,  # before transactions: its /transactions/new precedes /transactions/{id}
     transactions,
+    budgets,
+    alerts,
     insights,
     review,
     rules,
@@ -37,6 +42,7 @@ PAGES = (
     imports,
     connections,
     settings,
+    alerting_settings,
     categories,
     invitations,
     two_factor,

@@ -107,6 +107,8 @@ async def overview(
         )
         calls["latest"] = page.api("GET", "/api/transactions", params={"limit": 8})
         calls["tree"] = page.api("GET", "/api/categories")
+    if "budgets:read" in can:
+        calls["budgets"] = page.api("GET", "/api/budgets/status")
     if "imports:read" in can:
         calls["imports"] = page.api("GET", "/api/imports", params={"limit": 5})
     results = dict(zip(calls, await asyncio.gather(*calls.values()), strict=True))
@@ -142,5 +144,6 @@ async def overview(
         latest=(results.get("latest") or {}).get("items", []),
         category_paths={c["id"]: c["path"] for c in results.get("tree") or []},
         imports=(results.get("imports") or {}).get("items", []),
+        budgets=results.get("budgets") or [],
         can=can,
     )

@@ -20,7 +20,7 @@ from finsight.crypto.derived import tenant_model_signing_key
 from finsight.tenancy import TenantNames
 from finsight_operator import builders
 from finsight_operator.context import RECONCILE_SECONDS, RECONCILES, REPAIRS, OperatorContext
-from finsight_operator.handlers import database
+from finsight_operator.handlers import database, financial_rules
 from finsight_operator.kube import (
     CONFIG_MAP,
     ORGANIZATION,
@@ -177,6 +177,16 @@ def _converge(
     )
     deployment = ensure(builders.worker_deployment(org, config, credentials))
     alerts = _ensure_alert_rules(kube, org, ctx, ensure)
+    if db.ready:
+        # The tenant's own alert rules from spec.alerting.financialRules (the message names
+        # the count only: a status that changed on every pass would churn).
+        financial_rules.sync(org)
+        alerts = Condition(
+            alerts.type,
+            alerts.status,
+            alerts.reason,
+            f"{alerts.message}; {len(org.spec.alerting.financial_rules)} financial rules synced",
+        )
 
     conditions = [
         Condition(

@@ -11,17 +11,10 @@ from types import MappingProxyType
 from finsight.domains import all_domains
 from finsight.kit.domain import OWNER, Permission, data_permissions
 
-# Held by roles since the first release, for the alerts domain still to come: they move into its
-# declaration when it lands (reports' moved into finsight.reports.domain).
-_RESERVED = (
-    *data_permissions(
-        "alerts", "See alerts and alert rules", "Manage alert rules and acknowledge alerts"
-    ),
-)
-
-
 def _declared() -> tuple[Permission, ...]:
-    permissions = [p for domain in all_domains() for p in domain.permissions] + list(_RESERVED)
+    """Every domain's permissions (reports' and alerts', held by roles since the first
+    release, now declared by those domains too)."""
+    permissions = [p for domain in all_domains() for p in domain.permissions]
     names = [p.name for p in permissions]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:

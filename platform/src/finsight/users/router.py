@@ -39,6 +39,7 @@ def _me(db: Session, principal: Principal) -> Me:
         features=(["analytics"] if get_settings().enable_analytics else [])
         # Bank sync (the dashboard's Connections page).
         + (["plaid"] if get_settings().plaid_enabled else [])
+        + (["alerts"] if get_settings().enable_alerts else [])
         # The development-only Mail page of the dashboard (mail `finsight dev` caught).
         + (["dev-mail"] if get_settings().environment == "development" else []),
     )
