@@ -1,7 +1,7 @@
 """tenant schema: reports and their files, report schedules, their runs and deliveries
 
 Revision ID: t0005_reports
-Revises: t0004
+Revises: t0005_plaid
 Create Date: 2026-12-08
 
 Runs as the tenant's role with search_path set to its schema: names are unqualified.
@@ -10,7 +10,7 @@ Runs as the tenant's role with search_path set to its schema: names are unqualif
 from alembic import op
 
 revision = "t0005_reports"
-down_revision = "t0004"
+down_revision = "t0005_plaid"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """tenant schema: budgets (a monthly limit per category and currency, optional rollover)
 
 Revision ID: t0005_budgets
-Revises: t0004
+Revises: t0005_reports
 Create Date: 2026-12-08
 
 Runs as the tenant's role with search_path set to its schema: names are unqualified.
@@ -10,7 +10,7 @@ Runs as the tenant's role with search_path set to its schema: names are unqualif
 from alembic import op
 
 revision = "t0005_budgets"
-down_revision = "t0004"
+down_revision = "t0005_reports"
 branch_labels = None
 depends_on = None
 

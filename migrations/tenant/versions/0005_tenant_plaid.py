@@ -1,7 +1,7 @@
 """tenant schema: bank sync with Plaid (items, their accounts, sync state), bank row keys
 
 Revision ID: t0005_plaid
-Revises: t0004
+Revises: t0005_firsthour
 Create Date: 2026-12-08
 
 Runs as the tenant's role with search_path set to its schema: names are unqualified.
@@ -10,7 +10,7 @@ Runs as the tenant's role with search_path set to its schema: names are unqualif
 from alembic import op
 
 revision = "t0005_plaid"
-down_revision = "t0004"
+down_revision = "t0005_firsthour"
 branch_labels = None
 depends_on = None
 
