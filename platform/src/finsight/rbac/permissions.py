@@ -9,7 +9,8 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from finsight.domains import all_domains
-from finsight.kit.domain import OWNER, Permission, data_permissions
+from finsight.kit.domain import OWNER, Permission
+
 
 def _declared() -> tuple[Permission, ...]:
     """Every domain's permissions (reports' and alerts', held by roles since the first
