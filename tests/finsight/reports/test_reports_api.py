@@ -287,3 +287,28 @@ def test_cli_report_run_writes_the_same_figures(client, owner, books, test_env, 
     )
     assert bad.returncode == 1
     assert bad.stderr.strip().startswith("error:") and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_budget_against_actual_reads_the_budgets(client, owner, books, worker_process):
+    """With a budget set (the budgets domain), the report holds its limit for every month of
+    the period, a subcategory's budget counted in its top category, and says nothing of
+    averages."""
+    groceries = _category(client, owner, "Groceries")
+    coffee = _category(client, owner, "Restaurants > Coffee shops")
+    for category, amount in ((groceries, "200.00"), (coffee, "15.00")):
+        created = client.post(
+            "/api/budgets",
+            headers=owner.headers,
+            json={"category_id": category, "amount": amount, "start_month": "2025-06-01"},
+        )
+        assert created.status_code == 201, created.text
+    budget = json.loads(_download(client, owner, _make(client, owner, "budget_actual", "json")))
+    assert not any("No budgets are set" in note for note in budget["notes"])
+    rows = {(r["category"], r["currency"]): r for r in budget["tables"][0]["rows"]}
+    # Two months of the period: twice each monthly limit.
+    assert (rows[("Groceries", "USD")]["budget"], rows[("Groceries", "USD")]["actual"]) == (
+        "400.00",
+        "80.25",
+    )
+    assert rows[("Restaurants", "USD")]["budget"] == "30.00"
+    assert rows[("Restaurants", "USD")]["actual"] == "9.50"

@@ -1,8 +1,8 @@
 """Budget against actual per category.
 
-Budgets belong to the budgets domain (a domain below reports). Until it exists, `set_budgets`
-answers that none are set, and the average monthly spending of the months before the period
-stands in for each category's budget: reading budgets is that one function.
+Budgets belong to the budgets domain (a layer below reports), read by `set_budgets`. When none
+applies to the period, the average monthly spending of the months before it stands in for each
+category's budget, and the report says so.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from finsight.budgets.service import limits_for_month
 from finsight.reports.kinds.common import Context, cents, money_out
 from finsight.reports.model import Chart, Column, Document, Figure, Series, Table
 from finsight.reports.periods import month_buckets
@@ -22,9 +23,17 @@ AVERAGE_MONTHS = 6
 
 
 def set_budgets(ctx: Context) -> dict[tuple[str, str], Decimal] | None:
-    """The period's budget per (top-level category key, currency), or None when no budgets are
-    set. The budgets domain is not part of the product yet: none are."""
-    return None
+    """The period's budget per (top-level category key, currency), or None when no budget
+    applies to it: the budgets domain's monthly limit (with what rolled over) of every
+    calendar month the period touches, a subcategory's budget counted in its top category."""
+    amounts: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    month = date(ctx.period.start.year, ctx.period.start.month, 1)
+    while month <= ctx.period.end:
+        for limit in limits_for_month(ctx.session, month):
+            key, _ = ctx.top_category(limit.category_id)
+            amounts[(key, limit.currency)] += limit.limit
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return dict(amounts) or None
 
 
 @dataclass
