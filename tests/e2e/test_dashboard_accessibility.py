@@ -32,6 +32,11 @@ PAGES = (
     "/settings/organization",
     "/settings/members",
     "/settings/audit",
+    "/settings/alert-rules",
+    "/settings/channels",
+    "/budgets",
+    "/alerts",
+    "/notifications",
     "/account/password",
 )
 
