@@ -35,6 +35,11 @@ PAGES = (
     "/settings/organization",
     "/settings/members",
     "/settings/audit",
+    "/settings/alert-rules",
+    "/settings/channels",
+    "/budgets",
+    "/alerts",
+    "/notifications",
     "/account/password",
 )
 

@@ -4,6 +4,7 @@ alerts:read to see)."""
 from __future__ import annotations
 
 import uuid
+from datetime import time
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -34,6 +35,10 @@ router = APIRouter(tags=["alerts"])
 
 CanRead = Annotated[TenantContext, tenant("alerts:read")]
 CanAdmin = Annotated[TenantContext, tenant("alerts:admin")]
+
+
+def _clock(value: time) -> str:
+    return value.strftime("%H:%M")
 
 
 def _out(channel: NotificationChannel) -> ChannelOut:
@@ -240,10 +245,10 @@ def get_hours(ctx: CanRead) -> HoursOut:
     row = routes_service.get_settings_row(ctx.session)
     return HoursOut(
         business_days=list(row.business_days),
-        business_start=row.business_start,
-        business_end=row.business_end,
-        quiet_start=row.quiet_start,
-        quiet_end=row.quiet_end,
+        business_start=_clock(row.business_start),
+        business_end=_clock(row.business_end),
+        quiet_start=_clock(row.quiet_start) if row.quiet_start else None,
+        quiet_end=_clock(row.quiet_end) if row.quiet_end else None,
         time_zone=org_profile(ctx.org.id).time_zone,
     )
 
@@ -256,5 +261,14 @@ def get_hours(ctx: CanRead) -> HoursOut:
     responses=problem_responses(401, 403, 422),
 )
 def put_hours(body: HoursIn, ctx: CanAdmin) -> HoursOut:
-    routes_service.update_settings(ctx.session, ctx.org.id, body.model_dump(), ctx.actor)
+    values = {
+        **body.model_dump(),
+        **{
+            key: time.fromisoformat(value) if value else None
+            for key, value in body.model_dump(
+                include={"business_start", "business_end", "quiet_start", "quiet_end"}
+            ).items()
+        },
+    }
+    routes_service.update_settings(ctx.session, ctx.org.id, values, ctx.actor)
     return get_hours(ctx)

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from finsight.alerts.rules import RuleKind, Severity
 
@@ -27,7 +27,7 @@ class RuleCreate(_In):
     name: Name
     kind: RuleKind
     severity: Severity = "warning"
-    enabled: bool = True
+    enabled: StrictBool = True
     params: dict[str, Any] = Field(
         default_factory=dict, description="Per kind: see GET /api/alert-rules/kinds"
     )
@@ -42,7 +42,7 @@ class RuleCreate(_In):
 class RuleUpdate(_In):
     name: Name | None = None
     severity: Severity | None = None
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
     params: dict[str, Any] | None = None
     repeat_interval_minutes: int | None = Field(default=None, ge=5, le=10080)
 
@@ -124,7 +124,7 @@ class ChannelUpdate(_In):
     url: str | None = None
     addresses: list[Address] | None = Field(default=None, max_length=50)
     roles: list[RoleName] | None = Field(default=None, max_length=10)
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
 
 
 class ChannelOut(BaseModel):
@@ -190,7 +190,7 @@ class RouteCreate(_In):
     escalate_after_minutes: int = Field(
         default=0, ge=0, le=10080, description="0: at once; N: if unacknowledged N minutes later"
     )
-    enabled: bool = True
+    enabled: StrictBool = True
 
 
 class RouteUpdate(_In):
@@ -200,7 +200,7 @@ class RouteUpdate(_In):
     rule_ids: list[uuid.UUID] | None = None
     time_window: Window | None = None
     escalate_after_minutes: int | None = Field(default=None, ge=0, le=10080)
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
 
 
 class RouteOut(BaseModel):
@@ -217,14 +217,22 @@ class RouteOut(BaseModel):
     created_at: datetime
 
 
+# Wall-clock times in the organization's zone, "HH:MM" (a JSON "time" would need an offset).
+ClockTime = Annotated[
+    str,
+    StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$"),
+    Field(examples=["09:00"]),
+]
+
+
 class HoursIn(_In):
     business_days: list[int] = Field(
         default=[1, 2, 3, 4, 5], description="ISO weekdays: 1 Monday ... 7 Sunday"
     )
-    business_start: time = time(9)
-    business_end: time = time(17)
-    quiet_start: time | None = None
-    quiet_end: time | None = None
+    business_start: ClockTime = "09:00"
+    business_end: ClockTime = "17:00"
+    quiet_start: ClockTime | None = None
+    quiet_end: ClockTime | None = None
 
 
 class HoursOut(HoursIn):

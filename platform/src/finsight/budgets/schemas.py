@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from finsight.accounts.money import Money, MoneyIn
 from finsight.accounts.schemas import Currency
@@ -15,7 +15,7 @@ class BudgetCreate(BaseModel):
     category_id: uuid.UUID = Field(description="An expense category; its subcategories count")
     amount: MoneyIn = Field(description="The monthly limit, greater than 0")
     currency: Currency = "USD"
-    rollover: bool = Field(
+    rollover: StrictBool = Field(
         default=False, description="Add what is left at a month's end to the next month's limit"
     )
     start_month: date | None = Field(
@@ -30,7 +30,7 @@ class BudgetUpdate(BaseModel):
     category_id: uuid.UUID | None = None
     amount: MoneyIn | None = None
     currency: Currency | None = None
-    rollover: bool | None = None
+    rollover: StrictBool | None = None
     start_month: date | None = None
 
 
