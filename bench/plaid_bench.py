@@ -224,18 +224,23 @@ def main() -> None:
         began = time.perf_counter()
         assert run_sync("plaidbench", item_id) == "succeeded"
         increment_seconds = time.perf_counter() - began
-        analytics_seconds = _analytics_for_last_sync("plaidbench", plaid_org, item_id)
         with platform_session() as session:
             total = session.scalar(text("SELECT count(*) FROM org_plaidbench.transactions"))
+        figures = {
+            "tenant_rows": total,
+            "new_rows": INCREMENT,
+            "sync_s": round(increment_seconds, 3),
+            "target_s": 2.0,
+            "tenant_fill_import_s": round(fill_seconds, 1),
+        }
+        # Reported before the analytics run: on a large tenant that run is the long part.
+        report("plaid_incremental_100_sync", figures)
+        analytics_seconds = _analytics_for_last_sync("plaidbench", plaid_org, item_id)
         report(
-            "plaid_incremental_100_on_1m",
+            "plaid_incremental_100_with_analytics",
             {
-                "tenant_rows": total,
-                "new_rows": INCREMENT,
-                "sync_s": round(increment_seconds, 3),
+                **figures,
                 "analytics_run_s": round(analytics_seconds, 3),
                 "sync_plus_analytics_s": round(increment_seconds + analytics_seconds, 3),
-                "target_s": 2.0,
-                "tenant_fill_import_s": round(fill_seconds, 1),
             },
         )

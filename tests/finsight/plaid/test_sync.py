@@ -375,3 +375,46 @@ def test_cli_lists_items_and_syncs_with_progress(emulator, org):
     failed = runner.invoke(app, ["plaid", "sync", "--org", org])
     assert failed.exit_code == 1
     assert "ITEM_LOGIN_REQUIRED" in failed.output
+
+
+def test_one_sync_per_item_at_a_time(emulator, org):
+    from finsight.kit.query import advisory_xact_lock
+
+    item_id = connect_test_bank(org)
+    with tenant_session(org) as holder:  # another delivery's sync, mid-way
+        advisory_xact_lock(holder, f"finsight.plaid.item:{item_id}")
+        assert run_sync(org, item_id) == "busy"
+        assert _rows(org) == []
+    assert run_sync(org, item_id) == "succeeded"
+
+
+def test_health_changes_and_sync_outcomes_are_published_as_domain_events(
+    emulator, org, monkeypatch
+):
+    from finsight.plaid import health
+
+    published: list[tuple[str, str | None, dict]] = []
+    monkeypatch.setattr(
+        health,
+        "publish_event",
+        lambda session, slug, event: (
+            published.append((event.kind, event.subject_id, dict(event.data))) or []
+        ),
+    )
+    item_id = connect_test_bank(org)
+    bank = _bank(emulator, item_row(org, item_id))
+    bank.error = "ITEM_LOGIN_REQUIRED"
+    assert run_sync(org, item_id) == "failed"
+    kinds = [kind for kind, _, _ in published]
+    assert kinds == ["plaid.item.state_changed", "plaid.sync.failed"]
+    assert published[0][1] == str(item_id)
+    assert published[0][2]["status"] == "login_required"
+    assert published[1][2]["code"] == "ITEM_LOGIN_REQUIRED"
+    published.clear()
+    bank.error = None
+    assert run_sync(org, item_id) == "succeeded"
+    assert [kind for kind, _, _ in published] == [
+        "plaid.item.state_changed",  # login repaired: healthy again
+        "plaid.sync.succeeded",
+    ]
+    assert published[1][2]["added"] == len(bank.log)
