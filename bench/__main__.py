@@ -19,6 +19,7 @@ BENCHMARKS = {
     "fairness": "bench.fairness_bench",
     "api": "bench.api_bench",
     "reports": "bench.reports_bench",
+    "anomaly_scaling": "bench.anomaly_scaling_bench",
     "load": "bench.load_bench",
     "upgrade": "bench.upgrade_bench",
     "alerts": "bench.alerts_bench",
