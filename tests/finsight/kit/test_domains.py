@@ -35,7 +35,9 @@ def test_the_api_mounts_exactly_the_domains_routers():
     mounted = {
         (path, method.upper())
         for path, operations in create_app().openapi()["paths"].items()
-        if path.startswith("/api/")
+        # /api/dev/...: the development-only mail catcher's routes, mounted by environment
+        # (whichever earlier test of this process set it), not by a domain.
+        if path.startswith("/api/") and not path.startswith("/api/dev/")
         for method in operations
     }
     declared = {
