@@ -60,3 +60,12 @@ def test_a_viewer_cannot_change_it(client: httpx.Client, unique_slug: str):
     viewer = login(client, add_user(unique_slug, "viewer"), unique_slug)
     refused = client.patch(CURRENT, headers=viewer.headers, json={"time_zone": "Asia/Tokyo"})
     assert refused.status_code == 403
+
+
+def test_today_is_the_organizations_own():
+    """25 hours apart, Kiritimati (UTC+14) is always at least a day ahead of Pago Pago
+    (UTC-11): "today" (a budget's current month, its pace) is read in the zone."""
+    from finsight.kit.time_zones import today_in
+
+    ahead = today_in("Pacific/Kiritimati") - today_in("Pacific/Pago_Pago")
+    assert ahead.days in (1, 2)

@@ -72,7 +72,7 @@ def load_principal(session: Session, claims: AccessClaims) -> Principal:
         email=user.email,
         is_platform_admin=user.is_platform_admin,
         session_id=auth_session.id,
-        org=OrgRef(org.id, org.slug, org.name, org.database_cluster),
+        org=OrgRef(org.id, org.slug, org.name, org.database_cluster, org.time_zone),
         role=role.name,
         permissions=effective_permissions(role),
     )

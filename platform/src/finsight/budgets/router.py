@@ -16,7 +16,7 @@ from finsight.budgets.months import parse_month
 from finsight.budgets.schemas import BudgetCreate, BudgetMonthOut, BudgetOut, BudgetUpdate
 from finsight.categories.tree import PATH_SEPARATOR, load_tree
 from finsight.errors import InvalidInput
-from finsight.kit.models import utcnow
+from finsight.kit.time_zones import today_in
 
 router = APIRouter(prefix="/api/budgets", tags=["budgets"])
 
@@ -46,9 +46,9 @@ def _out(budget: Budget, paths: dict[uuid.UUID, str]) -> BudgetOut:
     )
 
 
-def _month(value: str | None) -> date:
+def _month(value: str | None, today: date) -> date:
     if value is None:
-        return utcnow().date().replace(day=1)
+        return today.replace(day=1)
     try:
         return parse_month(value)
     except ValueError as exc:
@@ -79,7 +79,7 @@ def list_budgets(
     responses=problem_responses(401, 403, 422),
 )
 def budget_status(ctx: CanRead, month: MonthParam = None) -> list[BudgetMonthOut]:
-    first = _month(month)
+    first = _month(month, today_in(ctx.org.time_zone))
     by_id = {b.id: b for b in service.list_budgets(ctx.session)}
     paths = _paths(ctx)
     out = [
@@ -96,7 +96,7 @@ def budget_status(ctx: CanRead, month: MonthParam = None) -> list[BudgetMonthOut
             on_pace_to_exceed=s.on_pace_to_exceed,
             pace=s.pace_text,
         )
-        for s in service.statuses_for_month(ctx.session, first, utcnow().date())
+        for s in service.statuses_for_month(ctx.session, first, today_in(ctx.org.time_zone))
     ]
     return sorted(out, key=lambda m: -m.percent)
 
@@ -117,7 +117,7 @@ def create_budget(body: BudgetCreate, ctx: CanWrite) -> BudgetOut:
         currency=body.currency,
         amount=body.amount,
         rollover=body.rollover,
-        start_month=body.start_month,
+        start_month=body.start_month or today_in(ctx.org.time_zone),
         actor=ctx.actor,
     )
     return _out(budget, _paths(ctx))

@@ -43,12 +43,14 @@ class ClientInfo:
 
 @dataclass(frozen=True)
 class OrgRef:
-    """An organization as tenant work needs it: its id, slug, name and database cluster."""
+    """An organization as tenant work needs it: its id, slug, name, database cluster and time
+    zone (an IANA name: "today" and "this month" are the organization's)."""
 
     id: uuid.UUID
     slug: str
     name: str
     cluster: str
+    time_zone: str = "UTC"
 
 
 @dataclass(frozen=True)

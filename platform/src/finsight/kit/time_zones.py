@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, available_timezones
 
 from finsight.errors import InvalidInput
@@ -25,3 +26,8 @@ def parse_time_zone(name: str, *, field: str = "time_zone") -> ZoneInfo:
             field=field,
         )
     return ZoneInfo(name)
+
+
+def today_in(zone: str) -> date:
+    """Today's date where the organization is (its `time_zone`), not in UTC."""
+    return datetime.now(ZoneInfo(zone)).date()
