@@ -18,6 +18,7 @@ BENCHMARKS = {
     "analytics_scaling": "bench.analytics_scaling_bench",
     "fairness": "bench.fairness_bench",
     "api": "bench.api_bench",
+    "anomaly_scaling": "bench.anomaly_scaling_bench",
     "load": "bench.load_bench",
     "upgrade": "bench.upgrade_bench",
     "soak": "bench.soak_bench",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from finsight.audit.service import record
@@ -28,15 +28,19 @@ class MembershipOf:
     role: str
 
 
+# Built once (GET /api/users/me reads it on every call).
+_MEMBERSHIPS = (
+    select(Organization.id, Organization.slug, Organization.name, Role.name.label("role"))
+    .join(Membership, Membership.org_id == Organization.id)
+    .join(Role, Role.id == Membership.role_id)
+    .where(Membership.user_id == bindparam("user_id"), Organization.deleted_at.is_(None))
+    .order_by(Organization.slug)
+)
+
+
 def memberships_of(session: Session, user_id: uuid.UUID) -> list[MembershipOf]:
     """The live organizations a user belongs to, with their role in each, by slug."""
-    rows = session.execute(
-        select(Organization.id, Organization.slug, Organization.name, Role.name.label("role"))
-        .join(Membership, Membership.org_id == Organization.id)
-        .join(Role, Role.id == Membership.role_id)
-        .where(Membership.user_id == user_id, Organization.deleted_at.is_(None))
-        .order_by(Organization.slug)
-    )
+    rows = session.execute(_MEMBERSHIPS, {"user_id": user_id})
     return [MembershipOf(row.id, row.slug, row.name, row.role) for row in rows]
 
 

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Row, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from finsight.accounts.models import Account
@@ -50,9 +50,11 @@ def list_transactions(
     sort: q.Sort,
     cursor: dict[str, Any] | None,
     limit: int,
-) -> list[Transaction]:
+) -> list[Row[Any]]:
+    """A page of rows (q.LISTED columns), in `sort` order after `cursor`."""
     query = q.page_after(q.filtered(prepare_filter(session, where)), sort, cursor)
-    return list(session.scalars(q.ordered(query, sort).limit(limit)))
+    listed = q.ordered(query, sort).limit(limit).with_only_columns(*q.LISTED)
+    return list(session.execute(listed).all())
 
 
 def get_transaction(session: Session, transaction_id: uuid.UUID) -> Transaction:
