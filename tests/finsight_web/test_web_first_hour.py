@@ -240,3 +240,30 @@ def test_overview_with_nothing_says_so(web: WebClient, tenant):
     _, email, _ = tenant
     web.sign_in(email)
     assert "No transactions yet" in web.get("/").text
+
+
+def test_transactions_show_the_merchant_s_name_after_a_rename(
+    web: WebClient, client: httpx.Client, tenant
+):
+    """Issue 21, point 12: the list shows the merchant as Merchants names it, and searching that
+    name finds its rows."""
+    from support.merchants import run_step
+
+    slug, email, owner = tenant
+    checking = _account(client, owner, "Checking")
+    insert_transactions(
+        slug,
+        checking,
+        [{"day": date.today() - timedelta(days=2), "amount": "-84.10",
+          "description": "WHOLEFDS MKT 10234"}],
+    )  # fmt: skip
+    run_step(slug)
+    merchants = client.get("/api/analytics/merchants", headers=owner.headers).json()["items"]
+    [whole] = [m for m in merchants if m["name"] == "Whole Foods"]
+    renamed = client.patch(
+        f"/api/analytics/merchants/{whole['id']}", headers=owner.headers, json={"name": "WFM"}
+    )
+    assert renamed.status_code == 200, renamed.text
+    web.sign_in(email)
+    listing = web.get("/transactions?q=WFM").text
+    assert '<span class="desc">WFM</span>' in listing and "WHOLEFDS MKT 10234" in listing

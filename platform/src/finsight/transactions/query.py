@@ -142,8 +142,8 @@ LISTED = tuple(
     _listed(name)
     for name in (
         "id", "account_id", "import_batch_id", "transaction_date", "posted_date", "amount",
-        "currency", "description", "description_raw", "merchant", "merchant_id", "mcc",
-        "original_category", "category_id", "category_source", "category_confidence",
+        "currency", "description", "description_raw", "merchant", "merchant_id", "merchant_name",
+        "mcc", "original_category", "category_id", "category_source", "category_confidence",
         "category_rule_id", "bank_id", "bank_type", "check_number", "pending", "notes", "tags",
         "excluded", "transfer_id", "user_fields", "deleted_at", "created_at", "updated_at",
     )
