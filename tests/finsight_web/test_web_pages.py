@@ -160,7 +160,7 @@ def test_organization_rename_and_an_analyst_sees_only_their_sections(
     slug, email, _ = tenant
     web.sign_in(email)
     renamed = web.post("/settings/organization", {"name": "Acme Finance"})
-    assert "Organization renamed" in web.follow(renamed).text
+    assert "Organization saved." in web.follow(renamed).text
     assert "Acme Finance" in web.get("/").text
 
     analyst = WebClient(web_url)

@@ -93,8 +93,10 @@ def _import(slug: str, monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]
             session, request, org_id=org_id, org_slug=slug, actor=Actor.system("t")
         ).id
     assert pipeline.run_import(slug, batch_id) == "succeeded"
+    # Analytics' subscription (alerts subscribe too, and are not this test's concern).
     for task, payload in events:
-        assert task == ROWS_LANDED_TASK
+        if task != ROWS_LANDED_TASK:
+            continue
         on_rows_landed(slug, **payload)
         on_rows_landed(slug, **payload)  # a redelivered event starts no second run
     return sent
