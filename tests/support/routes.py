@@ -27,6 +27,11 @@ SELF_SERVICE = {
     "plaid.webhook",
 }
 
+# A person's own interface state (marking their in-app notifications seen): any member may, and
+# it is not an organization's change, so not audited.
+NOT_AUDITED = {"in_app.seen"}
+SELF_SERVICE |= NOT_AUDITED
+
 # POSTs that change nothing (a dry run): not audited; still refused to those lacking the permission.
 DRY_RUNS = {"preview_import", "analytics.rule.dry_run", "invitation.preview"}
 
