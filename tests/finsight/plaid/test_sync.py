@@ -418,3 +418,24 @@ def test_health_changes_and_sync_outcomes_are_published_as_domain_events(
         "plaid.sync.succeeded",
     ]
     assert published[1][2]["added"] == len(bank.log)
+
+
+def test_a_worker_without_plaid_settings_leaves_the_item_alone(emulator, org, monkeypatch):
+    """A worker not configured for Plaid (no credentials) takes no lock and fails nothing: the
+    item stays queued for a configured worker (the stale-sync sweeper sends it again)."""
+    from finsight.config import get_settings
+    from finsight.plaid.tasks import sync_item
+
+    item_id = connect_test_bank(org)
+    before = item_row(org, item_id)
+    for name in ("PLAID_CLIENT_ID", "PLAID_SECRET", "PLAID_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    get_settings.cache_clear()
+    try:
+        assert sync_item(None, org_slug=org, item_id=str(item_id)) == "disabled"
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    after = item_row(org, item_id)
+    assert (after.sync_state, after.cursor) == (before.sync_state, before.cursor)
+    assert after.sync_state == "queued"

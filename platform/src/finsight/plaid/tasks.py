@@ -24,6 +24,12 @@ log = get_logger(__name__)
 
 def sync_item(self: Any, org_slug: str, item_id: str) -> str:
     key = uuid.UUID(item_id)
+    if not get_settings().plaid_enabled:
+        # A worker without Plaid's settings cannot sync: it leaves the item as it is (queued;
+        # the stale-sync sweeper of a configured installation sends it again) instead of
+        # taking its lock and failing it.
+        log.warning("plaid.sync.disabled", org=org_slug, item=item_id)
+        return "disabled"
     try:
         return run_sync(org_slug, key)
     except RetryLater as later:
