@@ -17,10 +17,9 @@ from sqlalchemy.orm import Session
 
 from finsight.accounts.institutions import live_institution
 from finsight.accounts.models import Account
-from finsight.audit.service import record_change
+from finsight.audit.service import record_change, soft_delete_and_record
 from finsight.errors import Conflict, InvalidInput, NotFound
 from finsight.kit.identity import Actor
-from finsight.kit.models import utcnow
 from finsight.transactions.models import Transaction
 
 NOT_NULLABLE = ("name", "type", "currency", "opening_balance")
@@ -137,9 +136,7 @@ def update_account(
 
 def delete_account(session: Session, org_id: uuid.UUID, account: Account, actor: Actor) -> None:
     """Soft delete: the account and its transactions leave every list; rows are kept."""
-    account.deleted_at = utcnow()
-    session.flush()
-    record_change(session, org_id=org_id, actor=actor, action="account.delete", target=account)
+    soft_delete_and_record(session, account, org_id=org_id, actor=actor, action="account.delete")
 
 
 def adjust_balance(session: Session, account_id: uuid.UUID, delta: Decimal) -> None:

@@ -13,10 +13,9 @@ from sqlalchemy.orm import Session
 from finsight.alerts.models import AlertRoute, AlertRule, AlertSettings, NotificationChannel
 from finsight.alerts.rules import SEVERITIES
 from finsight.alerts.windows import WINDOWS
-from finsight.audit.service import record, record_change
+from finsight.audit.service import apply_and_record, record, record_change, soft_delete_and_record
 from finsight.errors import InvalidInput, NotFound
 from finsight.kit.identity import Actor
-from finsight.kit.models import utcnow
 
 
 def list_routes(session: Session) -> list[AlertRoute]:
@@ -91,25 +90,14 @@ def update_route(
     if changes.get("rule_ids") is None and "rule_ids" in changes:
         changes["rule_ids"] = []
     _check(session, changes)
-    changed = [key for key, value in changes.items() if getattr(route, key) != value]
-    for key in changed:
-        setattr(route, key, changes[key])
-    session.flush()
-    record_change(
-        session,
-        org_id=org_id,
-        actor=actor,
-        action="alert_route.update",
-        target=route,
-        changed=changed,
+    apply_and_record(
+        session, route, changes, org_id=org_id, actor=actor, action="alert_route.update"
     )
     return route
 
 
 def delete_route(session: Session, org_id: uuid.UUID, route: AlertRoute, actor: Actor) -> None:
-    route.deleted_at = utcnow()
-    session.flush()
-    record_change(session, org_id=org_id, actor=actor, action="alert_route.delete", target=route)
+    soft_delete_and_record(session, route, org_id=org_id, actor=actor, action="alert_route.delete")
 
 
 def get_settings_row(session: Session) -> AlertSettings:

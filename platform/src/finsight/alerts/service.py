@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from finsight.alerts.models import Alert, AlertDelivery, AlertRule, DeliveryAttempt
 from finsight.alerts.rules import SEVERITIES, validate_params
-from finsight.audit.service import record_change
+from finsight.audit.service import apply_and_record, record_change
 from finsight.errors import Conflict, InvalidInput, NotFound
 from finsight.kit.identity import Actor
 from finsight.kit.models import utcnow
@@ -103,21 +103,13 @@ def update_rule(
         _check_severity(changes["severity"])
     if "params" in changes:
         changes["params"] = validate_params(rule.kind, changes["params"])
-    changed = [key for key, value in changes.items() if getattr(rule, key) != value]
-    for key in changed:
-        setattr(rule, key, changes[key])
+    changed = apply_and_record(
+        session, rule, changes, org_id=org_id, actor=actor, action="alert_rule.update"
+    )
     if "enabled" in changed and rule.enabled:
         # Turned back on: what happened while off is not news.
         rule.watermark = utcnow()
-    session.flush()
-    record_change(
-        session,
-        org_id=org_id,
-        actor=actor,
-        action="alert_rule.update",
-        target=rule,
-        changed=changed,
-    )
+        session.flush()
     return rule
 
 

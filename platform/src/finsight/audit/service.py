@@ -88,6 +88,40 @@ def record_change(
     )
 
 
+def apply_and_record(
+    session: Session,
+    target: Audited,
+    changes: Mapping[str, Any],
+    *,
+    org_id: uuid.UUID | None,
+    actor: Actor,
+    action: str,
+) -> list[str]:
+    """Set on `target` the fields of `changes` whose value differs, flush, and record the
+    change (naming those fields); returns them."""
+    changed = [key for key, value in changes.items() if getattr(target, key) != value]
+    for key in changed:
+        setattr(target, key, changes[key])
+    session.flush()
+    record_change(
+        session, org_id=org_id, actor=actor, action=action, target=target, changed=changed
+    )
+    return changed
+
+
+class SoftDeletable(Audited, Protocol):
+    deleted_at: datetime | None
+
+
+def soft_delete_and_record(
+    session: Session, target: SoftDeletable, *, org_id: uuid.UUID | None, actor: Actor, action: str
+) -> None:
+    """Mark `target` deleted (its row is kept: lists leave it out) and record it."""
+    target.deleted_at = utcnow()
+    session.flush()
+    record_change(session, org_id=org_id, actor=actor, action=action, target=target)
+
+
 @dataclass(frozen=True)
 class ChainReport:
     org_id: uuid.UUID | None

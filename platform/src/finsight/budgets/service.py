@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Date, cast, func, select
 from sqlalchemy.orm import Session
 
-from finsight.audit.service import record_change
+from finsight.audit.service import apply_and_record, record_change, soft_delete_and_record
 from finsight.budgets.models import Budget
 from finsight.budgets.months import (
     days_in,
@@ -295,22 +295,9 @@ def update_budget(
         changes.get("currency", budget.currency),
         budget.id,
     )
-    changed = [key for key, value in changes.items() if getattr(budget, key) != value]
-    for key in changed:
-        setattr(budget, key, changes[key])
-    session.flush()
-    record_change(
-        session,
-        org_id=org_id,
-        actor=actor,
-        action="budget.update",
-        target=budget,
-        changed=changed,
-    )
+    apply_and_record(session, budget, changes, org_id=org_id, actor=actor, action="budget.update")
     return budget
 
 
 def delete_budget(session: Session, org_id: uuid.UUID, budget: Budget, actor: Actor) -> None:
-    budget.deleted_at = utcnow()
-    session.flush()
-    record_change(session, org_id=org_id, actor=actor, action="budget.delete", target=budget)
+    soft_delete_and_record(session, budget, org_id=org_id, actor=actor, action="budget.delete")
