@@ -3,9 +3,10 @@
 A backup is a pg_dump directory (`--format=directory`) plus `roles.json`: the cluster-global
 roles the dump's ownerships and grants name (`finsight_tenant`, each tenant's `org_<slug>` and
 `org_<slug>_worker`), which pg_dump does not carry. Restoring creates those roles first (no
-passwords: the operator sets the worker logins' again), then pg_restore runs in one transaction,
-so a failed restore leaves nothing behind. Ownership is kept (a tenant's objects belong to its
-role: that is the isolation), so backup and restore run as the schema owner
+passwords: the operator sets the worker logins' again), then pg_restore: one organization's in
+one transaction (a failed restore leaves its schema as it was), a whole backup statement by
+statement into its empty database (see `run_pg_restore`). Ownership is kept (a tenant's objects
+belong to its role: that is the isolation), so backup and restore run as the schema owner
 (MIGRATION_DATABASE_URL, else DATABASE_URL), and the target cluster has the same owner and
 application login roles; the login is then made the application's role again
 (finsight.tenancy.app_login).
@@ -203,14 +204,15 @@ def restore(
 
 
 def run_pg_restore(url: str, source: Path, slug: str | None = None) -> None:
+    """One organization is restored in one transaction (its schema replaced, or nothing). A
+    whole backup goes statement by statement into its empty database: in one transaction it
+    would hold a lock on every object of every tenant, more than PostgreSQL's lock table holds
+    (max_locks_per_transaction) past a few dozen organizations. It stops at the first error;
+    the database is then dropped and the restore run again."""
     dsn, env = _libpq(url)
-    args = [
-        pg_binary("pg_restore"),
-        "--single-transaction",
-        "--exit-on-error",
-        f"--dbname={dsn}",
-    ]
+    args = [pg_binary("pg_restore"), "--exit-on-error", f"--dbname={dsn}"]
     if slug is not None:
+        args.insert(1, "--single-transaction")
         _require_only_schema(source, TenantNames.for_slug(slug).schema)
     # No --schema here: pg_restore's filter would leave out the schema itself.
     _run([*args, str(source)], env)
